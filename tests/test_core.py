@@ -1,0 +1,131 @@
+"""The shared core: declarations, validation, dispatch, the prediction record."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import grokdelay as gd
+from grokdelay._core import Interval, Outcome, _finalize, note_where
+
+SPEC = gd.SpectralConditioning
+
+
+def test_interval_text_and_membership():
+    assert str(Interval(0, math.inf, lo_closed=False)) == "(0, inf)"
+    assert str(Interval(0, 0.5)) == "[0, 0.5]"
+    assert str(Interval(1, math.inf, integer=True)) == "integers >= 1"
+    dom = Interval(0, 1, lo_closed=False, hi_closed=True)
+    np.testing.assert_array_equal(dom.contains([0.0, 0.5, 1.0, 1.5, np.nan]),
+                                  [False, True, True, False, False])
+    assert not Interval(1, math.inf, integer=True).contains(1.5)
+
+
+def test_error_names_field_value_and_domain():
+    with pytest.raises(gd.ParameterError) as info:
+        SPEC([1.0, 0.1], learning_rate=-0.5)
+    msg = str(info.value)
+    assert "learning_rate" in msg and "-0.5" in msg and "(0, inf)" in msg
+    assert info.value.field == "learning_rate"
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("bad", [math.nan, "fast", True, None, [0.1, math.nan], [[0.1], [0.2, 0.3]]])
+def test_non_numbers_are_parameter_errors(bad):
+    with pytest.raises(gd.ParameterError, match="learning_rate"):
+        SPEC([1.0], learning_rate=bad)
+
+
+def test_arrays_that_do_not_broadcast_name_a_field():
+    with pytest.raises(gd.ParameterError, match="broadcast"):
+        SPEC([1.0, 0.1], learning_rate=np.ones(3), tolerance=np.full(2, 0.1))
+
+
+def test_dispatch_errors():
+    with pytest.raises(TypeError, match="spectral"):
+        gd.predict_delay(3.0)
+    with pytest.raises(gd.ParameterError, match="mechanism"):
+        gd.predict_delay({"barrier": 1.0})
+    with pytest.raises(gd.ParameterError, match="no_such"):
+        gd.predict_delay({"mechanism": "no_such"})
+    with pytest.raises(gd.ParameterError, match="learning_rat"):
+        gd.predict_delay({"mechanism": "spectral", "eigenvalues": [1.0], "learning_rat": 0.1})
+    with pytest.raises(gd.ParameterError, match="learning_rate"):
+        gd.predict_delay({"mechanism": "spectral", "eigenvalues": [1.0]})
+    with pytest.raises(gd.ParameterError, match="gradient_flow, gradient_descent"):
+        gd.predict_delay(SPEC([1.0], learning_rate=0.1), method="magic")
+
+
+def test_default_method_is_used():
+    pred = gd.predict_delay(SPEC([1.0, 0.5], learning_rate=0.1))
+    assert pred.method == SPEC.default_method
+
+
+def test_mechanisms_is_a_copy_of_the_registry():
+    reg = gd.mechanisms()
+    reg.pop("spectral")
+    assert "spectral" in gd.mechanisms()
+    assert gd.mechanisms()["spectral"] is SPEC
+
+
+def test_parameters_are_frozen_and_compare_by_value():
+    a = SPEC(np.array([1.0, 0.5]), learning_rate=np.array([0.1, 0.2]))
+    b = SPEC([1.0, 0.5], learning_rate=[0.1, 0.2])
+    assert a == b and a != b.replace(tolerance=0.5)
+    with pytest.raises(AttributeError):
+        a.learning_rate = 1.0
+    with pytest.raises(ValueError):
+        a.learning_rate[0] = 5.0  # stored arrays are read-only copies
+
+
+def test_finalize_ratio_and_inf_rules():
+    p = SPEC([1.0], learning_rate=0.1)
+    shape = (5,)
+    out = Outcome(t_mem=[0.0, 0.0, 2.0, math.inf, 3.0], t_grok=[0.0, 5.0, math.inf, math.inf, 3.0],
+                  notes=["x", "x"])
+    pred = _finalize(p, "gradient_flow", shape, out)
+    np.testing.assert_array_equal(pred.delay, [0.0, 5.0, math.inf, math.inf, 0.0])
+    np.testing.assert_array_equal(pred.ratio, [1.0, math.inf, math.inf, math.inf, 1.0])
+    assert pred.notes == ("x",)
+    with pytest.raises(FloatingPointError, match="NaN"):
+        _finalize(p, "gradient_flow", (), Outcome(t_mem=1.0, t_grok=math.nan))
+
+
+def test_log_delay_from_the_method_is_kept():
+    p = SPEC([1.0], learning_rate=0.1)
+    pred = _finalize(p, "m", (), Outcome(t_mem=0.0, t_grok=math.inf, delay=math.inf,
+                                         log_delay=1234.5, notes=["overflow"]))
+    assert pred.delay == math.inf and pred.log_delay == 1234.5
+
+
+def test_note_where_counts():
+    assert note_where(False, "a") == []
+    assert note_where(True, "a") == ["a"]
+    assert note_where(np.array([True, False, True]), "a") == ["a (at 2 of 3 points)"]
+    assert note_where(np.array([True, True]), "a") == ["a (at all 2 points)"]
+
+
+def test_prediction_to_dict_is_json_and_indexable():
+    pred = gd.predict_delay(SPEC([1.0, 0.01], learning_rate=np.array([0.1, 0.2, 0.4])))
+    d = json.loads(json.dumps(pred.to_dict()))
+    assert set(d) >= {"mechanism", "method", "t_mem", "t_grok", "delay", "ratio", "log_delay",
+                      "units", "notes"}
+    assert pred.shape == (3,)
+    one = pred[1]
+    assert one.t_mem == pytest.approx(math.log(100) / 0.2)
+    assert "ratio" in str(pred)
+    with pytest.raises(TypeError):
+        gd.predict_delay(SPEC([1.0], learning_rate=0.1))[0]
+
+
+def test_scalar_inputs_give_python_floats_arrays_give_arrays():
+    s = gd.predict_delay(SPEC([1.0, 0.5], learning_rate=0.1))
+    assert type(s.delay) is float
+    a = gd.predict_delay(SPEC([1.0, 0.5], learning_rate=np.array(0.1)))
+    assert np.ndim(a.delay) == 0
+    b = gd.predict_delay(SPEC([1.0, 0.5], learning_rate=np.array([[0.1], [0.2]]),
+                              tolerance=[0.1, 0.01, 0.001]))
+    assert b.delay.shape == (2, 3)
