@@ -129,3 +129,12 @@ def test_scalar_inputs_give_python_floats_arrays_give_arrays():
     b = gd.predict_delay(SPEC([1.0, 0.5], learning_rate=np.array([[0.1], [0.2]]),
                               tolerance=[0.1, 0.01, 0.001]))
     assert b.delay.shape == (2, 3)
+
+
+def test_json_is_strict_even_with_inf_in_arrays():
+    from grokdelay._core import _jsonable
+
+    text = json.dumps(_jsonable(np.array([1.0, np.inf, -np.inf])), allow_nan=False)
+    assert json.loads(text) == [1.0, "inf", "-inf"]
+    pred = gd.predict_delay(SPEC([1.0, 0.01], learning_rate=np.array([0.1, 1.0])))
+    json.dumps(pred.to_dict(), allow_nan=False)

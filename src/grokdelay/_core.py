@@ -414,10 +414,11 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _jsonable(v: Any) -> Any:
+    """Plain JSON values; non-finite floats become the strings "inf", "-inf"."""
     if isinstance(v, np.ndarray):
-        return v.tolist()
+        return _jsonable(v.tolist())
     if isinstance(v, np.generic):
-        return v.item()
+        return _jsonable(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # "inf", "-inf"
     if isinstance(v, tuple | list):
