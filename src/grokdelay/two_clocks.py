@@ -153,8 +153,8 @@ class TwoClocks(Parameters):
     t_margin, t_late : float or array_like
         Step at which gap growth starts, and step :math:`t_\ell` from which the KL tail holds.
     energy_initial : float or array_like
-        Energy gap :math:`E_0 = E(t_\ell)`; ``inf`` (default) is the API's start at
-        :math:`+\infty`. A finite :math:`E_0 \le \delta` gives :math:`T_\mathrm{rep} = t_\ell`.
+        Energy gap :math:`E_0 = E(t_\ell)`; ``None`` (default) or ``inf`` is the API's start
+        at :math:`+\infty`. A finite :math:`E_0 \le \delta` gives :math:`T_\mathrm{rep} = t_\ell`.
     tail_contraction : float or array_like, optional
         Per-step tail contraction :math:`\rho\in(0,1]`, :math:`\mathcal L_{k+1} \le (1-\rho)
         \mathcal L_k` (Prop 3.6), used by method ``"discrete"``; ``None`` means
@@ -227,8 +227,8 @@ class TwoClocks(Parameters):
                           "step from which the late-time KL tail holds", 0.0)
     energy_initial: float = param("E0", Interval(0, math.inf, lo_closed=False,
                                                  typical=(1e-4, 1e4)),
-                                  "energy gap at t_late (inf: the API's start at +inf)",
-                                  math.inf)
+                                  "energy gap at t_late (None or inf: the API's start at +inf)",
+                                  None, optional=True)
     tail_contraction: float = param("rho", Interval(0, 1, lo_closed=False, typical=(1e-4, 1.0)),
                                     "per-step tail contraction of Prop 3.6 (method 'discrete'; "
                                     "None: 1 - exp(-gap_rate))", None, optional=True)
@@ -275,16 +275,16 @@ class TwoClocks(Parameters):
                             "(no plateau): t_grok = t_mem; extra['t_rep'] holds the raw clock")
         notes += note_where(overflow, "t_grok exceeds float64 (the representation clock is "
                             "astronomically slow); log_delay is exact")
-        notes += note_where(np.isfinite(a.energy_initial) & (a.structure_target
-                                                            >= a.energy_initial),
+        e0 = _e0(a)
+        notes += note_where(np.isfinite(e0) & (extra.get("structure_target", a.structure_target)
+                                               >= e0),
                             "structure_target >= energy_initial: the structural gap is already "
                             "below target at t_late")
         return Outcome(t_mem=t_mem, t_grok=t_grok, units=units, notes=notes, delay=delay,
                        log_delay=log_delay, extra=extra)
 
     def _rep(self, a, delta):
-        log_dur = energy_gap_time(delta, a.kl_exponent, a.kl_rate, a.energy_initial, 0.0,
-                                  log=True)
+        log_dur = energy_gap_time(delta, a.kl_exponent, a.kl_rate, _e0(a), 0.0, log=True)
         with np.errstate(over="ignore"):
             t_rep = a.t_late + np.exp(log_dur)
         return log_dur, t_rep
@@ -352,7 +352,7 @@ class TwoClocks(Parameters):
             delta = np.exp(a.coupling_exponent * np.log(a.loss_target))
         # delta may underflow to 0 for tiny epsilon and big beta: work with log(delta)
         log_dur = _log_time_from_log_target(a.coupling_exponent * np.log(a.loss_target),
-                                            a.kl_exponent, a.kl_rate, a.energy_initial)
+                                            a.kl_exponent, a.kl_rate, _e0(a))
         with np.errstate(over="ignore"):
             t_rep = a.t_late + np.exp(log_dur)
         notes = notes + ["coupled tolerance delta = loss_target^coupling_exponent replaces "
@@ -394,6 +394,11 @@ class TwoClocks(Parameters):
         return Scenario(params, sources, summary="seed-000 modular addition (p = 97, eta = 1e-3, "
                         "weight_decay = 2.0): classifier clock calibrated to t_mem = 200, "
                         "representation clock from a fitted deep-linear KL tail")
+
+
+def _e0(a):
+    """energy_initial as an array, +inf where not given."""
+    return np.inf if a.energy_initial is None else np.asarray(a.energy_initial, dtype=float)
 
 
 def _log_time_from_log_target(log_delta, theta, rate, e0):
