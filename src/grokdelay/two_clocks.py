@@ -269,7 +269,8 @@ class TwoClocks(Parameters):
                 shift = shift + np.where(never | first, 0.0, frac)
             log_delay = _log_sub(t_rep_log_dur, shift)
         log_delay = np.where(first, -np.inf, np.where(never, np.inf, log_delay))
-        delay = np.where(never, np.inf, np.where(first, 0.0, np.exp(log_delay)))
+        with np.errstate(over="ignore"):
+            delay = np.where(never, np.inf, np.where(first, 0.0, np.exp(log_delay)))
         notes = list(notes)
         notes += note_where(first, "the representation clock closes before the classifier clock "
                             "(no plateau): t_grok = t_mem; extra['t_rep'] holds the raw clock")
