@@ -144,7 +144,13 @@ def _base_kwargs(cls) -> dict:
 
 
 def _valid_scalar(cls, name):
+    """A valid value of a scalar field: from the first reference case, else its default,
+    else the low end of its typical range."""
     v = _base_kwargs(cls).get(name, cls.field_specs()[name][1])
+    if v is None or v is cf.REQUIRED:
+        spec = cls.field_specs()[name][0]
+        lo, hi = cf.typical_range(spec.domain)
+        v = next(x for x in (lo, (lo + hi) / 2, hi) if spec.domain.contains(x))
     return float(np.ravel(v)[0])
 
 

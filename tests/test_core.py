@@ -138,3 +138,26 @@ def test_json_is_strict_even_with_inf_in_arrays():
     assert json.loads(text) == [1.0, "inf", "-inf"]
     pred = gd.predict_delay(SPEC([1.0, 0.01], learning_rate=np.array([0.1, 1.0])))
     json.dumps(pred.to_dict(), allow_nan=False)
+
+
+def test_to_dict_round_trips_through_json_with_inf():
+    p = SPEC([1.0, 0.5], learning_rate=0.1, tolerance=0.5)
+    d = json.loads(json.dumps(p.to_dict()))
+    assert gd.predict_delay(d).params == p
+    # the words for infinity are accepted where a number is, nothing else
+    from grokdelay._core import FieldSpec, Interval, _convert_scalar
+
+    spec = FieldSpec("x", Interval(0, math.inf), "x")
+    assert _convert_scalar("x", spec, "inf") == math.inf
+    np.testing.assert_array_equal(_convert_scalar("x", spec, [1.0, "inf"]), [1.0, math.inf])
+    with pytest.raises(gd.ParameterError):
+        _convert_scalar("x", spec, "1.5")
+
+
+def test_registering_the_same_class_again_keeps_the_first():
+    from grokdelay._core import register
+
+    again = register("spectral")(type("SpectralConditioning", (), {}))
+    assert again is SPEC and gd.mechanisms()["spectral"] is SPEC
+    with pytest.raises(RuntimeError, match="twice"):
+        register("spectral")(type("Other", (), {}))

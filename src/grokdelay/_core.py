@@ -188,7 +188,21 @@ def _describe(value: Any) -> str:
     return repr(value.item() if isinstance(value, np.generic | np.ndarray) else value)
 
 
+_INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -math.inf,
+              "-infinity": -math.inf}
+
+
+def _decode_inf(value: Any) -> Any:
+    """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
+    if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
+        return _INF_WORDS[value.strip().lower()]
+    if isinstance(value, list | tuple):
+        return [_decode_inf(v) for v in value]
+    return value
+
+
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
+    value = _decode_inf(value)
     if isinstance(value, bool | np.bool_) or isinstance(value, str):
         raise ParameterError(
             f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
@@ -269,7 +283,12 @@ def register(name: str) -> Callable[[type], type]:
 
     def deco(cls: type) -> type:
         if name in _REGISTRY:
-            raise RuntimeError(f"mechanism {name!r} registered twice")
+            if _REGISTRY[name].__qualname__ == cls.__qualname__:
+                # the same module imported a second time (e.g. pytest running one file's
+                # doctests by path): keep the first class, so isinstance checks hold
+                return _REGISTRY[name]
+            raise RuntimeError(f"mechanism {name!r} registered twice "
+                               f"({_REGISTRY[name].__qualname__}, {cls.__qualname__})")
         cls = dataclasses.dataclass(frozen=True, eq=False)(cls)
         methods: dict[str, _MethodInfo] = {}
         for klass in reversed(cls.__mro__):
