@@ -70,40 +70,56 @@ class QuarticDoubleWell:
                 raise ValueError("rotation must be an orthogonal (d, d) matrix")
         self.q = rotation
 
-    # frames ------------------------------------------------------------------
+    # frames (coordinates along the FIRST axis: a point is z[:, ...]) ---------------
     def _to_model(self, z: np.ndarray) -> np.ndarray:
-        return z if self.q is None else z @ self.q  # rows: x = Q^T z
+        if self.q is None:
+            return z
+        if z.ndim == 2:
+            return self.q.T @ z  # x = Q^T z
+        return np.tensordot(self.q.T, z, axes=1)
 
     def _to_user(self, x: np.ndarray) -> np.ndarray:
-        return x if self.q is None else x @ self.q.T
+        if self.q is None:
+            return x
+        if x.ndim == 2:
+            return self.q @ x
+        return np.tensordot(self.q, x, axes=1)
 
     # landscape ---------------------------------------------------------------
     def potential(self, z: np.ndarray) -> np.ndarray:
-        """U at points ``z`` of shape ``(..., d)``."""
+        """U at points ``z`` of shape ``(d, ...)`` (coordinates along the first axis)."""
         x = self._to_model(np.asarray(z, dtype=float))
-        u = self.barrier * (x[..., 0] ** 2 - 1.0) ** 2
-        if self.k.size:
-            u = u + 0.5 * (1.0 + self.c * x[..., 0] ** 2) * np.sum(self.k * x[..., 1:] ** 2, -1)
+        u = self.barrier * (x[0] ** 2 - 1.0) ** 2
+        for i, k in enumerate(self.k):
+            u = u + 0.5 * (1.0 + self.c * x[0] ** 2) * k * x[1 + i] ** 2
         return u
 
     def gradient(self, z: np.ndarray) -> np.ndarray:
-        """grad U at points ``z`` of shape ``(..., d)``."""
+        """grad U at points ``z`` of shape ``(d, ...)``; same shape."""
         x = self._to_model(np.asarray(z, dtype=float))
-        x0 = x[..., 0]
+        x0 = x[0]
         g = np.empty_like(x)
-        g[..., 0] = 4.0 * self.barrier * x0 * (x0 * x0 - 1.0)
+        x0sq = x0 * x0
+        g[0] = 4.0 * self.barrier * x0 * (x0sq - 1.0)
         if self.k.size:
-            y = x[..., 1:]
-            g[..., 0] += self.c * x0 * np.sum(self.k * y * y, -1)
-            g[..., 1:] = (1.0 + self.c * x0[..., None] * x0[..., None]) * self.k * y
+            stiff = 1.0 + self.c * x0sq
+            acc = np.zeros_like(x0)
+            for i, k in enumerate(self.k):
+                ky = k * x[1 + i]
+                acc += ky * x[1 + i]
+                g[1 + i] = stiff * ky
+            g[0] += self.c * x0 * acc
         return self._to_user(g)
 
     def escape_coordinate(self, z: np.ndarray) -> np.ndarray:
-        """The coordinate x along which the wells are separated."""
-        return self._to_model(np.asarray(z, dtype=float))[..., 0]
+        """The coordinate x along which the wells are separated (``z`` of shape ``(d, ...)``)."""
+        z = np.asarray(z, dtype=float)
+        if self.q is None:
+            return z[0]
+        return self.q[:, 0] @ z
 
     def point(self, x: float) -> np.ndarray:
-        """The point with escape coordinate ``x`` and transverse coordinates 0."""
+        """The point with escape coordinate ``x`` and transverse coordinates 0, shape (d,)."""
         p = np.zeros(self.dim)
         p[0] = x
         return self._to_user(p)
@@ -150,16 +166,18 @@ def escape_times(gradient: Callable[[np.ndarray], np.ndarray], start: np.ndarray
     :math:`\theta \leftarrow \theta - \nabla U(\theta)\,dt + \sqrt{2T\,dt}\,\xi`; a walker
     exits at the first step where ``exit_coordinate(theta) >= exit_at`` and is then
     removed from the active set (the work is proportional to the sum of the exit times,
-    not to the slowest walker times the number of walkers).
+    not to the slowest walker times the number of walkers). Positions are stored as a
+    ``(d, n)`` array (one column per walker) so that every operation runs over long
+    contiguous rows.
 
     Parameters
     ----------
     gradient : callable
-        ``(n, d) -> (n, d)`` gradient of U.
+        ``(d, n) -> (d, n)`` gradient of U, one column per walker.
     start : array_like, shape (d,)
     temperature, dt : float
     exit_coordinate : callable
-        ``(n, d) -> (n,)``.
+        ``(d, n) -> (n,)``.
     exit_at : float
     n_walkers : int
     max_time : float
@@ -177,26 +195,29 @@ def escape_times(gradient: Callable[[np.ndarray], np.ndarray], start: np.ndarray
     rng = np.random.default_rng(seed)
     start = np.asarray(start, dtype=float).reshape(-1)
     d = start.size
-    pos = np.tile(start, (n_walkers, 1))
+    pos = np.repeat(start[:, None], n_walkers, axis=1)
     idx = np.arange(n_walkers)
     times = np.full(n_walkers, np.inf)
     noise = math.sqrt(2.0 * temperature * dt)
     step = 0
     max_steps = math.inf if not math.isfinite(max_time) else int(math.ceil(max_time / dt))
     while idx.size and step < max_steps:
-        n = min(chunk, max_steps - step) if math.isfinite(max_steps) else chunk
-        kicks = rng.standard_normal((n, idx.size, d))
+        n = int(min(chunk, max_steps - step))
+        kicks = rng.standard_normal((n, d, idx.size))
         kicks *= noise
         alive = np.ones(idx.size, dtype=bool)
         for j in range(n):
-            pos -= gradient(pos) * dt
+            g = gradient(pos)
+            g *= dt
+            pos -= g
             pos += kicks[j]
-            out = alive & (exit_coordinate(pos) >= exit_at)
+            out = exit_coordinate(pos) >= exit_at
+            out &= alive
             if out.any():
                 times[idx[out]] = (step + j + 1) * dt
                 alive &= ~out
         step += n
-        pos = pos[alive]
+        pos = pos[:, alive]
         idx = idx[alive]
     return times
 
