@@ -155,7 +155,8 @@ class SpectralConditioning(Parameters):
         examples=([1.0], [10.0, 1.0, 0.1], [5.0, 0.0, 2.0, 1e-3], np.logspace(-3, 1, 50)),
         invalid_examples=([], [1.0, -1.0], [0.0, 0.0], [1.0, float("nan")], "abc"),
         cli_help="comma-separated list")
-    learning_rate: float = param("eta", Interval(0, math.inf, lo_closed=False, typical=(1e-4, 1.0)),
+    learning_rate: float = param("eta", Interval(0, math.inf, lo_closed=False, hi_closed=False,
+                                                 typical=(1e-4, 1.0)),
                                  "learning rate (step size)")
     tolerance: float = param("tol", Interval(0, 1, lo_closed=False, hi_closed=False,
                                              typical=(1e-8, 0.5)),
