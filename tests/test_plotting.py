@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import grokdelay as gd  # noqa: E402
 from grokdelay import compare  # noqa: E402
 from grokdelay import plotting as P  # noqa: E402
+from grokdelay.milestones import Milestones  # noqa: E402
 
 BASE = gd.SpectralConditioning([1.0, 0.01], learning_rate=0.1)
 
@@ -40,7 +41,7 @@ def _labelled(ax):
 def test_plot_curves_marks_predicted_and_observed(tmp_path):
     pred = gd.predict_delay(BASE)
     t = np.logspace(0, 5, 200)
-    obs = gd.Milestones.from_values(40, 4000)
+    obs = Milestones.from_values(40, 4000)
     ax = P.plot_curves(t, 1 - np.exp(-0.1 * t), 1 - np.exp(-1e-3 * t), pred, observed=obs)
     _written(ax, tmp_path / "curves.png")
     _labelled(ax)
