@@ -103,7 +103,7 @@ def contraction_steps(norm_mem, norm_post, gamma_eff) -> np.ndarray:
     --------
     >>> from grokdelay.norm_separation import contraction_steps
     >>> round(float(contraction_steps(10.0, 1.0, 0.01)), 4)
-    229.1202
+    229.1053
     """
     a = _positive("norm_mem", norm_mem)
     b = _positive("norm_post", norm_post)
@@ -168,7 +168,7 @@ def delay_lower_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
     --------
     >>> from grokdelay.norm_separation import delay_lower_bound
     >>> round(float(delay_lower_bound(10.0, 1.0, 0.01, drive=0.001)), 3)
-    220.466
+    220.612
     """
     return _bound(norm_mem, norm_post, gamma_eff, drive, +1.0)
 
@@ -207,7 +207,7 @@ def delay_upper_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
     --------
     >>> from grokdelay.norm_separation import delay_upper_bound
     >>> round(float(delay_upper_bound(10.0, 1.0, 0.01, drive=0.001)), 3)
-    239.127
+    238.589
     """
     return _bound(norm_mem, norm_post, gamma_eff, drive, -1.0)
 
