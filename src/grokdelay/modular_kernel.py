@@ -281,7 +281,8 @@ def operator_norm(K) -> float:
     from scipy.sparse.linalg import eigsh
 
     v0 = np.ones(K.shape[0])
-    top = eigsh(K, k=1, which="LM", v0=v0, return_eigenvectors=False, tol=1e-9)
+    top = eigsh(K, k=1, which="LM", v0=v0, ncv=min(K.shape[0] - 1, 8), return_eigenvectors=False,
+                tol=1e-8)
     return float(abs(top[0]))
 
 
@@ -445,14 +446,18 @@ def kernel_summary(net: TwoLayerNetwork, task: ModularAdditionTask, *,
     s2 = c * pk.s2
     a2 = np.mean(net.A**2, axis=1)
     phi, D = pk.phi, pk.D
-    Kw = s2 * pk.hadamard_dense(D, a2, D)
+    dense = smallest or n <= 400
+    Kw = s2 * pk.hadamard_dense(D, a2, D) if dense else None
 
     def ka(v):
         return s2 * (phi @ (phi.T @ v))
 
+    def kw(v):
+        return Kw @ v if dense else s2 * pk.hadamard_matvec(D, a2, D, v)
+
     fspec = np.linalg.eigvalsh(s2 * (phi.T @ phi))
-    feature_norm = operator_norm(Kw)
-    ntk_norm = operator_norm(_linop(n, lambda v: ka(v) + Kw @ v))
+    feature_norm = operator_norm(Kw) if dense else operator_norm(_linop(n, kw))
+    ntk_norm = operator_norm(_linop(n, lambda v: ka(v) + kw(v)))
     ntk_min = None
     if smallest:
         K_lower = dsyrk(s2, np.asfortranarray(phi), lower=1)
@@ -462,10 +467,11 @@ def kernel_summary(net: TwoLayerNetwork, task: ModularAdditionTask, *,
     Y = task.targets(task.train)
     gW, gA, _ = loss_gradient(net, pk.X, Y, weight_decay)
     phidot = D * (pk.X @ (-gW).T)
-    dKw = s2 * pk.hadamard_dense(D, np.mean(2.0 * net.A * (-gA), axis=1), D)
+    da2 = np.mean(2.0 * net.A * (-gA), axis=1)
 
     def dk(v):
-        return s2 * (phidot @ (phi.T @ v) + phi @ (phidot.T @ v)) + dKw @ v
+        return s2 * (phidot @ (phi.T @ v) + phi @ (phidot.T @ v)
+                     + pk.hadamard_matvec(D, da2, D, v))
 
     drift = operator_norm(_linop(n, dk))
     return KernelSummary(
