@@ -313,7 +313,7 @@ class KramersEscape(Parameters):
                               "omega_saddle": self.omega_saddle})
 
     @method("eyring_kramers", default=True,
-            summary="tau = (2 pi/|lambda_s|) sqrt(|det H_s|/det H_min) exp(barrier/T), "
+            summary="tau = (2 pi / omega_s) sqrt(abs(det H_s) / det H_min) exp(barrier / T), "
                     "mean time to reach the other basin (log space)")
     def _eyring_kramers(self, a) -> Outcome:
         """Mean time to reach the other basin."""
