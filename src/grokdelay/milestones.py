@@ -457,10 +457,12 @@ def compare_with_log(observed: Milestones,
     --------
     >>> import grokdelay as gd
     >>> obs = Milestones.from_values(200, 14_600)
-    >>> p = gd.SpectralConditioning([73.0, 1.0], learning_rate=1.0, tolerance=0.5)
+    >>> p = gd.SpectralConditioning([73.0, 1.0], learning_rate=0.01, tolerance=0.5)
     >>> t = compare_with_log(obs, {"spectral": p})
-    >>> round(t["ratio_factor"][0], 9)
+    >>> round(float(t["ratio_factor"][0]), 9)
     1.0
+    >>> round(float(t["delay_factor"][0]), 4)  # (log 2 / 0.01)(1 - 1/73) / 14,400
+    0.0047
     """
     if not isinstance(observed, Milestones):
         raise TypeError(f"observed must be a Milestones, got {type(observed).__name__}")

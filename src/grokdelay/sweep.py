@@ -294,8 +294,10 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     >>> t = sweep(base, learning_rate=[0.01, 0.1], tolerance=[1e-2, 1e-4])
     >>> len(t), t.shape
     (4, (2, 2))
-    >>> [round(r, 3) for r in t["ratio"]]
+    >>> np.round(t["ratio"], 9).tolist()
     [100.0, 100.0, 100.0, 100.0]
+    >>> t.row(0)["t_grok"] == gd.predict_delay(base).t_grok
+    True
     """
     base = _as_params(params)
     cls = type(base)
