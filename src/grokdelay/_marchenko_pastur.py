@@ -1,0 +1,255 @@
+r"""Marchenko-Pastur tools: density, accurate expectations, finite-size spectra.
+
+The training Gram matrix :math:`\Sigma_\mathrm{tr} = X^\top X / N_\mathrm{tr}` of
+:math:`N_\mathrm{tr}` samples :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` has, as
+:math:`d_\mathrm{in}, N_\mathrm{tr}\to\infty` with :math:`\lambda = d_\mathrm{in}/N_\mathrm{tr}`
+fixed, the Marchenko-Pastur spectrum of seed 003, eq 6:
+
+.. math::
+
+    p_\mathrm{MP}(\nu)\,d\nu = \Bigl(1-\frac1\lambda\Bigr)^+\delta_0
+      + \frac{\sqrt{(\lambda_+-\nu)(\nu-\lambda_-)}}{2\pi\lambda\nu}\,
+        \mathbb 1_{[\lambda_-,\lambda_+]}\,d\nu,
+    \qquad \lambda_\pm = (1\pm\sqrt\lambda)^2 .
+
+Quadrature
+----------
+With :math:`\nu = \lambda_- + w\sin^2\varphi`, :math:`w = \lambda_+-\lambda_- = 4\sqrt\lambda`,
+the continuous part becomes :math:`\frac{16}{\pi}\,\frac{\sin^2\varphi\cos^2\varphi}{\nu}\,
+d\varphi` on :math:`[0, \pi/2]`: both square-root edges are absorbed and the integrand is
+analytic. Two length scales remain near the lower edge :math:`\varphi = 0`: the complex pole
+of :math:`1/\nu` at distance :math:`\sqrt{\lambda_-/w}` (small as :math:`\lambda\to1`), and,
+for late-time integrands :math:`e^{-c t\nu}`, the decay width :math:`1/\sqrt{c t w}`.
+:func:`mp_nodes` therefore uses composite Gauss-Legendre on panels graded geometrically
+towards :math:`\varphi = 0` (ratio at least 0.35 per panel, 20 panels of 14 nodes plus a
+base panel), down to half the smaller scale. Each panel then sees its nearest singularity
+at least about a panel-width away, which bounds the error by about :math:`3.9^{-28}` per panel;
+against 50-digit mpmath the expectations agree to ~1e-15 relative for
+:math:`\lambda \in [10^{-4}, 0.99]` (tests/test_marchenko_pastur.py). The grading reaches
+:math:`0.35^{20}\pi/2 \approx 1.2\times10^{-9}`, so accuracy degrades only for
+:math:`|1-\lambda| \lesssim 10^{-8}` or decay rates :math:`c \gtrsim 10^{17}`.
+
+Names used by the simulation module (part B) and the mechanism
+---------------------------------------------------------------
+``mp_edges(aspect_ratio) -> (lower, upper)``, ``mp_atom(aspect_ratio)`` (mass at 0),
+``mp_density(nu, aspect_ratio)`` (continuous part only), ``mp_nodes(aspect_ratio, decay=0)``
+(nodes and weights, atom excluded), ``mp_expectation(f, aspect_ratio, decay=0)`` (atom
+included), ``sample_mp_spectrum(aspect_ratio, d_in, rng)`` (eigenvalues of an actual
+Gaussian Gram matrix, data normalized as :math:`x\sim\mathcal N(0, I)`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import ParameterError
+
+__all__ = ["mp_edges", "mp_atom", "mp_density", "mp_nodes", "mp_expectation",
+           "sample_mp_spectrum"]
+
+_PANELS = 20          # graded panels towards the lower edge
+_NODES = 14           # Gauss-Legendre nodes per panel
+_MIN_RATIO = 0.35     # coarsest grading: the nearest singularity is >= a panel away
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(_NODES)
+_HALF_PI = 0.5 * np.pi
+
+
+def _check_ratio(aspect_ratio) -> np.ndarray:
+    lam = np.asarray(aspect_ratio, dtype=float)
+    bad = ~(lam > 0) | ~np.isfinite(lam)
+    if np.any(bad):
+        v = lam[bad].ravel()[0] if lam.ndim else lam
+        raise ParameterError(f"aspect_ratio = {float(v)!r} is outside its domain (0, inf): "
+                             "aspect_ratio (lambda) is d_in / N_train", "aspect_ratio")
+    return lam
+
+
+def mp_edges(aspect_ratio):
+    r"""Edges :math:`\lambda_\pm = (1\pm\sqrt\lambda)^2` of the continuous MP support (eq 6).
+
+    Examples
+    --------
+    >>> mp_edges(0.25)
+    (0.25, 2.25)
+    """
+    lam = _check_ratio(aspect_ratio)
+    r = np.sqrt(lam)
+    lo, hi = (1.0 - r) ** 2, (1.0 + r) ** 2
+    return (float(lo), float(hi)) if lam.ndim == 0 else (lo, hi)
+
+
+def mp_atom(aspect_ratio):
+    r"""Mass :math:`(1 - 1/\lambda)^+` of the zero eigenvalue (eq 6; the null space).
+
+    Examples
+    --------
+    >>> mp_atom(2.0), mp_atom(0.5)
+    (0.5, 0.0)
+    """
+    lam = _check_ratio(aspect_ratio)
+    m = np.maximum(0.0, 1.0 - 1.0 / lam)
+    return float(m) if lam.ndim == 0 else m
+
+
+def mp_density(nu, aspect_ratio):
+    r"""Continuous part of the Marchenko-Pastur density, eq 6 (the atom at 0 is excluded).
+
+    Parameters
+    ----------
+    nu : array_like
+        Eigenvalues at which to evaluate; zero outside :math:`[\lambda_-, \lambda_+]`.
+    aspect_ratio : float or array_like
+        :math:`\lambda = d_\mathrm{in} / N_\mathrm{tr}`; broadcasts with ``nu``.
+
+    Returns
+    -------
+    ndarray
+        The density; it integrates to :math:`\min(1, 1/\lambda)` (use :func:`mp_atom` for the
+        rest).
+
+    Examples
+    --------
+    >>> from scipy.integrate import quad
+    >>> round(quad(mp_density, *mp_edges(0.5), args=(0.5,))[0], 10)
+    1.0
+    """
+    lam = _check_ratio(aspect_ratio)
+    nu = np.asarray(nu, dtype=float)
+    lo, hi = mp_edges(lam)
+    inside = (nu > lo) & (nu < hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        val = np.sqrt(np.clip((hi - nu) * (nu - lo), 0.0, None)) / (2 * np.pi * lam * nu)
+    out = np.where(inside, val, 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def mp_nodes(aspect_ratio, decay=0.0):
+    r"""Quadrature nodes and weights for the continuous MP part (atom excluded).
+
+    Parameters
+    ----------
+    aspect_ratio : float or array_like
+        :math:`\lambda`.
+    decay : float or array_like
+        Largest rate :math:`c` (in :math:`e^{-c\,\nu}`) the integrand decays with; the
+        panels are graded to resolve its width :math:`1/\sqrt{c\,w}` at the lower edge.
+        Broadcasts with ``aspect_ratio``.
+
+    Returns
+    -------
+    nu, weight : ndarray, shape ``broadcast + (n,)``
+        ``sum(weight * f(nu), axis=-1)`` approximates
+        :math:`\int f(\nu)\,p_\mathrm{MP}(\nu)\,d\nu` over the continuous part.
+
+    Examples
+    --------
+    >>> nu, w = mp_nodes(0.5)
+    >>> round(float(w.sum()), 14), round(float((w * nu).sum()), 14)
+    (1.0, 1.0)
+    """
+    nu, _, weight = _nodes(_check_ratio(aspect_ratio), decay)
+    return nu, weight
+
+
+def _nodes(lam, decay):
+    """``(nu, nu - lower_edge, weight)``; the offset is exact (no cancellation)."""
+    decay = np.asarray(decay, dtype=float)
+    lam, decay = np.broadcast_arrays(np.asarray(lam, dtype=float), decay)
+    r = np.sqrt(lam)
+    lo = (1.0 - r) ** 2
+    w = 4.0 * r
+    with np.errstate(divide="ignore"):
+        pole = np.where(lo > 0, np.sqrt(lo / w), np.inf)        # 1/nu pole scale in phi
+        width = np.where(decay > 0, 1.0 / np.sqrt(decay * w), np.inf)  # late-time width
+    phi_min = 0.5 * np.minimum(np.minimum(pole, width), _HALF_PI)
+    ratio = np.clip((phi_min / _HALF_PI) ** (1.0 / _PANELS), _MIN_RATIO, 1.0)
+    j = np.arange(_PANELS + 1)
+    edges = _HALF_PI * ratio[..., None] ** j                    # decreasing, shape (..., P+1)
+    right = edges[..., :-1]
+    left = edges[..., 1:]
+    # panels [left, right] plus the base panel [0, edges[-1]]
+    left = np.concatenate([left, np.zeros_like(left[..., :1])], axis=-1)
+    right = np.concatenate([right, edges[..., -1:]], axis=-1)
+    half = 0.5 * (right - left)
+    mid = 0.5 * (right + left)
+    phi = (mid[..., None] + half[..., None] * _GL_X).reshape(*lam.shape, -1)
+    dphi = (half[..., None] * _GL_W).reshape(*lam.shape, -1)
+    s2 = np.sin(phi) ** 2
+    c2 = np.cos(phi) ** 2
+    x = w[..., None] * s2
+    nu = lo[..., None] + x
+    weight = (16.0 / np.pi) * s2 * c2 / nu * dphi
+    return nu, x, weight
+
+
+def mp_expectation(f, aspect_ratio, decay=0.0):
+    r""":math:`\mathbb E_{\nu\sim\mathrm{MP}(\lambda)}[f(\nu)]`, atom at zero included.
+
+    Parameters
+    ----------
+    f : callable
+        Vectorized ``f(nu)``; called with an array of shape ``broadcast + (n,)`` for the
+        continuous part and with ``0.0``-filled arrays of shape ``broadcast + (1,)`` for the
+        atom when :math:`\lambda > 1`. It must broadcast against those shapes (use
+        ``x[..., None]`` for per-point parameters).
+    aspect_ratio : float or array_like
+    decay : float or array_like
+        See :func:`mp_nodes` (pass the decay rate of late-time integrands).
+
+    Returns
+    -------
+    float or ndarray
+        Accurate to ~1e-15 relative for smooth ``f`` (see the module notes).
+
+    Examples
+    --------
+    >>> round(mp_expectation(lambda nu: 1 / nu, 0.5), 12)     # 1 / (1 - lambda)
+    2.0
+    >>> round(mp_expectation(lambda nu: nu ** 2, 3.0), 12)     # 1 + lambda
+    4.0
+    """
+    lam = _check_ratio(aspect_ratio)
+    nu, weight = mp_nodes(lam, decay)
+    total = np.sum(weight * f(nu), axis=-1)
+    atom = np.maximum(0.0, 1.0 - 1.0 / lam)
+    if np.any(atom > 0):
+        f0 = np.asarray(f(np.zeros(nu.shape[:-1] + (1,))), dtype=float)[..., 0]
+        total = total + np.where(atom > 0, atom * np.where(atom > 0, f0, 0.0), 0.0)
+    return float(total) if np.ndim(total) == 0 else total
+
+
+def sample_mp_spectrum(aspect_ratio, d_in, rng=None):
+    r"""Eigenvalues of one sampled Gram matrix :math:`\Sigma = X^\top X / N`.
+
+    ``X`` has ``N = round(d_in / aspect_ratio)`` rows :math:`x_i \sim \mathcal N(0, I_{d_in})`
+    (the data normalization of seed 003 and of this library). For ``aspect_ratio > 1`` the
+    ``d_in - N`` null eigenvalues are returned as exact zeros.
+
+    Parameters
+    ----------
+    aspect_ratio : float
+    d_in : int
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    ndarray, shape (d_in,), ascending.
+
+    Examples
+    --------
+    >>> nu = sample_mp_spectrum(0.5, 400, rng=0)
+    >>> nu.shape, bool(abs(nu.mean() - 1) < 0.05)
+    ((400,), True)
+    """
+    lam = float(_check_ratio(aspect_ratio))
+    d_in = int(d_in)
+    if d_in < 1:
+        raise ParameterError(f"d_in = {d_in} must be a positive integer", "d_in")
+    rng = np.random.default_rng(rng)
+    n = max(1, int(round(d_in / lam)))
+    x = rng.standard_normal((n, d_in))
+    if n >= d_in:
+        nu = np.linalg.eigvalsh(x.T @ x / n)
+    else:
+        nu = np.concatenate([np.zeros(d_in - n), np.linalg.eigvalsh(x @ x.T / n)])
+    return np.sort(np.clip(nu, 0.0, None))
