@@ -25,6 +25,7 @@ import numpy as np
 
 from ._core import (Interval, Outcome, ParameterError, Parameters, Scenario, method,
                     note_where, param, register)
+from .spectral import _log_contraction, _steps_from_log
 
 __all__ = ["ImplicitBias"]
 
@@ -151,18 +152,11 @@ class ImplicitBias(Parameters):
                                  "optimizer steps and needs a learning rate; use "
                                  "'gradient_flow' for time units", "learning_rate")
         lam, eta = a.weight_decay, a.learning_rate
-        r = np.abs(1.0 - eta * lam)
         log_alpha = np.log(a.init_scale)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(r > 0, log_alpha / -np.log(np.where(r > 0, r, 0.5)), 0.0)
-        k = np.ceil(x)
-        # ceil of a rounded quotient can be one too many
-        with np.errstate(over="ignore", invalid="ignore"):
-            back = (k - 1.0) * -np.log(np.where(r > 0, r, 0.5))
-        k = np.where((k >= 1.0) & (back >= log_alpha) & (r > 0), k - 1.0, k)
-        k = np.where(log_alpha == 0.0, 0.0, k)
-        never = (r >= 1.0) & (log_alpha > 0)
-        k = np.where(never, np.inf, k)
+        log_r = _log_contraction(eta * lam)
+        # first k with k log|1 - eta lam| <= -log(alpha); k = 0 when alpha = 1
+        k = np.where(log_alpha == 0.0, 0.0, _steps_from_log(log_r, 1.0 / a.init_scale))
+        never = (log_r >= 0.0) & (log_alpha > 0)
         notes = note_where(never & (lam > 0), "eta * weight_decay >= 2: decoupled decay does "
                            "not contract; never groks")
         return self._finish(a, k, never, notes)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
                     method, note_where, param, register)
-from .spectral import _gd_steps
+from .spectral import _gd_steps, _log_contraction, _steps_from_log
 
 __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
 
@@ -154,13 +154,13 @@ class RidgeNullSpace(Parameters):
         lam, eta, tol = a.weight_decay, a.learning_rate, a.tolerance
         h_max = a.gram_min if a.gram_max is None else a.gram_max
         # |1 - eta (h + lam)| is convex in h: its max over [h_min, h_max] is at an endpoint
-        q_par = np.maximum(np.abs(1.0 - eta * (a.gram_min + lam)),
-                           np.abs(1.0 - eta * (h_max + lam)))
-        unstable = q_par >= 1.0
+        log_q = np.maximum(_log_contraction(eta * (a.gram_min + lam)),
+                           _log_contraction(eta * (h_max + lam)))
+        unstable = log_q >= 0.0
         if np.any(unstable):
             warnings.warn("learning_rate * (h + weight_decay) >= 2 for some data mode: gradient "
                           "descent does not contract it", GrokdelayWarning, stacklevel=4)
-        t_mem = _gd_steps(1.0 - q_par, tol)
+        t_mem = _steps_from_log(log_q, tol)
         t_null = _gd_steps(eta * lam, tol)
         t_grok = np.maximum(t_mem, t_null)
         notes = note_where(unstable, "a data mode has |1 - eta (h + lambda)| >= 1: gradient "

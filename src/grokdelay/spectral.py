@@ -59,19 +59,32 @@ def _convert_spectrum(name: str, value) -> np.ndarray:
     return nu
 
 
-def _gd_steps(rate: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """First integer k >= 1 with |1 - rate|^k <= tol (inf if |1 - rate| >= 1)."""
-    r = np.abs(1.0 - rate)
+def _log_contraction(rate: np.ndarray) -> np.ndarray:
+    """log|1 - rate| without cancellation: log1p(-rate) below 1 (exact for tiny rates)."""
+    rate = np.asarray(rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.log(tol) / np.log(r)  # r == 0 -> 0; r >= 1 handled below
-    x = np.where(r == 0.0, 0.0, x)
+        return np.where(rate < 1.0, np.log1p(-np.minimum(rate, 1.0)),
+                        np.log(np.abs(rate - 1.0)))
+
+
+def _steps_from_log(log_r: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """First integer k >= 1 with k log r <= log tol (inf if log r >= 0; 1 if r == 0)."""
+    log_tol = np.log(tol)
+    neg = log_r < 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(neg & np.isfinite(log_r), log_tol / np.where(neg, log_r, -1.0), 0.0)
     k = np.maximum(np.ceil(x), 1.0)
     # ceil of a rounded quotient can be one too many (log(0.01)/log(0.1) = 2.0000000000000004)
-    finite = (r < 1.0) & (k > 1.0)
-    with np.errstate(divide="ignore", over="ignore", under="ignore"):
-        earlier = np.where(finite, (k - 1.0) * np.log(np.where(r > 0, r, 1.0)), 0.0)
-    k = np.where(finite & (earlier <= np.log(tol)), k - 1.0, k)
-    return np.where(r >= 1.0, np.inf, k)
+    finite = neg & np.isfinite(log_r) & (k > 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        earlier = np.where(finite, (k - 1.0) * np.where(finite, log_r, 0.0), 0.0)
+    k = np.where(finite & (earlier <= log_tol), k - 1.0, k)
+    return np.where(neg, k, np.inf)
+
+
+def _gd_steps(rate: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """First integer k >= 1 with |1 - rate|^k <= tol (inf if |1 - rate| >= 1)."""
+    return _steps_from_log(_log_contraction(rate), tol)
 
 
 def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) -> np.ndarray:
