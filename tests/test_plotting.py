@@ -304,3 +304,20 @@ def test_every_mechanism_draws(name, tmp_path):
     _written(axes[0], tmp_path / f"{name}.png")
     for ax in axes:
         assert ax.get_xlabel()
+
+
+def test_plot_delay_overflow_draws_log10_from_log_delay(tmp_path):
+    """Kramers' exp(barrier / T) overflows float64 for barrier/T > ~709: the axis switches to
+    log10 of the delay, computed from the exact log_delay (not dropped as inf)."""
+    if "kramers" not in gd.mechanisms():
+        pytest.skip("kramers not registered yet")
+    p = {"mechanism": "kramers", "barrier": 1.0, "temperature": 1.0, "hessian_min": 8.0,
+         "hessian_saddle": -4.0}
+    barriers = np.array([10.0, 300.0, 800.0, 1500.0])
+    ax = P.plot_delay(p, "barrier", barriers)
+    _written(ax, tmp_path / "overflow.png")
+    assert ax.get_ylabel().startswith("log10 delay")
+    ref = gd.predict_delay(dict(p, barrier=barriers))
+    y = ax.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(y, ref.log_delay / np.log(10), rtol=1e-14)
+    assert np.isinf(ref.delay[-1]) and np.isfinite(y[-1])
