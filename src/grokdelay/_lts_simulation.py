@@ -236,8 +236,9 @@ class GradientDescentRun:
     Attributes
     ----------
     steps : ndarray of int
-        The recorded optimizer steps (every step up to 2048, then geometrically spaced with
-        ratio ~1 + 1/1024; every step for ``method="direct"``).
+        The recorded optimizer steps (every step up to 256, then geometrically spaced with
+        ratio ~1 + 1/256, up to 1.5 times the later crossing or ``max_steps``; every step
+        for ``method="direct"``).
     train_loss, gen_loss : ndarray
         The losses at ``steps`` (eq 1 with label noise; eq 2, the exact population loss).
     train_accuracy, gen_accuracy : ndarray
@@ -278,12 +279,13 @@ class GradientDescentRun:
 
 
 def _record_grid(max_steps: int) -> np.ndarray:
-    dense = np.arange(0, min(max_steps, 2048) + 1)
-    if max_steps <= 2048:
+    """Every step up to 256, then geometric with ratio ~1 + 1/256, ending at max_steps."""
+    dense = np.arange(0, min(max_steps, 256) + 1)
+    if max_steps <= 256:
         return dense
-    n_geo = int(math.ceil(math.log(max_steps / 2048) / math.log1p(1 / 1024)))
-    geo = np.unique(np.round(2048 * np.exp(np.arange(1, n_geo + 1) * math.log1p(1 / 1024))))
-    geo = geo[(geo > 2048) & (geo < max_steps)]
+    n_geo = int(math.ceil(math.log(max_steps / 256) / math.log1p(1 / 256)))
+    geo = np.unique(np.round(256 * np.exp(np.arange(1, n_geo + 1) * math.log1p(1 / 256))))
+    geo = geo[(geo > 256) & (geo < max_steps)]
     return np.concatenate([dense, geo.astype(np.int64), [max_steps]])
 
 
@@ -291,6 +293,8 @@ def _powers(r: np.ndarray, k: np.ndarray) -> np.ndarray:
     """r[None, :] ** k[:, None] for integer k >= 0 (exp/log: ~4x faster than power)."""
     k = np.asarray(k, dtype=float)[:, None]
     with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
+        if np.all(r > 0):  # the usual case: eta * rate < 1 for every mode
+            return np.exp(k * np.log(r)[None, :])
         logabs = np.log(np.abs(r))[None, :]
         p = np.exp(k * logabs)
         p = np.where(k == 0, 1.0, p)  # 0 * log(0) = nan
@@ -346,7 +350,7 @@ def _sample_problem(p, d_in, seed, hidden):
     d_out = p["d_out"]
     n_train = max(1, int(round(d_in / p["aspect_ratio"])))
     x = rng.standard_normal((n_train, d_in))
-    noise = math.sqrt(p["label_noise"]) * rng.standard_normal((n_train, d_out))
+    noise = p["label_noise"] * rng.standard_normal((n_train, d_out))
     if p["depth"] == 1:
         sd = math.sqrt(1.0 / (2 * d_in * d_out))
         teacher = sd * rng.standard_normal((d_in, d_out))
@@ -364,7 +368,7 @@ def _sample_problem(p, d_in, seed, hidden):
 def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
                               max_steps: int = 10 ** 7, method: str = "eigen",
                               hidden: int = 200, empirical_at=None, n_test: int = 2000,
-                              **overrides) -> GradientDescentRun:
+                              data: str = "gaussian", **overrides) -> GradientDescentRun:
     r"""Full-batch gradient descent on sampled Gaussian data at finite ``d_in`` (eq 3 / 13).
 
     Parameters
@@ -386,6 +390,14 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
         ``depth = 2``; keep ``max_steps`` modest).
     hidden : int
         Hidden width of the two-layer network (``depth = 2``).
+    data : {"gaussian", "bidiagonal"}
+        ``"gaussian"``: sample the N x d_in data matrix, teacher, student and noise, and
+        diagonalize the Gram matrix (O(N d_in^2)). ``"bidiagonal"``: the same run in law at
+        O(d_in^2) cost: the Gram spectrum from the Dumitriu-Edelman bidiagonal model of the
+        real Wishart matrix (Dumitriu and Edelman 2002, J. Math. Phys. 43, 5830), and, since
+        the eigenvectors are Haar-distributed and the initial student, teacher and noise are
+        isotropic Gaussians, their projections on the eigenbasis as independent Gaussians.
+        Use it for many-seed statistics at large ``d_in``.
     empirical_at : array_like of int, optional
         Steps at which to also measure the empirical accuracies on the training set and on
         ``n_test`` fresh points (eigenbasis method only).
@@ -405,7 +417,8 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
     at finite noise the fit absorbs part of it, the training loss tends to
     :math:`\sigma^2(1-\lambda)` and the population loss to :math:`\sigma^2\lambda/(1-\lambda)`
     for lambda < 1 (the classical least-squares values), not to :math:`\sigma^2` and 0.
-    ``label_noise`` is the noise variance :math:`\sigma^2` per output.
+    ``label_noise`` is the noise standard deviation :math:`\sigma` per output (as in
+    :class:`~grokdelay.LinearTeacherStudent`).
 
     For ``depth = 2`` both layers are trained (weight decay on both) and
     ``init_scale`` multiplies the initial end-to-end student map.
@@ -425,51 +438,112 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
         raise ParameterError(f"d_in = {d_in!r} must be an integer >= 1", "d_in")
     d_in = int(d_in)
     level = loss_level(p["threshold"], p["accuracy"], p["d_out"])
-    x, noise, teacher, student, n_train = _sample_problem(p, d_in, seed, hidden)
+    if data not in ("gaussian", "bidiagonal"):
+        raise ParameterError(f"data = {data!r} is not 'gaussian' or 'bidiagonal'", "data")
+    if data == "bidiagonal" and method == "direct":
+        raise ParameterError("data = 'bidiagonal' samples the spectrum only: use "
+                             "method='eigen' (or data='gaussian')", "data")
+    if data == "bidiagonal":
+        n_train = max(1, int(round(d_in / p["aspect_ratio"])))
+    else:
+        x, noise, teacher, student, n_train = _sample_problem(p, d_in, seed, hidden)
     if method == "direct":
         return _direct(p, x, noise, teacher, student, n_train, d_in, max_steps, level)
 
     eta, wd, d_out = p["learning_rate"], p["weight_decay"], p["d_out"]
-    # Eigenbasis of the sampled covariance. eigh of the d_in x d_in Gram matrix is far
-    # cheaper than an SVD of X when N >> d_in; the null space (lambda > 1) comes out as
-    # eigenvalues ~ 1e-16 * nu_max, set to exactly 0 (no gradient moves those modes).
-    nu, v = np.linalg.eigh(x.T @ x / n_train)
-    null = nu <= 1e-10 * max(nu[-1], 1.0)
-    nu = np.where(null, 0.0, nu)
-    vt = v.T
-    d0 = vt @ (student - teacher)
-    tb = vt @ teacher
-    b = vt @ (x.T @ noise) / n_train
-    b[null] = 0.0
+    if data == "bidiagonal":
+        if empirical_at is not None:
+            raise ParameterError("empirical_at needs the data matrix: use data='gaussian'",
+                                 "empirical_at")
+        nu, d0, tb, b, noise_sq = _bidiagonal_problem(p, d_in, n_train, seed)
+        x = vt = None
+    else:
+        # Eigenbasis of the sampled covariance. eigh of the d_in x d_in Gram matrix is far
+        # cheaper than an SVD of X when N >> d_in; the null space (lambda > 1) comes out as
+        # eigenvalues ~ 1e-16 * nu_max, set to exactly 0 (no gradient moves those modes).
+        nu, v = np.linalg.eigh(x.T @ x / n_train)
+        null = nu <= 1e-10 * max(nu[-1], 1.0)
+        nu = np.where(null, 0.0, nu)
+        vt = v.T
+        d0 = vt @ (student - teacher)
+        tb = vt @ teacher
+        b = vt @ (x.T @ noise) / n_train
+        b[null] = 0.0
+        noise_sq = float(np.sum(noise ** 2))
     rate = 2 * nu / d_out + wd
     r = 1.0 - eta * rate
     with np.errstate(divide="ignore", invalid="ignore"):
         d_star = np.where(rate[:, None] > 0, (2 * b / d_out - wd * tb) / rate[:, None], 0.0)
-    modes = _AffineModes(nu, r, d_star, d0 - d_star, b, d_out,
-                         float(np.sum(noise ** 2)) / n_train)
+    modes = _AffineModes(nu, r, d_star, d0 - d_star, b, d_out, noise_sq / n_train)
 
     grid = _record_grid(int(max_steps))
     tr, ge = [], []
-    for chunk in np.array_split(grid, max(1, grid.size // 1024)):
+    done = 0
+    # Evaluate the record chunk by chunk; stop at 1.5x the later crossing (+ 10 steps).
+    stop = grid[-1]
+    for lo in range(0, grid.size, 256):
+        chunk = grid[lo:lo + 256]
+        chunk = chunk[chunk <= stop]
+        if not chunk.size:
+            break
         a_, b_ = modes.losses(chunk)
         tr.append(a_)
         ge.append(b_)
+        done += chunk.size
+        if stop == grid[-1] and np.any(np.concatenate(tr) <= level) \
+                and np.any(np.concatenate(ge) <= level):
+            k_tr = grid[np.argmax(np.concatenate(tr) <= level)]
+            k_ge = grid[np.argmax(np.concatenate(ge) <= level)]
+            stop = min(grid[-1], int(1.5 * max(k_tr, k_ge)) + 10)
+    grid = grid[:done]
     tr, ge = np.concatenate(tr), np.concatenate(ge)
     t_mem = _first_step(grid, tr, level, lambda k: modes.losses(k)[0])
     t_grok = _first_step(grid, ge, level, lambda k: modes.losses(k)[1])
-    # keep the record to a little past the later crossing (or all of it if one is missing)
-    last = max(t_mem, t_grok)
-    keep = grid <= (1.5 * last + 10 if math.isfinite(last) else grid[-1])
     emp = {}
     if empirical_at is not None:
         emp = _empirical(np.asarray(empirical_at, dtype=int), p, x, noise, vt, r,
                          d_star, d0 - d_star, n_test, seed)
     return GradientDescentRun(
-        steps=grid[keep], train_loss=tr[keep], gen_loss=ge[keep],
-        train_accuracy=accuracy_from_loss(tr[keep], p["threshold"], d_out),
-        gen_accuracy=accuracy_from_loss(ge[keep], p["threshold"], d_out),
+        steps=grid, train_loss=tr, gen_loss=ge,
+        train_accuracy=accuracy_from_loss(tr, p["threshold"], d_out),
+        gen_accuracy=accuracy_from_loss(ge, p["threshold"], d_out),
         t_mem=t_mem, t_grok=t_grok, level=level, d_in=d_in, n_train=n_train,
         eigenvalues=nu, empirical=emp)
+
+
+def _bidiagonal_problem(p, d_in, n_train, seed):
+    """Spectrum and eigenbasis projections of one run, sampled in law (no data matrix).
+
+    X^T X for X of shape (N, d) with iid N(0, 1) entries has the eigenvalues of B B^T, B the
+    m x m lower-bidiagonal matrix with diagonal chi_{n}, chi_{n-1}, ..., chi_{n-m+1} and
+    sub-diagonal chi_{m-1}, ..., chi_1, where m = min(N, d), n = max(N, d) (beta = 1
+    Laguerre ensemble); the other |N - d| eigenvalues of X^T X are 0 when N < d.
+    """
+    from scipy.linalg import eigh_tridiagonal
+
+    rng = np.random.default_rng(seed)
+    d_out = p["d_out"]
+    m, n = min(n_train, d_in), max(n_train, d_in)
+    diag = np.sqrt(rng.chisquare(n - np.arange(m)))
+    sub = np.sqrt(rng.chisquare(np.arange(m - 1, 0, -1))) if m > 1 else np.empty(0)
+    tri_d = diag ** 2 + np.concatenate([[0.0], sub ** 2])
+    tri_e = diag[:-1] * sub
+    ev = eigh_tridiagonal(tri_d, tri_e, eigvals_only=True) if m > 1 else tri_d
+    nu = np.zeros(d_in)
+    nu[d_in - m:] = np.maximum(ev, 0.0) / n_train
+    sd = math.sqrt(1.0 / (2 * d_in * d_out))
+    tb = sd * rng.standard_normal((d_in, d_out))
+    s0 = p["init_scale"] * sd * rng.standard_normal((d_in, d_out))
+    # noise: X^T delta / N = V diag(sqrt(N nu)) U^T delta / N with U^T delta ~ N(0, sigma^2)
+    sigma = p["label_noise"]
+    u_delta = sigma * rng.standard_normal((d_in, d_out))
+    b = np.sqrt(nu / n_train)[:, None] * u_delta
+    b[nu == 0] = 0.0
+    rank = int(np.count_nonzero(nu))
+    noise_sq = float(np.sum(u_delta[nu > 0] ** 2))
+    if n_train > rank and sigma > 0:
+        noise_sq += sigma ** 2 * float(rng.chisquare((n_train - rank) * d_out))
+    return nu, s0 - tb, tb, b, noise_sq
 
 
 def _empirical(ks, p, x, noise, vt, r, d_star, e, n_test, seed):
@@ -625,7 +699,7 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
         raise ParameterError("depth = 2: integrate_gradient_flow treats the one-layer model; "
                              "use simulate_gradient_descent(method='direct')", "depth")
     lam, eta, wd, d_out = p["aspect_ratio"], p["learning_rate"], p["weight_decay"], p["d_out"]
-    alpha2, sig2 = p["init_scale"] ** 2, p["label_noise"]
+    alpha2, sig2 = p["init_scale"] ** 2, p["label_noise"] ** 2
     if isinstance(spectrum, str):
         nu, w = mp_sample_spectrum(lam, n_modes, kind=spectrum, seed=seed)
     else:
