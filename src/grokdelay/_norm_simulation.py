@@ -152,7 +152,9 @@ def train_least_squares(problem: LeastSquaresProblem, learning_rate, weight_deca
             m = b1 * m + (1 - b1) * gg
             v = b2 * v + (1 - b2) * gg * gg
             step = (m / (1 - b1 ** (k + 1))) / (np.sqrt(v / (1 - b2 ** (k + 1))) + eps)
-            new = theta - eta * step if optimizer == "adam_l2" else theta - eta * lam * theta - eta * step
+            new = theta - eta * step
+            if optimizer == "adamw":
+                new = new - eta * lam * theta
         else:
             raise ValueError(f"optimizer = {optimizer!r} is not one of 'gd', 'adamw', 'adam_l2'")
         drive[k] = np.linalg.norm(new - (1 - eta * lam) * theta, axis=1)

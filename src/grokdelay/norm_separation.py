@@ -135,7 +135,8 @@ def delay_lower_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
 
     Assumptions: every step is :math:`\theta_{k+1} = (1-\gamma)\theta_k + \delta_k` with
     :math:`\|\delta_k\| \le D` (``drive``; for SGD :math:`\delta_k = -\eta\nabla L(\theta_k)`,
-    so :math:`D = \eta \sup_k\|\nabla L\|`; for AdamW :math:`D = \eta\sup_k\|\mathrm{adam\_step}\|`).
+    so :math:`D = \eta \sup_k\|\nabla L\|`; for AdamW
+    :math:`D = \eta\sup_k\|\mathrm{adam\_step}\|`).
     The triangle inequality gives :math:`\|\theta_{k+1}\| \ge (1-\gamma)\|\theta_k\| - D`, i.e. the
     Lyapunov function :math:`V_k = \|\theta_k\| + r`, :math:`r = D/\gamma`, obeys
     :math:`V_{k+1} \ge (1-\gamma) V_k`. Hence
@@ -231,7 +232,7 @@ class EffectiveRate:
 
 def effective_rate(learning_rate, weight_decay, optimizer: str = "sgd", *, grad_rms=None,
                    adam_eps: float = 1e-8) -> EffectiveRate:
-    r"""The effective contraction rate :math:`\gamma_\mathrm{eff}` of an optimizer with weight decay.
+    r"""The effective contraction rate :math:`\gamma_\mathrm{eff}` of an optimizer with decay.
 
     * ``"sgd"``: :math:`\theta \leftarrow (1-\eta\lambda)\theta - \eta\nabla L`, so
       :math:`\gamma_\mathrm{eff} = \eta\lambda` exactly for the decay part (seed 004).
@@ -564,7 +565,8 @@ class NormSeparation(Parameters):
 
     # ------------------------------------------------------------------ methods
     @method("contraction", default=True,
-            summary="exact steps of pure decay: log(norm_mem^2/norm_post^2) / (-2 log(1 - gamma_eff))")
+            summary="exact steps of pure decay: "
+                    "log(norm_mem^2/norm_post^2) / (-2 log(1 - gamma_eff))")
     def _contraction(self, a) -> Outcome:
         def log_den(gamma, log_gamma):
             return math.log(2.0) + log_gamma + _log_q(gamma)
