@@ -287,3 +287,21 @@ def test_every_registered_mechanism_against_the_seed000_run():
         for k in ("t_mem_factor", "t_grok_factor", "delay_factor", "ratio_factor"):
             v = row[k]
             assert v is None or (v >= 0 and not math.isnan(v)), (row["mechanism"], k, v)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vals=st.lists(st.floats(0, 1), min_size=1, max_size=30),
+       thr=st.lists(st.floats(0, 1), min_size=2, max_size=2),
+       win=st.lists(st.floats(0, 20), min_size=2, max_size=2))
+def test_sustained_time_is_monotone_in_threshold_and_window(vals, thr, win):
+    """Raising the threshold or lengthening the window only shrinks the set of qualifying
+    steps, so the sustained time can only move later (or to inf)."""
+    steps = np.arange(len(vals), dtype=float)
+    lo_t, hi_t = sorted(thr)
+    lo_w, hi_w = sorted(win)
+    t = lambda a, w: sustained_time(steps, vals, a, window=w)[0]  # noqa: E731
+    assert t(lo_t, lo_w) <= t(hi_t, lo_w)
+    assert t(lo_t, lo_w) <= t(lo_t, hi_w)
+    # losses: the mirror image (a lower threshold is harder)
+    s = lambda a, w: sustained_time(steps, vals, a, window=w, above=False)[0]  # noqa: E731
+    assert s(hi_t, lo_w) <= s(lo_t, lo_w)
