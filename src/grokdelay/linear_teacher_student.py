@@ -333,7 +333,7 @@ def eq19_train_loss(aspect_ratio, tau):
     tau = np.asarray(tau, dtype=float)
     z = 8.0 * tau * np.sqrt(lam)
     with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
-        ratio = np.where(z > 0, 2.0 * special.ive(1, z) / np.where(z > 0, z, 1.0), 1.0)
+        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
         out = np.exp(-4.0 * tau * (1.0 + lam) + z) * ratio
     return float(out) if out.ndim == 0 else out
 
@@ -369,13 +369,23 @@ def _log_loss_fast(m, tau, kind):
     if np.any(fast):
         z = 8.0 * tau[fast] * np.sqrt(m.lam[fast])
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(z > 0, 2.0 * special.ive(1, z) / np.where(z > 0, z, 1.0), 1.0)
+            ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
         out[fast] = (np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) - 4.0 * tau[fast] * m.lo[fast]
                      + np.log(ratio))
     if not np.all(fast):
         slow = ~fast
         out[slow] = _log_loss(m.take(slow), tau[slow], kind)
     return out
+
+
+def _ive1(z):
+    """exp(-z) I_1(z); scipy's ``ive`` returns NaN beyond z ~ 1e9, so the Hankel expansion
+    (error O(z^-3) < 1e-24 there) takes over at z > 1e8."""
+    z = np.asarray(z, dtype=float)
+    big = z > 1e8
+    zb = np.where(big, z, 1e8)
+    asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
+    return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
 
 
 def _crossing_times(m: _Model, log_target, kind):
@@ -399,8 +409,10 @@ def _crossing_times(m: _Model, log_target, kind):
             sel = idx[lo:lo + _CHUNK]
             args = tuple(np.asarray(v)[sel] for v in args_all)
             rate = 4.0 * (m.lo[sel] + m.g[sel])
-            with np.errstate(divide="ignore"):
-                guess = np.maximum(np.log(l0[sel]) - log_target[sel], 1.0) / rate
+            ratio = np.maximum(np.log(l0[sel]) - log_target[sel], 1.0)
+            with np.errstate(divide="ignore", over="ignore"):
+                # exponential decay at rate 4(lambda_- + g); power law ~tau^-1/2 at lambda = 1
+                guess = np.minimum(ratio / rate, np.exp(np.minimum(2.0 * ratio, 600.0)))
             x0 = np.log(np.clip(guess, 1e-6, 1e20))
             br = elementwise.bracket_root(f, x0 - 0.5, x0 + 0.5, xmin=_XMIN, xmax=_XMAX,
                                           args=args)
