@@ -19,7 +19,7 @@ import numpy as np
 
 from ._core import DelayPrediction, Scenario, mechanisms, predict_delay
 
-__all__ = ["OBSERVED", "SCENARIO", "scenarios", "compare", "format_table"]
+__all__ = ["OBSERVED", "SCENARIO", "scenarios", "compare", "format_table", "plot_comparison"]
 
 #: The shared inputs of the default scenario (seed 000, sections 1.2 and 4.1).
 SCENARIO: dict[str, Any] = {
@@ -107,7 +107,10 @@ def format_table(rows: list[DelayPrediction], *, with_notes: bool = True) -> str
 
 
 def plot_comparison(rows: list[DelayPrediction], ax=None):
-    """Log-scale chart of the delays (see :func:`grokdelay.plotting.plot_comparison`)."""
+    """Log-scale chart of the predictions with the observed run of seed 000 as reference.
+
+    See :func:`grokdelay.plotting.plot_comparison`.
+    """
     from .plotting import plot_comparison as _plot
 
-    return _plot(rows, ax=ax)
+    return _plot(rows, ax=ax, observed=OBSERVED)
