@@ -76,6 +76,10 @@ __all__ = [
     "modular_addition_spectral_scenario",
     "modular_addition_ridge_scenario",
     "modular_addition_implicit_bias_scenario",
+    "FlowTimes",
+    "gradient_flow_times",
+    "fit_exponent",
+    "measure_width_exponent",
 ]
 
 
@@ -359,7 +363,7 @@ class KernelSummary:
     width, alpha, n_train : the setup.
     readout_norm, feature_norm, ntk_norm : operator norms of K^(a), K^(w), K (eq 4).
     ntk_min : float or None
-        Smallest eigenvalue of K (Cholesky + inverse Lanczos); ``None`` if not computed. A
+        Smallest eigenvalue of K (LAPACK); ``None`` if not computed. A
         linearization with P > n parameters has no zero here: the P - n dimensional null
         space of J^T J is invisible on the training set.
     feature_spectrum : ndarray
@@ -387,35 +391,13 @@ class KernelSummary:
     reduction: str
 
 
-def _smallest_eigenvalue(K_lower: np.ndarray, block: int = 16, tol: float = 1e-10) -> float:
-    """Smallest eigenvalue of a symmetric positive definite matrix (lower triangle used).
-
-    Cholesky factor, then block inverse (subspace) iteration with Rayleigh-Ritz until the
-    smallest Ritz value settles to ``tol`` relative; eigvalsh below 400 rows or when the
-    matrix is not positive definite to working precision.
-    """
+def _smallest_eigenvalue(K_lower: np.ndarray) -> float:
+    """Smallest eigenvalue of a symmetric matrix from its lower triangle (LAPACK evr, one
+    eigenvalue: tridiagonal reduction O(4 n^3 / 3), no eigenvectors)."""
     import scipy.linalg as sl
 
-    n = K_lower.shape[0]
-    if n <= 400:
-        return float(sl.eigh(K_lower, lower=True, eigvals_only=True)[0])
-    try:
-        factor = sl.cho_factor(K_lower, lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
-        return float(sl.eigh(K_lower, lower=True, eigvals_only=True,
-                             subset_by_index=[0, 0])[0])
-    Q = np.linalg.qr(np.random.default_rng(0).standard_normal((n, block)))[0]
-    last = np.inf
-    for _ in range(200):
-        Z = sl.cho_solve(factor, Q, check_finite=False)
-        Q, _r = np.linalg.qr(Z)
-        # Rayleigh quotient of K^-1 on span(Q): largest Ritz value = 1 / lambda_min
-        mu = np.linalg.eigvalsh(Q.T @ sl.cho_solve(factor, Q, check_finite=False))[-1]
-        if abs(mu - last) <= tol * mu:
-            return float(1.0 / mu)
-        last = mu
-    raise RuntimeError(f"inverse subspace iteration did not converge: last Ritz values "
-                       f"{1 / last:.6g}")  # pragma: no cover
+    return float(sl.eigh(K_lower, lower=True, eigvals_only=True, subset_by_index=[0, 0],
+                         driver="evr", check_finite=False)[0])
 
 
 def kernel_summary(net: TwoLayerNetwork, task: ModularAdditionTask, *,
@@ -426,7 +408,7 @@ def kernel_summary(net: TwoLayerNetwork, task: ModularAdditionTask, *,
     K^(w) and its drift are assembled block by block (only pairs sharing a or b interact,
     O(n^2 N / p)); K^(a) enters through its factor Phi. Operator norms are Lanczos on
     those. ``ntk_min`` (``smallest=True``) forms the lower triangle of K (one ``syrk``,
-    O(n^2 N / 2)) and factors it (O(n^3 / 3)): about a second at p = 97, N = 512.
+    O(n^2 N / 2)) and reduces it (O(n^3)): seconds at p = 97, N = 512.
 
     Examples
     --------
@@ -599,10 +581,10 @@ _HOW = ("grokdelay.modular_kernel at p = 97, N = 512, alpha = 0, rho = 0.3 (seed
 
 
 #: Smallest eigenvalue of K_0 / n for the seed-000 network (SEED000, seed 0), computed once by
-#: ``kernel_summary(..., smallest=True)`` (Cholesky of the 2823 x 2823 NTK Gram + inverse
-#: iteration; cross-checked by numpy.linalg.eigvalsh: 8.0994002674593e-05). An O(n^3)
-#: computation (1-10 s depending on load) is too slow for ``grokdelay compare``, so the
-#: ridge scenario reads this value; tests/test_modular_kernel.py recomputes it.
+#: ``seed000_summary(smallest=True)`` (LAPACK on the 2823 x 2823 NTK Gram; numpy's full
+#: eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation (1-30 s depending on
+#: machine load) is too slow for ``grokdelay compare``, so the ridge scenario reads this
+#: value; tests/test_modular_kernel.py recomputes it.
 SEED000_NTK_MIN = 8.0994002674593e-05
 
 
@@ -693,3 +675,148 @@ def modular_addition_implicit_bias_scenario():
         "t_mem": "seed 000 table 4.1: observed t_mem = 200 epochs (full batch: steps)",
     }, summary="large-init kernel phase ends when weight decay has shrunk ||theta|| from "
                "sqrt(N + p) to O(1)")
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FlowTimes:
+    """Readout and feature times measured on one gradient-flow run (time units, eta = 1).
+
+    Attributes
+    ----------
+    readout_time : float
+        First time the training loss is at most ``loss_fraction`` of its initial value
+        (memorization); ``inf`` if not within ``t_max``.
+    feature_time : float
+        First time the NTK on the training set has moved by ``kernel_fraction`` of its
+        initial Frobenius norm, ||K_t - K_0||_F >= kernel_fraction ||K_0||_F; ``inf`` if not
+        within ``t_max`` (lazy training: the kernel stops moving once the data are fit).
+    drift_time : float
+        Linear extrapolation at init, kernel_fraction * ||K_0||_F / ||dK/dt(0)||_F.
+    kernel_change : float
+        ||K_t - K_0||_F / ||K_0||_F at the end of the run.
+    steps, dt : int, float
+        Euler steps taken and the largest step used.
+    """
+
+    readout_time: float
+    feature_time: float
+    drift_time: float
+    kernel_change: float
+    steps: int
+    dt: float
+
+
+def gradient_flow_times(net: TwoLayerNetwork, task: ModularAdditionTask, *, t_max: float,
+                        loss_fraction: float = 1e-2, kernel_fraction: float = 0.1,
+                        weight_decay: float = 0.0, courant: float = 0.25,
+                        check_every: int = 10, max_steps: int = 2_000_000) -> FlowTimes:
+    r"""Integrate the gradient flow of the network on the training set and time both phases.
+
+    :math:`\dot\theta = -\nabla_\theta L - \lambda\theta`, :math:`L = \frac{1}{2n}
+    \|f(X) - Y\|^2`, by explicit Euler with step :math:`dt = \mathrm{courant} /
+    \|K_t/n\|_\mathrm{op}` (recomputed at every check, so the step follows the stiffest mode
+    as the kernel grows). With ``courant = 0.25`` the top mode's per-step factor is within
+    3% of :math:`e^{-dt\,\|K\|}`; halving it changes the measured times by well under 1%
+    (tests/test_width_exponent.py). Loss and kernel are checked every ``check_every``
+    steps and the crossing time is interpolated linearly inside the last interval.
+
+    ``net`` is not modified.
+    """
+    net = net.copy()
+    X, Y = task.inputs(task.train), task.targets(task.train)
+    n = X.shape[0]
+
+    def kern(nt):
+        return ntk(nt, X) / n
+
+    K0 = kern(net)
+    k0 = float(np.linalg.norm(K0))
+    dK0 = kernel_drift(net, X, Y, weight_decay) / n
+    drift_time = kernel_fraction * k0 / float(np.linalg.norm(dK0))
+    _, _, loss0 = loss_gradient(net, X, Y, weight_decay)
+    t, steps = 0.0, 0
+    readout = feature = math.inf
+    prev_t, prev_loss, prev_change = 0.0, loss0, 0.0
+    dt_max = 0.0
+    change = 0.0
+    while t < t_max and steps < max_steps:
+        K = kern(net)
+        dt = courant / float(np.linalg.eigvalsh(K)[-1])
+        dt_max = max(dt_max, dt)
+        for _ in range(check_every):
+            gW, gA, _ = loss_gradient(net, X, Y, weight_decay)
+            net.W -= dt * gW
+            net.A -= dt * gA
+            t += dt
+            steps += 1
+        _, _, loss = loss_gradient(net, X, Y, weight_decay)
+        change = float(np.linalg.norm(kern(net) - K0)) / k0
+        if readout == math.inf and loss <= loss_fraction * loss0:
+            # interpolate log-loss linearly between the two checks
+            lo, hi = math.log(prev_loss), math.log(loss)
+            target = math.log(loss_fraction * loss0)
+            frac = 1.0 if hi == lo else (lo - target) / (lo - hi)
+            readout = prev_t + frac * (t - prev_t)
+        if feature == math.inf and change >= kernel_fraction:
+            frac = (kernel_fraction - prev_change) / (change - prev_change)
+            feature = prev_t + frac * (t - prev_t)
+        if readout < math.inf and feature < math.inf:
+            break
+        prev_t, prev_loss, prev_change = t, loss, change
+    return FlowTimes(readout, feature, drift_time, change, steps, dt_max)
+
+
+def fit_exponent(widths, values) -> tuple[float, float]:
+    """Least-squares slope and intercept of log(values) against log(widths) (finite values).
+
+    Examples
+    --------
+    >>> slope, _ = fit_exponent([10, 100, 1000], [3.0, 30.0, 300.0])
+    >>> round(slope, 12)
+    1.0
+    """
+    w = np.asarray(widths, dtype=float)
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    if ok.sum() < 2:
+        return math.nan, math.nan
+    slope, intercept = np.polyfit(np.log(w[ok]), np.log(v[ok]), 1)
+    return float(slope), float(intercept)
+
+
+def measure_width_exponent(p: int = 11, widths=(64, 128, 256, 512),
+                           alphas=(0.0, 0.25, 0.5), *, train_fraction: float = 0.5,
+                           seed: int = 0, horizon: float = 2000.0, **flow_kw) -> dict:
+    """Readout and feature times over widths and alphas, and the fitted width exponents.
+
+    For each (alpha, N): a fresh network (seed ``seed``) on the same split, integrated by
+    :func:`gradient_flow_times` up to ``t_max = horizon * (1 / ||K_0/n||)``. Returns a
+    dict with the per-run :class:`FlowTimes` (``runs[alpha][N]``) and, per alpha, the
+    fitted exponents of the ratio feature_time / readout_time (``ratio_exponent``), of
+    drift_time / readout_time (``drift_ratio_exponent``), and of each time alone.
+    """
+    task = modular_addition_task(p, train_fraction, seed=seed)
+    out = {"p": p, "widths": list(widths), "alphas": list(alphas), "n_train": task.n_train,
+           "runs": {}, "fits": {}}
+    for alpha in alphas:
+        runs = {}
+        for N in widths:
+            net = init_network(N, task.input_dim, alpha, n_out=task.p, seed=seed)
+            X = task.inputs(task.train)
+            top = float(np.linalg.eigvalsh(ntk(net, X) / X.shape[0])[-1])
+            runs[N] = gradient_flow_times(net, task, t_max=horizon / top, **flow_kw)
+        out["runs"][alpha] = runs
+        r = [runs[N] for N in widths]
+        out["fits"][alpha] = {
+            "ratio_exponent": fit_exponent(widths, [x.feature_time / x.readout_time
+                                                    for x in r])[0],
+            "drift_ratio_exponent": fit_exponent(widths, [x.drift_time / x.readout_time
+                                                          for x in r])[0],
+            "readout_exponent": fit_exponent(widths, [x.readout_time for x in r])[0],
+            "feature_exponent": fit_exponent(widths, [x.feature_time for x in r])[0],
+            "censored": [N for N, x in zip(widths, r) if not math.isfinite(x.feature_time)],
+        }
+    return out
