@@ -395,11 +395,14 @@ def _crossing_times(m: _Model, log_target, kind):
     f_tr, f_gen = _floors(m)
     l0, floor = (l0_tr, f_tr) if kind == "tr" else (l0_gen, f_gen)
     tau = np.full(n, np.nan)
+    noisy_gen = (m.sig2 > 0) & (kind == "gen")           # not monotone: falls, then rises
     with np.errstate(divide="ignore"):
         tau[np.log(l0) <= log_target] = 0.0
-        tau[np.isnan(tau) & (np.log(floor) >= log_target)] = np.inf
+        # a monotone loss never crosses a target at or below its floor; a noisy gen loss
+        # can dip below its floor on the way, so it is scanned instead
+        tau[np.isnan(tau) & ~noisy_gen & (np.log(floor) >= log_target)] = np.inf
     todo = np.isnan(tau)
-    bumpy = todo & (m.sig2 > 0) & (kind == "gen")      # noisy gen loss is not monotone
+    bumpy = todo & noisy_gen
     mono = todo & ~bumpy
     args_all = (m.lam, m.g, m.s, m.a2, m.sig2, log_target)
     f = _objective(kind)
@@ -676,7 +679,16 @@ class LinearTeacherStudent(Parameters):
         notes += note_where((t_mem == 0) & (t_grok == 0),
                             "the initial losses are already below the target level: "
                             "t_mem = t_grok = 0")
-        return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
+        with np.errstate(invalid="ignore"):
+            delay = np.where(np.isinf(t_grok), np.inf, t_grok - t_mem)
+        early = delay < 0
+        notes += note_where(early, "label noise: the generalization accuracy reaches the target "
+                                   "before the training accuracy does (negative delay; "
+                                   "log_delay is reported as -inf)")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_delay = np.where(early, -np.inf, np.log(np.where(early, 1.0, delay)))
+        return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes, delay=delay,
+                       log_delay=log_delay,
                        extra={"target_loss": tgt, "floor_train": f_tr, "floor_gen": f_gen})
 
     def _lambert_times(self, a):
