@@ -89,6 +89,10 @@ def test_finalize_ratio_and_inf_rules():
     pred = _finalize(p, "gradient_flow", shape, out)
     np.testing.assert_array_equal(pred.delay, [0.0, 5.0, math.inf, math.inf, 0.0])
     np.testing.assert_array_equal(pred.ratio, [1.0, math.inf, math.inf, math.inf, 1.0])
+    np.testing.assert_array_equal(pred.log_delay, [-math.inf, math.log(5.0), math.inf,
+                                                   math.inf, -math.inf])
+    early = _finalize(p, "m", (), Outcome(t_mem=4.0, t_grok=2.0, notes=["early"]))
+    assert early.delay == -2.0 and early.log_delay == -math.inf and early.ratio == 0.5
     assert pred.notes == ("x",)
     with pytest.raises(FloatingPointError, match="NaN"):
         _finalize(p, "gradient_flow", (), Outcome(t_mem=1.0, t_grok=math.nan))

@@ -492,7 +492,9 @@ class DelayPrediction:
     ratio : float or ndarray
         ``t_grok / t_mem`` (``inf`` when ``t_mem == 0 < t_grok``; 1 when they are equal).
     log_delay : float or ndarray
-        Natural log of ``delay``, finite even where ``delay`` overflows float64.
+        Natural log of ``delay``, finite even where ``delay`` overflows float64; ``-inf``
+        when ``delay <= 0`` (a mechanism may predict generalization no later than fitting,
+        and says so in ``notes``).
     units : str
         ``"steps"`` (optimizer steps) or ``"time"`` (continuous time of the theory).
     notes : tuple of str
@@ -574,7 +576,8 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         else:
             delay = np.broadcast_to(np.asarray(out.delay, dtype=float), shape)
         if out.log_delay is None:
-            log_delay = np.log(delay)
+            # generalizing no later than fitting (delay <= 0) has no log: -inf by convention
+            log_delay = np.where(delay > 0, np.log(np.where(delay > 0, delay, 1.0)), -np.inf)
         else:
             log_delay = np.broadcast_to(np.asarray(out.log_delay, dtype=float), shape)
         ratio = np.where(t_grok == t_mem, 1.0,
