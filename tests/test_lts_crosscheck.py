@@ -143,3 +143,43 @@ def test_approximations_converge_to_exact_as_epsilon_vanishes():
             err = np.abs(gd.predict_delay(p, method=method).delay / ex - 1)
             assert np.all(np.diff(err) < 0), (lam, method, err)
             assert err[-1] < final
+
+
+def _mp_gen_floor(lam, wd):
+    """Generalization loss at t = inf (eq 38, d_out = 1), mpmath at 30 digits."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        lam, g = mpmath.mpf(lam), mpmath.mpf(wd) / 2
+        a, b = (1 - mpmath.sqrt(lam)) ** 2, (1 + mpmath.sqrt(lam)) ** 2
+
+        def f(th):  # nu = a + (b - a) sin^2(th / 2): no square-root edges
+            nu = a + (b - a) * mpmath.sin(th / 2) ** 2
+            dens = ((b - a) / 2) ** 2 * mpmath.sin(th) ** 2 / (2 * mpmath.pi * lam * nu)
+            return (g / (nu + g)) ** 2 * dens / 2
+
+        pts = [0] + [mpmath.mpf(10) ** k for k in range(-6, 0)] + [mpmath.pi]
+        return float(mpmath.quad(f, pts) + max(0, 1 - 1 / lam) / 2)
+
+
+@pytest.mark.parametrize("lam", [0.999, 0.9999, 1.0, 1.0001])
+@pytest.mark.parametrize("wd", [1e-4, 1e-2])
+def test_weight_decay_floor_near_aspect_ratio_one_vs_mpmath(lam, wd):
+    # At lambda = 1 the MP density diverges like nu^(-1/2) at nu = 0 (hard edge) and the
+    # floor integrand (g / (nu + g))^2 concentrates on nu ~ g: for small g the floor is
+    # ~ sqrt(g) / 4, not the gamma^2 law of lambda < 1. mpmath at 30 digits in the angle
+    # variable; every other lambda agrees to 1e-13, so 1e-8 is a loose tolerance.
+    # (Found while drawing Fig 7: at lambda = 1.0 exactly the floor came out 55% low at
+    # wd = 1e-4 and 99.7% low at wd = 2.4e-6.)
+    p = LTS(aspect_ratio=lam, learning_rate=0.01, weight_decay=wd)
+    assert lts.loss_floors(p)[1] == pytest.approx(_mp_gen_floor(lam, wd), rel=1e-8)
+
+
+def test_aspect_ratio_one_with_small_weight_decay_never_groks():
+    # lambda = 1, wd = 2.4e-6: the generalization floor is sqrt(g)/4 = 2.74e-4 (mpmath)
+    # above the target 2.5e-4, so the answer is t_grok = inf with a note. (It raised
+    # FloatingPointError "root bracketing failed" when found.)
+    p = LTS(aspect_ratio=1.0, learning_rate=0.01, weight_decay=2.4e-6)
+    assert _mp_gen_floor(1.0, 2.4e-6) > lts.target_loss(p)
+    pred = gd.predict_delay(p)
+    assert math.isfinite(pred.t_mem) and pred.t_grok == math.inf
