@@ -679,9 +679,9 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
         How to sample the MP law (see :func:`mp_sample_spectrum`), or a given spectrum.
     n_modes : int
         Number of modes. With ``"quadrature"`` the node spacing in the angle variable is
-        ~pi / n_modes; it must resolve both sqrt(lambda_-) / 2 (the width of the density's
-        edge layer, tiny near lambda = 1) and sqrt(1 / (eta t lambda_+)) at the times of
-        interest. Measured at lambda = 0.999, weight decay 2.4e-6 (t_grok ~ 1.8e7): 2000
+        ~pi / n_modes; it must resolve both :math:`\sqrt{\lambda_-}/2` (the width of the
+        density's edge layer, tiny near lambda = 1) and
+        :math:`1/\sqrt{\eta t \lambda_+}` at the times of interest. Measured at lambda = 0.999, weight decay 2.4e-6 (t_grok ~ 1.8e7): 2000
         nodes are 35% off, 8000 nodes 0.1%, 32000 nodes 4e-11. At lambda = 1 exactly
         (hard edge, density ~ nu^(-1/2)) convergence is slow: prefer the exact method.
     t_max : float, optional
