@@ -122,7 +122,7 @@ def test_gradient_flow_ode_matches_eq19_by_mpmath():
     # Eq 19 (train loss, d_out = 1, no weight decay) evaluated at 30 digits by mpmath's
     # hyp0f1, against the ODE integrated by solve_ivp on 3000 quadrature nodes of the MP
     # law. Budget: ODE rtol 1e-10 on O(1) amplitudes and node error < 1e-10 while
-    # 4 eta t (lambda_+ - lambda_-) << n^2; measured 2e-10; tolerance 1e-8.
+    # 4 eta t (lambda_+ - lambda_-) << n^2; measured 3e-10; tolerance 1e-8.
     lam, eta = 0.5, 0.01
     t = np.array([10.0, 100.0, 500.0, 1500.0])
     run = integrate_gradient_flow(aspect_ratio=lam, learning_rate=eta, t=t, n_modes=3000)
