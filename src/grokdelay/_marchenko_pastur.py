@@ -20,6 +20,11 @@ d\varphi` on :math:`[0, \pi/2]`: both square-root edges are absorbed and the int
 analytic. Two length scales remain near the lower edge :math:`\varphi = 0`: the complex pole
 of :math:`1/\nu` at distance :math:`\sqrt{\lambda_-/w}` (small as :math:`\lambda\to1`), and,
 for late-time integrands :math:`e^{-c t\nu}`, the decay width :math:`1/\sqrt{c t w}`.
+At :math:`\lambda = 1` exactly (:math:`\lambda_- = 0`, hard edge) the weight's :math:`1/\nu`
+cancels, and the nearest singularity of a weight-decay integrand :math:`1/(\nu+g)^2` is
+its pole at distance :math:`\sqrt{g/w}`, which then replaces the first scale (the private
+``_nodes(..., shift=g)``; without it the floor at :math:`\lambda=1` came out up to 99.7%
+low).
 :func:`mp_nodes` therefore uses composite Gauss-Legendre on panels graded geometrically
 towards :math:`\varphi = 0` (ratio at least 0.35 per panel, 20 panels of 14 nodes plus a
 base panel), down to half the smaller scale. Each panel then sees its nearest singularity
@@ -151,15 +156,23 @@ def mp_nodes(aspect_ratio, decay=0.0):
     return nu, weight
 
 
-def _nodes(lam, decay):
-    """``(nu, nu - lower_edge, weight)``; the offset is exact (no cancellation)."""
+def _nodes(lam, decay, shift=0.0):
+    """``(nu, nu - lower_edge, weight)``; the offset is exact (no cancellation).
+
+    ``shift`` >= 0: the integrand may have a pole at ``nu = -shift`` (weight decay's
+    ``1/(nu + g)^2``). It only matters when the lower edge is 0 (``lambda = 1``): there the
+    weight's ``1/nu`` cancels and the nearest singularity is that pole, at distance
+    ``sqrt(shift / w)`` in phi (otherwise the ``1/nu`` pole at ``sqrt(lo / w)`` is nearer).
+    """
     decay = np.asarray(decay, dtype=float)
-    lam, decay = np.broadcast_arrays(np.asarray(lam, dtype=float), decay)
+    lam, decay, shift = np.broadcast_arrays(np.asarray(lam, dtype=float), decay,
+                                            np.asarray(shift, dtype=float))
     r = np.sqrt(lam)
     lo = (1.0 - r) ** 2
     w = 4.0 * r
     with np.errstate(divide="ignore"):
-        pole = np.where(lo > 0, np.sqrt(lo / w), np.inf)        # 1/nu pole scale in phi
+        near = np.where(lo > 0, lo, shift)                      # nearest pole at nu = -near
+        pole = np.where(near > 0, np.sqrt(near / w), np.inf)    # its scale in phi
         width = np.where(decay > 0, 1.0 / np.sqrt(decay * w), np.inf)  # late-time width
     phi_min = 0.5 * np.minimum(np.minimum(pole, width), _HALF_PI)
     ratio = np.clip((phi_min / _HALF_PI) ** (1.0 / _PANELS), _MIN_RATIO, 1.0)

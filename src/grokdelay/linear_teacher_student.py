@@ -120,7 +120,7 @@ def _log_loss(m: _Model, tau, kind: str):
     """
     tau = np.asarray(tau, dtype=float)
     c = m.lo + m.g                                     # slowest continuous rate / 2
-    nu, x, wq = _nodes(m.lam, 4.0 * tau)
+    nu, x, wq = _nodes(m.lam, 4.0 * tau, m.g)
     g = m.g[..., None]
     k = nu + g
     ehat = np.exp(-2.0 * tau[..., None] * x)
@@ -155,7 +155,7 @@ def _log_loss(m: _Model, tau, kind: str):
 
 def _floors(m: _Model):
     """Exact t -> inf limits (train, gen) of the losses."""
-    nu, _, wq = _nodes(m.lam, 0.0)
+    nu, _, wq = _nodes(m.lam, 0.0, m.g)
     g = m.g[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_k2 = 1.0 / (nu + g) ** 2
