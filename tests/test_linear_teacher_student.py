@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, optimize
+from scipy import integrate, optimize, special
 
 import grokdelay as gd
 from grokdelay import linear_teacher_student as lts
@@ -182,6 +182,35 @@ def test_seed_readme_numbers_at_lambda_09():
     asym = gd.predict_delay(p, method="asymptotic").delay
     assert asym / exact == pytest.approx(2.753, rel=0.01)
     assert lw / exact == pytest.approx(1.118, rel=0.01)
+
+
+def test_lambert_w_error_at_small_aspect_ratio_as_documented():
+    # the docstring's measured validity: lambert_w is poor at small lambda (+57% at
+    # lambda = 0.05, eps = 1e-3; still +26% at eps = 1e-6), not "within 12%"
+    p = LTS(aspect_ratio=0.05, learning_rate=0.01, threshold=np.array([1e-3, 1e-6]))
+    ratio = gd.predict_delay(p, method="lambert_w").delay / gd.predict_delay(p).delay
+    np.testing.assert_allclose(ratio, [1.572, 1.264], rtol=0.005)
+
+
+def test_depth2_threshold_mapping_of_the_paper_initialization():
+    # depth = 2 fixes eq 18's ||D0||^2 at the one-layer value; the paper's layer init at
+    # width d_h scales every loss by 1/(2 d_h), i.e. is the same model at threshold * 2 d_h
+    dh, t = 50, np.array([0.0, 300.0, 3000.0])
+    p = LTS(aspect_ratio=0.5, learning_rate=0.01, depth=2, d_out=5)
+    lib = gd.linear_teacher_student
+    tr, gen = lib.losses(p, t)
+    assert gen[0] == pytest.approx(1.0 / 5)
+    paper_gen = gen / (2 * dh)
+    acc_paper = special.gammainc(2.5, 2.5 * 1e-4 / paper_gen)
+    np.testing.assert_allclose(lib.accuracies(_replace(p, threshold=1e-4 * 2 * dh), t)[1],
+                               acc_paper, rtol=1e-12)
+
+
+def _replace(p, **kw):
+    fields = dict(aspect_ratio=p.aspect_ratio, learning_rate=p.learning_rate, depth=p.depth,
+                  d_out=p.d_out)
+    fields.update(kw)
+    return LTS(**fields)
 
 
 def test_approximations_converge_as_epsilon_goes_to_zero():
