@@ -336,3 +336,12 @@ def test_scenario_states_the_regime():
     assert pred.t_mem == math.inf and "never" in sc.summary
     no_wd = gd.predict_delay(sc.params.replace(weight_decay=0.0))
     assert 1.0 < no_wd.ratio < 1.2
+
+
+def test_simulation_functions_are_public():
+    from grokdelay import _lts_simulation as sim
+
+    for name in ("simulate_gradient_descent", "integrate_gradient_flow",
+                 "GradientDescentRun", "GradientFlowRun"):
+        assert getattr(gd.linear_teacher_student, name) is getattr(sim, name)
+        assert name in gd.linear_teacher_student.__all__

@@ -59,6 +59,10 @@ Public functions: :func:`losses`, :func:`accuracies`, :func:`target_loss`, :func
 and the Marchenko-Pastur tools :func:`mp_density`, :func:`mp_expectation`,
 :func:`sample_mp_spectrum`, :func:`mp_edges`, :func:`mp_atom`, :func:`mp_nodes` (from
 :mod:`grokdelay._marchenko_pastur`).
+The numerical cross-checks are re-exported from :mod:`grokdelay._lts_simulation`:
+:func:`simulate_gradient_descent` (discrete GD on sampled data at finite ``d_in``, returning a
+:class:`GradientDescentRun`) and :func:`integrate_gradient_flow` (the gradient-flow ODE on a
+sampled spectrum, returning a :class:`GradientFlowRun`).
 """
 
 from __future__ import annotations
@@ -73,10 +77,13 @@ from ._core import (Interval, Outcome, ParameterError, Parameters, Scenario, met
                     note_where, param, register)
 from ._marchenko_pastur import (_nodes, mp_atom, mp_density, mp_edges, mp_expectation,
                                 mp_nodes, sample_mp_spectrum)
+from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
+                             simulate_gradient_descent)
 
 __all__ = ["LinearTeacherStudent", "losses", "accuracies", "target_loss", "loss_floors",
            "eq19_train_loss", "mp_density", "mp_expectation", "sample_mp_spectrum",
-           "mp_edges", "mp_atom", "mp_nodes"]
+           "mp_edges", "mp_atom", "mp_nodes", "simulate_gradient_descent",
+           "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
 
 _INF = math.inf
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
