@@ -484,46 +484,77 @@ def _panels_needed(lam, g, decay):
 
 
 class _Integrands:
-    """tau-independent parts of the loss integrals of one block of points, P panels."""
+    """tau-independent parts of the loss integrals of one block of points, P panels.
+
+    With ``C = (16/pi) sin^2 cos^2 dphi`` the quadrature weight is ``C / nu``, so the
+    products with the integrands' factors of ``nu`` are formed without dividing by ``nu``.
+    """
+
+    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
 
     def __init__(self, m: _Model, kind, p):
         s2, c2, dphi = _panel_nodes(p)
-        r = np.sqrt(m.lam)[:, None]
-        w = 4.0 * r
-        lo = m.lo[:, None]
+        cw = (16.0 / math.pi) * (s2 * c2 * dphi)
+        w = (4.0 * np.sqrt(m.lam))[:, None]
         self.x = w * s2                                 # nu - lower edge, exact
-        nu = lo + self.x
-        wq = (16.0 / math.pi) * (s2 * c2 * dphi) / nu
+        nu = self.x + m.lo[:, None]
         g = m.g[:, None]
         k = nu + g
-        inv_k2 = 1.0 / (k * k)
+        inv_k = 1.0 / k
+        q = nu * inv_k                                  # nu / k
         s = m.s[:, None]
         a2 = m.a2[:, None]
-        nl = (m.sig2 * m.lam)[:, None]
+        sg = s * g
+        if np.any(m.sig2 > 0):
+            nl = (m.sig2 * m.lam)[:, None]
+            wq = cw / nu
         if kind == "gen":
-            floor_i = s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2
-            a_i = (s * g * nu - 2.0 * nl * nu) * inv_k2
-            b_i = s * 0.5 * (a2 + nu * nu * inv_k2) + nl * nu * inv_k2
+            # floor: s g^2/(2 k^2) (+ nl nu/k^2); A: s g nu/k^2 (- 2 nl nu/k^2);
+            # B: s (a2 + q^2)/2 (+ nl nu/k^2)
+            cik = cw * inv_k
+            self.wak = sg * cik
+            self.wa = self.wak * inv_k
+            floor = 0.5 * m.g * np.einsum("ij,ij->i", sg * inv_k, cik / nu)
+            self.wb = (0.5 * s) * (a2 + q * q) * (cw / nu)
+            if np.any(m.sig2 > 0):
+                noise = nl * wq * inv_k * q              # nl nu / k^2 * wq
+                floor = floor + np.einsum("ij->i", noise)
+                self.wa = self.wa - 2.0 * noise
+                self.wb = self.wb + noise
+                self.wak = self.wa * k
             self.const = m.atom * m.s * 0.5
             self.cdec = m.atom * m.s * 0.5 * m.a2         # times exp(-4 tau g)
         else:
-            floor_i = s * 0.5 * nu * g * g * inv_k2 + nl * g * g * inv_k2
-            a_i = (s * g * nu * nu + 2.0 * nl * g * nu) * inv_k2
-            b_i = (s * 0.5 * nu * (a2 + nu * nu * inv_k2) + nl * nu * nu * inv_k2)
+            # floor: s nu g^2/(2 k^2) (+ nl g^2/k^2); A: s g nu^2/k^2 (+ 2 nl g nu/k^2);
+            # B: s nu (a2 + q^2)/2 (+ nl nu^2/k^2)
+            cq = cw * q
+            self.wak = sg * cq
+            self.wa = self.wak * inv_k
+            floor = 0.5 * np.einsum("ij,ij->i", sg * g, cw * inv_k * inv_k)
+            self.wb = (0.5 * s) * (a2 + q * q) * cw
+            if np.any(m.sig2 > 0):
+                gk = g * inv_k
+                floor = floor + np.einsum("ij->i", nl * wq * gk * gk)
+                self.wa = self.wa + 2.0 * nl * gk * cw * inv_k
+                self.wb = self.wb + nl * cq * inv_k
+                self.wak = self.wa * k
             self.const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        self.floor = np.einsum("ij,ij->i", wq, floor_i) + self.const
-        self.wa = wq * a_i
-        self.wb = wq * b_i
-        self.wak = self.wa * k
+        self.floor = floor + self.const
         self.wbk = self.wb * k
         self.c = m.lo + m.g
         self.g = m.g
 
+    def compact(self, rows):
+        """Keep only ``rows`` (the points still iterating), so later sums skip the rest."""
+        for name in self._ROWS:
+            setattr(self, name, getattr(self, name)[rows])
+
     def log_loss_and_slope(self, tau, i):
         """log L(tau) and d log L / d log tau for the points ``i`` of the block."""
+        e = np.multiply(self.x[i], -2.0 * tau[:, None])
         with np.errstate(under="ignore"):
-            e = np.exp(-2.0 * tau[:, None] * self.x[i])
+            np.exp(e, out=e)
         big_a = np.einsum("ij,ij->i", self.wa[i], e)
         a_k = np.einsum("ij,ij->i", self.wak[i], e)
         np.multiply(e, e, out=e)
@@ -606,9 +637,17 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     ok = np.ones(n, bool)
     done = np.zeros(n, bool)
     act = np.arange(n)
+    live = act                           # the points whose rows ``it`` still holds
     for it_count in range(200):
         xa = x[act]
-        log_l, slope = it.log_loss_and_slope(np.exp(xa), act)
+        if act.size < live.size:
+            rows = np.searchsorted(live, act)
+            if act.size <= 0.6 * live.size:
+                it.compact(rows)
+                live, rows = act, slice(None)
+        else:
+            rows = slice(None)
+        log_l, slope = it.log_loss_and_slope(np.exp(xa), rows)
         h = log_l - log_target[act]
         if it_count == 0:
             bad = h > 0
