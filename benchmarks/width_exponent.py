@@ -1,4 +1,4 @@
-"""Full width-exponent measurement (docs/width_exponent.rst): p = 11, N = 64..1024.
+"""Full width-exponent measurement (docs/width_exponent.rst): p = 11, N = 64..1024, 3 seeds.
 
 Runs examples/width_exponent.py's main(full=True) and writes
 benchmarks/results/width_exponent.{json,png}. A few minutes on one core.

@@ -13,7 +13,8 @@ alpha in {0, 1/4, 1/2}, measures
 
 and fits log(ratio) against log(N). ``main(outdir)`` runs a small, fast version (what the
 test suite runs); ``python examples/width_exponent.py [outdir]`` runs the full measurement
-reported in docs/width_exponent.rst (p = 11, N = 64 ... 1024; a few minutes).
+reported in docs/width_exponent.rst (p = 11, N = 64 ... 1024, three seeds; a few
+minutes).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from grokdelay.modular_kernel import measure_width_exponent  # noqa: E402
 
 SMALL = {"p": 7, "widths": (32, 64, 128), "train_fraction": 0.5, "horizon": 400.0}
-FULL = {"p": 11, "widths": (64, 128, 256, 512, 1024), "train_fraction": 0.5, "horizon": 2000.0}
+FULL = {"p": 11, "widths": (64, 128, 256, 512, 1024), "train_fraction": 0.5,
+        "horizon": 2000.0}
+FULL_SEEDS = (0, 1, 2)
 
 
 def _finite(x):
@@ -44,21 +47,31 @@ def main(outdir, full: bool = False) -> dict:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     cfg = FULL if full else SMALL
+    seeds = FULL_SEEDS if full else (0,)
     t0 = time.perf_counter()
-    res = measure_width_exponent(**cfg)
+    results = [measure_width_exponent(seed=sd, **cfg) for sd in seeds]
     elapsed = time.perf_counter() - t0
+    res = results[0]
     record = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
-              "n_train": res["n_train"], "seconds": elapsed, "runs": {}, "fits": {}}
-    for alpha, runs in res["runs"].items():
+              "seeds": list(seeds), "n_train": res["n_train"], "seconds": elapsed,
+              "runs": {}, "fits": {}}
+    for alpha in res["alphas"]:
         record["runs"][str(alpha)] = {
-            str(N): {"readout_time": _finite(r.readout_time),
-                     "feature_time": _finite(r.feature_time),
-                     "drift_time": _finite(r.drift_time),
-                     "kernel_change_at_end": r.kernel_change, "steps": r.steps}
-            for N, r in runs.items()}
-        record["fits"][str(alpha)] = {k: (v if not isinstance(v, float) else _finite(v))
-                                      for k, v in res["fits"][alpha].items()}
-        record["fits"][str(alpha)]["seed_claim"] = 2 * alpha
+            str(sd): {str(N): {"readout_time": _finite(r.readout_time),
+                               "feature_time": _finite(r.feature_time),
+                               "drift_time": _finite(r.drift_time),
+                               "kernel_change_at_end": r.kernel_change, "steps": r.steps}
+                      for N, r in rs["runs"][alpha].items()}
+            for sd, rs in zip(seeds, results)}
+        fits = {}
+        for key in ("ratio_exponent", "drift_ratio_exponent", "readout_exponent",
+                    "feature_exponent"):
+            vals = [rs["fits"][alpha][key] for rs in results]
+            fits[key] = [_finite(v) for v in vals]
+        fits["censored"] = {str(sd): rs["fits"][alpha]["censored"]
+                            for sd, rs in zip(seeds, results)}
+        fits["seed_claim"] = 2 * alpha
+        record["fits"][str(alpha)] = fits
     (outdir / "width_exponent.json").write_text(json.dumps(record, indent=2))
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -68,7 +81,8 @@ def main(outdir, full: bool = False) -> dict:
         drift = [runs[N].drift_time / runs[N].readout_time for N in widths]
         fit = res["fits"][alpha]
         axes[0].loglog(widths, ratio, "o-",
-                       label=f"alpha={alpha}: slope {fit['ratio_exponent']:.2f} (seed: {2 * alpha})")
+                       label=f"alpha={alpha}: seed-0 slope {fit['ratio_exponent']:.2f} "
+                             f"(seed 000: {2 * alpha})")
         axes[1].loglog(widths, drift, "s--",
                        label=f"alpha={alpha}: slope {fit['drift_ratio_exponent']:.2f}")
     axes[0].set(xlabel="width N", ylabel="feature time / readout time",

@@ -111,10 +111,11 @@ class TimescaleSeparation(Parameters):
             summary="t_mem = 1/(eta ||K_0||), t_grok = N^(2 alpha)/(eta ||grad_w K||) "
                     "(seed 000 abstract)")
     def _abstract_law(self, a) -> Outcome:
-        t_readout = 1.0 / (a.learning_rate * a.kernel_norm)
         log_features = (2.0 * a.alpha * np.log(a.width) - np.log(a.learning_rate)
                         - np.log(a.kernel_gradient_norm))
-        with np.errstate(over="ignore"):  # overflow -> inf; log_delay below stays exact
+        # overflow (or an underflowing eta * norm) -> inf; log_delay below stays exact
+        with np.errstate(over="ignore", divide="ignore", under="ignore"):
+            t_readout = 1.0 / (a.learning_rate * a.kernel_norm)
             t_features = a.width ** (2.0 * a.alpha) / (a.learning_rate * a.kernel_gradient_norm)
         early = t_features < t_readout
         t_grok = np.where(early, t_readout, t_features)
