@@ -55,17 +55,24 @@ def _default_text(default: Any) -> str:
     return "required" if default is REQUIRED else f"default {default!r}"
 
 
+def _escape(text: str) -> str:
+    """argparse %-formats help strings; a literal % in a field's doc must be doubled."""
+    return text.replace("%", "%%")
+
+
 def _predict_parser(sub: argparse._SubParsersAction) -> None:
     for name, cls in mechanisms().items():
-        p = sub.add_parser(name, help=(cls.__doc__ or "").strip().splitlines()[0],
+        p = sub.add_parser(name, help=_escape((cls.__doc__ or "").strip().splitlines()[0]),
                            description=f"Predict the grokking delay of the {name} mechanism.")
         for field, (spec, default) in cls.field_specs().items():
             p.add_argument(_flag(field), dest=field, metavar=spec.symbol.upper() if
                            spec.symbol.isascii() and spec.symbol.isalnum() else "VALUE",
-                           help=f"{spec.doc}; domain {spec.domain}; {_default_text(default)}")
+                           help=_escape(f"{spec.doc}; domain {spec.domain}; "
+                                        f"{_default_text(default)}"))
         p.add_argument("--method", default=None,
-                       help="one of: " + ", ".join(f"{k} ({v})" for k, v in cls.methods.items())
-                       + f"; default {cls.default_method}")
+                       help=_escape("one of: " + ", ".join(f"{k} ({v})"
+                                                           for k, v in cls.methods.items())
+                                    + f"; default {cls.default_method}"))
         p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
