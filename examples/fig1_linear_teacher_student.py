@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import grokdelay as gd  # noqa: E402
-from grokdelay._lts_simulation import simulate_gradient_descent  # noqa: E402
+from grokdelay.linear_teacher_student import simulate_gradient_descent  # noqa: E402
 
 lts = gd.linear_teacher_student
 ETA, D_IN = 0.01, 1000

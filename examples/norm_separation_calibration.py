@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from grokdelay._norm_simulation import least_squares_problem, train_least_squares  # noqa: E402
+from grokdelay.norm_separation import least_squares_problem, train_least_squares  # noqa: E402
 from grokdelay.norm_separation import calibrate, estimate_gamma_eff  # noqa: E402
 
 THRESHOLD = 0.02  # test error ||theta - theta*||^2 / ||theta*||^2 that counts as generalized

@@ -35,9 +35,15 @@ import numpy as np
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
                     Scenario, _finalize, method, note_where, param, register)
 
+from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
+                               pure_decay_steps, train_least_squares)
+
 __all__ = ["NormSeparation", "contraction_steps", "delay_lower_bound", "delay_upper_bound",
            "EffectiveRate", "effective_rate", "GammaEstimate", "estimate_gamma_eff",
-           "Calibration", "calibrate"]
+           "Calibration", "calibrate",
+           # numerical cross-checks (numpy simulations), public so users can run them
+           "pure_decay_steps", "LeastSquaresProblem", "least_squares_problem", "Trajectory",
+           "train_least_squares"]
 
 _OPTIMIZERS = ("sgd", "adamw", "adam_l2")
 
