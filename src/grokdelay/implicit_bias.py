@@ -74,7 +74,7 @@ class ImplicitBias(Parameters):
     **Methods.** ``"gradient_flow"`` (default): :math:`\log(\alpha)/\lambda` divided by eta.
     ``"gradient_descent"``: the first integer step :math:`k` at which decoupled decay
     :math:`\theta \leftarrow (1-\eta\lambda)\theta` has shrunk the norm by alpha,
-    :math:`|1-\eta\lambda|^k \le 1/\alpha` (needs ``learning_rate``; ``inf`` when
+    :math:`\lvert 1-\eta\lambda\rvert^k \le 1/\alpha` (needs ``learning_rate``; ``inf`` when
     :math:`\eta\lambda \ge 2`). They agree to relative :math:`O(\eta\lambda)`.
 
     **Validity.** Homogeneous networks (no biases, ReLU or polynomial activations), large
@@ -145,7 +145,7 @@ class ImplicitBias(Parameters):
         return self._finish(a, tau, never, [])
 
     @method("gradient_descent",
-            summary="first step k with |1 - eta lambda|^k <= 1/alpha (exact decoupled decay)")
+            summary="first step k with abs(1 - eta lambda)^k <= 1/alpha (exact decoupled decay)")
     def _gradient_descent(self, a) -> Outcome:
         if a.learning_rate is None:
             raise ParameterError("learning_rate = None: method 'gradient_descent' counts "

@@ -68,9 +68,9 @@ class RidgeNullSpace(Parameters):
     -----
     **Definitions (exact).** ``t_mem`` is the first time at which the error in the data span
     has contracted to ``tolerance`` of its initial value for *every* initialization, that is
-    :math:`\max_h |1-\eta(h+\lambda)|^k \le \mathrm{tol}` over the positive spectrum;
+    :math:`\max_h \lvert 1-\eta(h+\lambda)\rvert^k \le \mathrm{tol}` over the positive spectrum;
     ``t_grok`` is the first time at which the null-space error has too
-    (:math:`|1-\eta\lambda|^k \le \mathrm{tol}`) and the data span is also converged,
+    (:math:`\lvert 1-\eta\lambda\rvert^k \le \mathrm{tol}`) and the data span is also converged,
     ``max(t_mem, t_null)``. Method ``"gradient_descent"`` gives these integer step counts
     exactly (a simulation of gradient descent reproduces them step for step, see
     :func:`gradient_descent_ridge`); ``"gradient_flow"`` is the
@@ -148,7 +148,7 @@ class RidgeNullSpace(Parameters):
                        log_delay=log_delay, extra={"t_null": t_grok})
 
     @method("gradient_descent",
-            summary="exact integer steps of gradient descent: |1 - eta (h + lambda)|^k <= tol "
+            summary="exact integer steps of gradient descent: abs(1 - eta (h + lambda))^k <= tol "
                     "per component")
     def _gradient_descent(self, a) -> Outcome:
         lam, eta, tol = a.weight_decay, a.learning_rate, a.tolerance

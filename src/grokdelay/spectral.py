@@ -142,7 +142,7 @@ class SpectralConditioning(Parameters):
     -----
     Methods: ``"gradient_flow"`` (default) is the formula above. ``"gradient_descent"`` is
     the exact step count of discrete gradient descent on the quadratic, the first integer
-    :math:`k \ge 1` with :math:`|1-\eta\nu|^k \le \mathrm{tol}`; a mode with
+    :math:`k \ge 1` with :math:`\lvert 1-\eta\nu\rvert^k \le \mathrm{tol}`; a mode with
     :math:`\eta\nu \ge 2` never contracts, so :math:`\eta\nu_{\max} \ge 2` gives
     ``t_mem = inf`` and a :class:`GrokdelayWarning`. The two agree to
     :math:`O(\eta\nu)` relative error when :math:`\eta\nu \ll 1`.
@@ -204,7 +204,7 @@ class SpectralConditioning(Parameters):
                        extra={"kappa": nu_max / nu_min})
 
     @method("gradient_descent",
-            summary="first integer step k with |1 - eta nu|^k <= tol (exact discrete GD)")
+            summary="first integer step k with abs(1 - eta nu)^k <= tol (exact discrete GD)")
     def _gradient_descent(self, a) -> Outcome:
         nu_max, nu_min, notes = self._extremes()
         unstable = a.learning_rate * nu_max >= 2.0
