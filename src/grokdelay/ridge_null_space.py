@@ -139,6 +139,9 @@ class RidgeNullSpace(Parameters):
                                  - np.log(safe) - np.log(h + lam))
         notes = note_where(never, "weight_decay = 0: the null-space component of theta is "
                            "invisible to the training loss and never decays; never groks")
+        notes += note_where(~never & (lam >= h), "weight_decay >= gram_min: weight decay clears "
+                            "the null space about as fast as the slowest data mode fits; the "
+                            "delay is at most t_mem (the null-space mechanism is weak here)")
         if a.gram_max is not None:
             notes += note_where(eta * (a.gram_max + lam) >= 2.0,
                                 "eta (gram_max + weight_decay) >= 2: discrete gradient descent "
