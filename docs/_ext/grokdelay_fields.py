@@ -14,6 +14,11 @@ from docutils.parsers.rst import Directive
 from docutils.statemachine import StringList
 
 
+def _cell(text: object) -> str:
+    """reST-safe table cell: a bare | would start a substitution reference."""
+    return str(text).replace("|", "\\|")
+
+
 def _table(name: str) -> list[str]:
     import grokdelay as gd
 
@@ -23,13 +28,13 @@ def _table(name: str) -> list[str]:
              "   * - field", "     - symbol", "     - domain", "     - default", "     - meaning"]
     for field, (spec, default) in cls.field_specs().items():
         dflt = "required" if default is dataclasses.MISSING else f"``{default!r}``"
-        lines += [f"   * - ``{field}``", f"     - {spec.symbol}", f"     - {spec.domain}",
-                  f"     - {dflt}", f"     - {spec.doc}"]
+        lines += [f"   * - ``{field}``", f"     - {_cell(spec.symbol)}",
+                  f"     - {_cell(spec.domain)}", f"     - {dflt}", f"     - {_cell(spec.doc)}"]
     lines += ["", f".. list-table:: Methods of ``\"{name}\"``", "   :header-rows: 1",
               "   :widths: 25 75", "", "   * - method", "     - what it computes"]
     for m, summary in cls.methods.items():
         star = " (default)" if m == cls.default_method else ""
-        lines += [f"   * - ``\"{m}\"``{star}", f"     - {summary}"]
+        lines += [f"   * - ``\"{m}\"``{star}", f"     - {_cell(summary)}"]
     return lines + [""]
 
 
