@@ -621,6 +621,23 @@ def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     return cls(**data)
 
 
+def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay") -> Parameters:
+    """A registered mechanism's parameter object from an object or its mapping form.
+
+    Raises ParameterError for a bad mapping and TypeError (listing the mechanisms) for
+    anything else.
+    """
+    if isinstance(params, Mapping):
+        params = _from_mapping(params)
+    if not isinstance(params, Parameters) or type(params).__name__ not in {
+            c.__name__ for c in _REGISTRY.values()}:
+        raise TypeError(
+            f"{caller} takes a parameter object of a registered mechanism or a mapping, "
+            f"got {type(params).__name__}; mechanisms: "
+            + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()))
+    return params
+
+
 def predict_delay(params: Parameters | Mapping[str, Any], *,
                   method: str | None = None) -> DelayPrediction:
     """Predict the grokking delay of one mechanism.
@@ -648,14 +665,7 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     TypeError
         ``params`` is neither a parameter object nor a mapping.
     """
-    if isinstance(params, Mapping):
-        params = _from_mapping(params)
-    if not isinstance(params, Parameters) or type(params).__name__ not in {
-            c.__name__ for c in _REGISTRY.values()}:
-        raise TypeError(
-            f"predict_delay takes a parameter object of a registered mechanism or a mapping, "
-            f"got {type(params).__name__}; mechanisms: "
-            + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()))
+    params = as_params(params, "predict_delay")
     cls = type(params)
     name = cls.default_method if method is None else method
     func = cls._method_funcs.get(name)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
 
 __all__ = [
     "plot_curves",
@@ -46,13 +46,6 @@ def _axes(ax):
     _, ax = plt.subplots(figsize=(6.4, 4.2))
     return ax
 
-
-def _as_params(params: Parameters | Mapping[str, Any]) -> Parameters:
-    if isinstance(params, Mapping):
-        return _from_mapping(params)
-    if not isinstance(params, Parameters):
-        raise TypeError(f"expected a parameter object or mapping, got {type(params).__name__}")
-    return params
 
 
 def _check_quantity(quantity: str) -> str:
@@ -118,7 +111,7 @@ def predict_grid(params: Parameters | Mapping[str, Any], method: str | None = No
         :class:`~grokdelay.ParameterError` (those entries are NaN here, an internal marker
         for plotting; predictions themselves never contain NaN); ``notes`` and ``units``.
     """
-    base = _as_params(params)
+    base = as_params(params, "plotting")
     names = list(axes)
     vals = [_field_values(base, n, axes[n]) for n in names]
     k = len(names)
@@ -312,7 +305,7 @@ def plot_delay(params: Parameters | Mapping[str, Any], field: str | None = None,
     >>> plot_delay(p).get_ylabel()
     'delay [steps]'
     """
-    base = _as_params(params)
+    base = as_params(params, "plotting")
     if field is None:
         field = _only_array_field(base)
     x = _field_values(base, field, values)
@@ -433,7 +426,7 @@ def plot_phase_diagram(params: Parameters | Mapping[str, Any], x_field: str, y_f
     >>> ax.get_xlabel()
     'learning_rate (eta)'
     """
-    base = _as_params(params)
+    base = as_params(params, "plotting")
     _check_quantity(quantity)
     x, y = _two_fields(base, x_field, y_field, x_values, y_values)
     res = predict_grid(base, method, **{x_field: x, y_field: y})
@@ -603,7 +596,7 @@ def relative_error_grid(params: Parameters | Mapping[str, Any], x_field: str, y_
         say "never groks"), inf where exactly one is. ``applicable`` is False where either
         method raised :class:`~grokdelay.ParameterError` (``err`` is NaN there, a marker).
     """
-    base = _as_params(params)
+    base = as_params(params, "plotting")
     _check_quantity(quantity)
     if isinstance(methods, str):
         methods = (methods, type(base).default_method)
@@ -673,7 +666,7 @@ def plot_validity_map(params: Parameters | Mapping[str, Any], x_field: str, y_fi
     tolerance = float(tolerance)
     if not (tolerance > 0 and math.isfinite(tolerance)):
         raise ParameterError(f"tolerance = {tolerance!r} must be in (0, inf)", "tolerance")
-    base = _as_params(params)
+    base = as_params(params, "plotting")
     x, y, err, ok = relative_error_grid(base, x_field, y_field, methods, x_values, y_values,
                                         quantity=quantity)
     if isinstance(methods, str):

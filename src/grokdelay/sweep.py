@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
 
 __all__ = ["Table", "sweep", "grid_shape"]
 
@@ -185,13 +185,6 @@ def _cell(x: Any) -> str:
 # --------------------------------------------------------------------------- sweep
 
 
-def _as_params(params: Parameters | Mapping[str, Any]) -> Parameters:
-    if isinstance(params, Mapping):
-        return _from_mapping(params)
-    if not isinstance(params, Parameters):
-        raise TypeError(f"sweep takes a parameter object or a mapping, got {type(params).__name__}")
-    return params
-
 
 def grid_shape(**grids: Any) -> tuple[int, ...]:
     """The shape of the product grid of 1-D ``grids`` (in the order given)."""
@@ -299,7 +292,7 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     >>> t.row(0)["t_grok"] == gd.predict_delay(base).t_grok
     True
     """
-    base = _as_params(params)
+    base = as_params(params, "sweep")
     cls = type(base)
     specs = cls.field_specs()
     if mode not in ("product", "zip"):
