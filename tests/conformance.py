@@ -33,6 +33,32 @@ def load_references() -> dict[str, list[dict]]:
     return out
 
 
+def first_cases() -> dict[str, dict]:
+    """The first reference case of each registered mechanism: a cheap valid point
+    (unlike some ``scenario()`` methods, which compute kernel spectra)."""
+    return {name: cases[0] for name, cases in load_references().items()
+            if name in gd.mechanisms()}
+
+
+def typical_params(cls):
+    """A valid point built from the field declarations alone: defaults, else the middle of
+    the typical range (geometric for positive ranges), else the first custom example."""
+    kw = {}
+    for name, (spec, default) in cls.field_specs().items():
+        if default is not REQUIRED:
+            continue
+        if spec.kind in ("scalar", "integer"):
+            lo, hi = spec.domain.typical or (spec.domain.lo, spec.domain.hi)
+            lo, hi = max(lo, -1e3), min(hi, 1e3)
+            mid = math.sqrt(lo * hi) if lo > 0 else (lo + hi) / 2
+            kw[name] = round(mid) if spec.kind == "integer" else mid
+        elif spec.kind == "choice":
+            kw[name] = spec.domain.values[0]
+        else:
+            kw[name] = spec.examples[0]
+    return cls(**kw)
+
+
 def typical_range(dom: Interval) -> tuple[float, float]:
     if dom.typical is not None:
         return dom.typical

@@ -9,22 +9,17 @@ scenario.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import conformance as cf
 import grokdelay as gd
 
-_spec = importlib.util.spec_from_file_location("_gd_conformance",
-                                               Path(__file__).parent / "conformance.py")
-cf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cf)
 
 MECHS = cf.mechanism_names()
 REFERENCES = cf.load_references()

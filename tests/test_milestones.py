@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import conformance as cf
 import grokdelay as gd
 from grokdelay.milestones import (Milestones, compare_with_log, estimate_inputs,
                                   milestones_from_log, sustained_time)
@@ -258,27 +259,10 @@ def test_compare_conventions_for_inf_time_units_and_refusals():
         compare_with_log(obs, [base], time_per_step=0)
 
 
-def _reference_params():
-    """One parameter set per registered mechanism, from its tests/references CASES (cheap,
-    unlike some scenario() methods that compute kernel spectra)."""
-    import importlib.util
-    from pathlib import Path
-
-    out = {}
-    for path in sorted((Path(__file__).parent / "references").glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"_ms_ref_{path.stem}", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        for case in mod.CASES:
-            name = case["params"]["mechanism"]
-            if name in gd.mechanisms() and name not in out:
-                out[name] = (case["params"], case.get("method"))
-    return out
-
-
 def test_every_registered_mechanism_against_the_seed000_run():
     obs = Milestones.from_values(200, 14_600)
-    refs = _reference_params()
+    refs = {name: (case["params"], case.get("method"))
+            for name, case in cf.first_cases().items()}
     t = compare_with_log(obs, {k: p for k, (p, _) in refs.items()},
                          method={k: m for k, (_, m) in refs.items() if m}, time_per_step=1e-3)
     assert len(t) == len(refs)

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import conformance as cf  # noqa: E402
 import grokdelay as gd  # noqa: E402
 from grokdelay import compare  # noqa: E402
 from grokdelay import plotting as P  # noqa: E402
@@ -250,31 +251,12 @@ def _sweepable_fields(params):
     return out
 
 
-def _typical(cls):
-    from grokdelay._core import REQUIRED
-
-    kw = {}
-    for name, (spec, default) in cls.field_specs().items():
-        if default is not REQUIRED:
-            continue
-        if spec.kind in ("scalar", "integer"):
-            lo, hi = spec.domain.typical or (spec.domain.lo, spec.domain.hi)
-            lo, hi = max(lo, -1e3), min(hi, 1e3)
-            mid = math.sqrt(lo * hi) if lo > 0 else (lo + hi) / 2
-            kw[name] = round(mid) if spec.kind == "integer" else mid
-        elif spec.kind == "choice":
-            kw[name] = spec.domain.values[0]
-        else:
-            kw[name] = spec.examples[0]
-    return cls(**kw)
-
-
 @pytest.mark.filterwarnings("ignore::grokdelay.GrokdelayWarning")
 @pytest.mark.parametrize("name", list(gd.mechanisms()))
 def test_every_mechanism_draws(name, tmp_path):
     cls = gd.mechanisms()[name]
     try:
-        params = _typical(cls)
+        params = cf.typical_params(cls)
     except gd.ParameterError as exc:
         pytest.skip(f"{name}: typical point refused: {exc}")
     fields = _sweepable_fields(params)

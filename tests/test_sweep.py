@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import conformance as cf
 import grokdelay as gd
 from grokdelay import sweep as sweep_mod
 from grokdelay.sweep import Table, sweep
@@ -195,46 +196,9 @@ def test_property_rows_match_grid_any_chunking(n1, n2, chunk, swap):
 # --------------------------------------------------------------------------- registry-wide
 
 
-def _reference_params():
-    """One parameter object per registered mechanism, from its tests/references CASES (cheap,
-    unlike scenario() methods that compute kernel spectra); spectral falls back to BASE."""
-    import importlib.util
-    from pathlib import Path
-
-    out = {"spectral": BASE}
-    for path in sorted((Path(__file__).parent / "references").glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"_sw_ref_{path.stem}", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        for case in mod.CASES:
-            name = case["params"]["mechanism"]
-            if name in gd.mechanisms() and name not in out:
-                out[name] = gd._core._from_mapping(case["params"])
-    return out
-
-
-REFS = _reference_params()
-
-
-def _typical_params(cls):
-    """A valid point built from the field declarations alone: defaults, else the middle of
-    the typical range (geometric for positive ranges), else the first custom example."""
-    from grokdelay._core import REQUIRED
-
-    kw = {}
-    for name, (spec, default) in cls.field_specs().items():
-        if default is not REQUIRED:
-            continue
-        if spec.kind in ("scalar", "integer"):
-            lo, hi = spec.domain.typical or (spec.domain.lo, spec.domain.hi)
-            lo, hi = max(lo, -1e3), min(hi, 1e3)
-            mid = math.sqrt(lo * hi) if lo > 0 else (lo + hi) / 2
-            kw[name] = round(mid) if spec.kind == "integer" else mid
-        elif spec.kind == "choice":
-            kw[name] = spec.domain.values[0]
-        else:
-            kw[name] = spec.examples[0]
-    return cls(**kw)
+REFS = {"spectral": BASE, **{name: gd._core._from_mapping(case["params"])
+                                for name, case in cf.first_cases().items()
+                                if name != "spectral"}}
 
 
 def _sweepable(params):
@@ -254,7 +218,7 @@ def _sweepable(params):
 @pytest.mark.parametrize("name", list(gd.mechanisms()))
 def test_every_mechanism_sweeps_like_a_loop(name):
     try:
-        params = REFS[name] if name in REFS else _typical_params(gd.mechanisms()[name])
+        params = REFS[name] if name in REFS else cf.typical_params(gd.mechanisms()[name])
     except gd.ParameterError as exc:  # a cross-field constraint refused the typical point
         pytest.skip(f"{name}: {exc}")
     fields = _sweepable(params)
