@@ -151,11 +151,23 @@ def test_to_dict_round_trips_through_json_with_inf():
     # the words for infinity are accepted where a number is, nothing else
     from grokdelay._core import FieldSpec, Interval, _convert_scalar
 
-    spec = FieldSpec("x", Interval(0, math.inf), "x")
+    spec = FieldSpec("x", Interval(0, math.inf, allow_inf=True), "x")
     assert _convert_scalar("x", spec, "inf") == math.inf
     np.testing.assert_array_equal(_convert_scalar("x", spec, [1.0, "inf"]), [1.0, math.inf])
     with pytest.raises(gd.ParameterError):
         _convert_scalar("x", spec, "1.5")
+
+
+def test_an_infinite_endpoint_is_a_limit_not_a_value():
+    # (0, inf) means every finite positive number; inf itself only where a field says so
+    from grokdelay._core import Interval
+
+    assert not Interval(0, math.inf).contains(math.inf)
+    assert math.inf in Interval(0, math.inf).outside()
+    assert Interval(1, math.inf, allow_inf=True).contains(math.inf)
+    assert str(Interval(1, math.inf, allow_inf=True)) == "[1, inf]"
+    with pytest.raises(gd.ParameterError, match="aspect_ratio = inf"):
+        gd.LinearTeacherStudent(aspect_ratio=math.inf, learning_rate=0.1)
 
 
 def test_registering_the_same_class_again_keeps_the_first():

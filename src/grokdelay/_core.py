@@ -74,12 +74,15 @@ class Interval:
     hi_closed: bool = True
     integer: bool = False
     typical: tuple[float, float] | None = None
+    allow_inf: bool = False
 
     def contains(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         lo_ok = (x >= self.lo) if self.lo_closed else (x > self.lo)
         hi_ok = (x <= self.hi) if self.hi_closed else (x < self.hi)
         ok = lo_ok & hi_ok & ~np.isnan(x)
+        if not self.allow_inf:          # an infinite endpoint is a limit, not a value
+            ok &= ~np.isinf(x)
         if self.integer:
             ok &= np.isfinite(x) & (np.floor(x) == x)
         return ok
@@ -91,7 +94,7 @@ class Interval:
                 return f"integers >= {lo}"
             return f"integers in [{_fmt(self.lo)}, {_fmt(self.hi)}]"
         left = "[" if self.lo_closed and self.lo != -math.inf else "("
-        right = "]" if self.hi_closed and self.hi != math.inf else ")"
+        right = "]" if self.hi_closed and (self.hi != math.inf or self.allow_inf) else ")"
         return f"{left}{_fmt(self.lo)}, {_fmt(self.hi)}{right}"
 
     def edges(self) -> list[float]:
@@ -114,6 +117,8 @@ class Interval:
             if not self.hi_closed:
                 out.append(float(self.hi))
             out.append(float(self.hi) + max(1.0, abs(self.hi)))
+        elif not self.allow_inf:
+            out.append(math.inf)
         if self.integer:
             base = self.lo if math.isfinite(self.lo) else 0.0
             out.append(base + 1.5)

@@ -226,7 +226,7 @@ class TwoClocks(Parameters):
     t_late: float = param("t_l", Interval(0, math.inf, hi_closed=False, typical=(0.0, 1e4)),
                           "step from which the late-time KL tail holds", 0.0)
     energy_initial: float = param("E0", Interval(0, math.inf, lo_closed=False,
-                                                 typical=(1e-4, 1e4)),
+                                                 typical=(1e-4, 1e4), allow_inf=True),
                                   "energy gap at t_late (None or inf: the API's start at +inf)",
                                   None, optional=True)
     tail_contraction: float = param("rho", Interval(0, 1, lo_closed=False, typical=(1e-4, 1.0)),
