@@ -33,6 +33,11 @@ Conventions (the contract with the simulation module, part B)
   d_\mathrm{out}^2)` and eq 18's :math:`\|D_0\|^2` is that of the one-layer initialization
   above; the paper's layer initialization at hidden width :math:`d_h` makes every loss
   :math:`2d_h` times smaller, i.e. it is this model with ``threshold`` times :math:`2d_h`.
+  ``init_scale`` :math:`\alpha` scales each student layer by :math:`\sqrt\alpha`, so the
+  kernel starts at :math:`\alpha` times the paper's and eq 18's rate is
+  :math:`\alpha\eta/(2d_\mathrm{out}^2)`. At finite ``hidden_width`` the kernel moves: eq 17
+  with :math:`\dot h` from eq 40 (:func:`two_layer_kernel`, ``method="coupled"``,
+  ``losses(..., kernel="coupled")``; derivation in :mod:`grokdelay._two_layer`).
 
 Losses (per direction of the MP spectrum, :math:`k = \nu + g`, :math:`g = \gamma/2`,
 :math:`e = e^{-2\eta_0 k t}`), the exact average of eqs 14 and 37 extended to the student
@@ -55,7 +60,8 @@ At :math:`\gamma = \sigma = 0`, :math:`\alpha = 1` these are eq 8 (divided by
 student fits, which gives the classical floors :math:`\sigma^2(1-\lambda)` (train) and
 :math:`\sigma^2\lambda/(1-\lambda)` (generalization) for :math:`\lambda<1`.
 
-Public functions: :func:`losses`, :func:`accuracies`, :func:`target_loss`, :func:`loss_floors`,
+Public functions: :func:`losses`, :func:`accuracies`, :func:`two_layer_kernel`,
+:func:`target_loss`, :func:`loss_floors`,
 and the Marchenko-Pastur tools :func:`mp_density`, :func:`mp_expectation`,
 :func:`sample_mp_spectrum`, :func:`mp_edges`, :func:`mp_atom`, :func:`mp_nodes` (from
 :mod:`grokdelay._marchenko_pastur`).
@@ -79,8 +85,10 @@ from ._marchenko_pastur import (_nodes, mp_atom, mp_density, mp_edges, mp_expect
                                 mp_nodes, sample_mp_spectrum)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
                              simulate_gradient_descent)
+from ._two_layer import CoupledKernel
 
-__all__ = ["LinearTeacherStudent", "losses", "accuracies", "target_loss", "loss_floors",
+__all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "target_loss",
+           "loss_floors",
            "eq19_train_loss", "mp_density", "mp_expectation", "sample_mp_spectrum",
            "mp_edges", "mp_atom", "mp_nodes", "simulate_gradient_descent",
            "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
@@ -100,7 +108,10 @@ class _Model:
         self.lam = np.asarray(lam, dtype=float)
         dout = np.asarray(dout, dtype=float)
         depth = np.asarray(depth)
-        self.eta0 = np.where(depth == 2, eta / (2.0 * dout ** 2), eta / dout)
+        # depth 2: eq 18's rate at the initial kernel kappa0 = init_scale (both layers scaled by
+        # sqrt(init_scale), so h = init_scale / 2 instead of the paper's 1/2)
+        self.eta0 = np.where(depth == 2, np.asarray(alpha, dtype=float) * eta / (2.0 * dout ** 2),
+                             eta / dout)
         self.g = 0.5 * dout * wd                       # gamma / 2 with gamma = d_out * wd
         self.s = 1.0 / dout                            # signal prefactor (eq 12)
         self.a2 = np.asarray(alpha, dtype=float) ** 2
@@ -215,25 +226,66 @@ def _params_and_times(params, t):
     shape = np.broadcast_shapes(a.shape, t.shape)
     fields = {k: np.broadcast_to(getattr(a, k), shape).ravel()
               for k in ("aspect_ratio", "learning_rate", "weight_decay", "d_out", "depth",
-                        "init_scale", "label_noise", "threshold", "accuracy")}
+                        "init_scale", "label_noise", "threshold", "accuracy", "hidden_width")}
     return fields, np.broadcast_to(t, shape).ravel(), shape
 
 
-def _log_losses_flat(f, t):
+_KERNELS = ("frozen", "coupled")
+
+
+def _check_kernel(kernel, f):
+    if kernel not in _KERNELS:
+        raise ParameterError(f"kernel = {kernel!r} is not one of {_KERNELS}", "kernel")
+    if kernel == "coupled":
+        _check_coupled(f["depth"], f["label_noise"])
+
+
+def _check_coupled(depth, label_noise):
+    bad = (np.asarray(depth) == 2) & (np.asarray(label_noise) > 0)
+    if np.any(bad):
+        raise ParameterError(
+            f"label_noise = {_describe_first(label_noise, bad)} with depth = 2: the coupled "
+            "kernel (eq 17) is derived without label noise; use label_noise = 0 or the frozen "
+            "kernel of eq 18", "label_noise")
+
+
+def _coupled_kernel(f, u_max):
+    """The corrected eq 17 for flat field arrays ``f`` (depth-2 points)."""
+    return CoupledKernel.marchenko_pastur(f["aspect_ratio"], f["init_scale"], f["d_out"],
+                                          f["hidden_width"], f["learning_rate"], u_max)
+
+
+def _effective_times(f, t, kernel):
+    """tau = the argument of the one-layer losses reached after t steps (flat arrays)."""
     m = _Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
                f["depth"], f["init_scale"], f["label_noise"])
+    tau = m.eta0 * t
+    if kernel == "coupled":
+        deep = np.flatnonzero(f["depth"] == 2)
+        if deep.size:
+            sub = {k: v[deep] for k, v in f.items()}
+            # u(t) <= kappa_max eta t / (2 d_out^2), kappa_max^2 <= alpha^2 + 2 d_out / d_h
+            a2 = sub["init_scale"] ** 2
+            k_hi = np.sqrt(a2 + 2.0 * sub["d_out"] / sub["hidden_width"])
+            u_max = k_hi * sub["learning_rate"] * t[deep] / (2.0 * sub["d_out"] ** 2)
+            tau[deep] = _coupled_kernel(sub, u_max).effective_time(t[deep])
+    return m, tau
+
+
+def _log_losses_flat(f, t, kernel="frozen"):
+    m, tau_all = _effective_times(f, t, kernel)
     out_tr = np.empty(t.size)
     out_gen = np.empty(t.size)
     for lo in range(0, t.size, _CHUNK):
         sl = slice(lo, lo + _CHUNK)
         mm = m.take(sl)
-        tau = mm.eta0 * t[sl]
+        tau = tau_all[sl]
         out_tr[sl] = _log_loss(mm, tau, "tr")
         out_gen[sl] = _log_loss(mm, tau, "gen")
     return out_tr, out_gen
 
 
-def losses(params, t):
+def losses(params, t, *, kernel="frozen"):
     r"""Train and generalization losses at times ``t`` (optimizer steps).
 
     Parameters
@@ -243,14 +295,20 @@ def losses(params, t):
         product with a 1-D parameter array).
     t : array_like
         Times in optimizer steps, finite and >= 0.
+    kernel : {"frozen", "coupled"}
+        Two-layer network (``depth = 2``) only; depth-1 points are the same either way.
+        ``"frozen"``: eq 18, the kernel held at its initial value. ``"coupled"``: eq 17 with
+        the kernel moving at the finite ``hidden_width`` (its :math:`\dot h` corrected from
+        eq 40; see :func:`two_layer_kernel`).
 
     Returns
     -------
     (train, gen) : ndarrays of the broadcast shape
-        Eqs 8, 12, 14/38 and 18 in the library's conventions (module docstring), with the
-        student scale and the fitted label noise. Accurate to ~1e-14 relative (composite
+        Eqs 8, 12, 14/38 and 18 (or 17) in the library's conventions (module docstring), with
+        the student scale and the fitted label noise. Accurate to ~1e-14 relative (composite
         Gauss-Legendre graded at the lower MP edge; compared with 50-digit mpmath in the
-        tests). Log-space internally: values below 1e-308 underflow to 0 only here.
+        tests); the coupled kernel's clock to ~1e-12 (against ``solve_ivp``). Log-space
+        internally: values below 1e-308 underflow to 0 only here.
 
     Examples
     --------
@@ -261,17 +319,18 @@ def losses(params, t):
     ([1.0, 0.0391], [1.0, 0.130313])
     """
     f, tt, shape = _params_and_times(params, t)
-    ltr, lgen = _log_losses_flat(f, tt)
+    _check_kernel(kernel, f)
+    ltr, lgen = _log_losses_flat(f, tt, kernel)
     with np.errstate(under="ignore"):
         return np.exp(ltr).reshape(shape), np.exp(lgen).reshape(shape)
 
 
-def accuracies(params, t):
+def accuracies(params, t, *, kernel="frozen"):
     r"""Train and generalization accuracies at times ``t``: eq 12 (eq 9 for ``d_out = 1``).
 
     :math:`\mathcal A = P\bigl(\tfrac{d_\mathrm{out}}{2}, \tfrac{d_\mathrm{out}\epsilon}{2\mathcal L}\bigr)`,
     the regularized lower incomplete gamma function of the loss; for one output it is
-    :math:`\mathrm{erf}\sqrt{\epsilon/(2\mathcal L)}`.
+    :math:`\mathrm{erf}\sqrt{\epsilon/(2\mathcal L)}`. ``kernel`` as in :func:`losses`.
 
     Examples
     --------
@@ -282,13 +341,66 @@ def accuracies(params, t):
     0.025227
     """
     f, tt, shape = _params_and_times(params, t)
-    ltr, lgen = _log_losses_flat(f, tt)
+    _check_kernel(kernel, f)
+    ltr, lgen = _log_losses_flat(f, tt, kernel)
     half = 0.5 * f["d_out"]
     scaled = half * f["threshold"]
     with np.errstate(over="ignore"):
         acc_tr = special.gammainc(half, scaled * np.exp(-ltr))
         acc_gen = special.gammainc(half, scaled * np.exp(-lgen))
     return acc_tr.reshape(shape), acc_gen.reshape(shape)
+
+
+def two_layer_kernel(params, t):
+    r"""The kernel of the two-layer network and its effective time (eq 17, corrected).
+
+    Gradient flow of eq 40 moves the output kernel :math:`h = (\|S_0\|^2 + \|S_1\|^2)/2`;
+    eq 17 couples it to the error. With :math:`\dot h` taken from eq 40,
+    :math:`\dot h = -(4\eta/d_\mathrm{out})\mathrm{Tr}[(T+D)^\top\Sigma D]` (eq 17 prints
+    :math:`-8\eta_0(T+D)^\top\Sigma D`), and the Marchenko-Pastur average of eq 36,
+
+    .. math::
+
+        \kappa(u)^2 = \alpha^2 - \frac{16 d_\mathrm{out}}{d_h}\Bigl(
+          \frac{1+\alpha^2}{8}\mathbb E[1-e^{-4u\nu}] - \frac14\mathbb E[1-e^{-2u\nu}]\Bigr),
+        \qquad t(u) = \frac{2d_\mathrm{out}^2}{\eta}\int_0^u\frac{dv}{\kappa(v)},
+
+    where :math:`\kappa = 2h` (1 at the paper's initialization, ``init_scale`` at the
+    library's) and :math:`u` is the argument of the one-layer losses:
+    :math:`\mathcal L^{2\text{-layer}}(t) = \mathcal L^{1\text{-layer}}(u(t))`. Derivation
+    and limits: :mod:`grokdelay._two_layer`.
+
+    Parameters
+    ----------
+    params : LinearTeacherStudent
+        ``depth = 2`` at every point; ``hidden_width`` is :math:`d_h` (``inf``: eq 18, the
+        kernel never moves).
+    t : array_like
+        Times in optimizer steps, finite and >= 0 (broadcast with the fields).
+
+    Returns
+    -------
+    (kernel, effective_time) : ndarrays of the broadcast shape
+        :math:`\kappa(t)` and :math:`u(t)`. In a run, :math:`\kappa = 2\|S_1\|_F^2`
+        at the paper's layer initialization (App. F).
+
+    Examples
+    --------
+    >>> import grokdelay as gd
+    >>> p = gd.LinearTeacherStudent(aspect_ratio=0.5, learning_rate=0.01, d_out=4, depth=2,
+    ...                             init_scale=0.3, hidden_width=20)
+    >>> k, u = two_layer_kernel(p, [0.0, 1e7])
+    >>> [round(float(v), 4) for v in k]        # grows to sqrt(0.09 + 8 * 0.91 / 20)
+    [0.3, 0.6738]
+    """
+    f, tt, shape = _params_and_times(params, t)
+    if np.any(f["depth"] != 2):
+        raise ParameterError("depth = 1: the one-layer model has no hidden kernel; use "
+                             "depth = 2", "depth")
+    _check_coupled(f["depth"], f["label_noise"])
+    _, u = _effective_times(f, tt, "coupled")
+    kern = _coupled_kernel(f, u).kappa(u)
+    return kern.reshape(shape), u.reshape(shape)
 
 
 def target_loss(params):
@@ -778,13 +890,23 @@ class LinearTeacherStudent(Parameters):
         and is rejected.
     init_scale : float or array_like
         :math:`\alpha`: the student starts at :math:`\alpha S_0` (section 3.1); without
-        weight decay this rescales both losses by :math:`(1+\alpha^2)/2`.
+        weight decay this rescales both losses by :math:`(1+\alpha^2)/2`. At depth 2 each
+        student layer is scaled by :math:`\sqrt\alpha`, so the end-to-end map starts at
+        :math:`\alpha S_0` and the kernel at :math:`\kappa_0 = 2h_0 = \alpha`: eq 18 runs at
+        :math:`\eta_0 = \alpha\eta/(2d_\mathrm{out}^2)`, and :math:`\alpha = 0` is the saddle
+        :math:`S_0 = S_1 = 0`, which gradient flow never leaves (``inf``).
     label_noise : float or array_like
         :math:`\sigma`, the standard deviation of Gaussian noise added to the training labels
         (App. C); the fitted noise is kept exactly (module docstring).
     accuracy : float or array_like
         Target accuracy :math:`A` defining both times (default :math:`\mathrm{erf}\sqrt2`,
         the paper's 95%).
+    hidden_width : float or array_like
+        :math:`d_h`, the hidden width of the two-layer network (``depth = 2``). Only
+        ``method="coupled"`` uses it (eq 18 is its :math:`d_h\to\infty` limit, the default
+        ``inf``); finite values must be at least :math:`2d_\mathrm{out}` (below
+        :math:`d_\mathrm{out}` the network cannot represent the teacher; at least
+        :math:`2d_\mathrm{out}` keeps the kernel of eq 17 positive). Ignored at depth 1.
 
     Notes
     -----
@@ -824,6 +946,23 @@ class LinearTeacherStudent(Parameters):
         :math:`\log(1+\sqrt\lambda)/(2\eta_0(1-\sqrt\lambda)^2)`, with weight decay).
         Requires :math:`\lambda<1` and no label noise. Eq 11 is the :math:`\epsilon\to0`
         limit: off by a factor ~2.7 at :math:`\lambda=0.9`, :math:`\epsilon=10^{-3}`.
+
+    ``"coupled"``
+        Depth 2: eq 17 with the kernel moving at finite ``hidden_width`` and its
+        :math:`\dot h` taken from eq 40 (eq 17's coefficient is inconsistent with it), on the
+        exact crossing points of the losses: :func:`two_layer_kernel`. It captures the
+        drift of the kernel, :math:`\kappa_\infty^2 = \alpha^2 + 2d_\mathrm{out}(1-\alpha^2)/d_h`,
+        large for a small student (:math:`\alpha^2 d_h \lesssim d_\mathrm{out}`). Measured
+        against two-layer gradient descent (eq 40, ``d_in = 200``, 8 seeds, the theory given
+        each run's spectrum and initial kernel; benchmarks/two_layer_validity.py): at
+        ``d_out = 1`` within -8% to +3% for :math:`d_h \in \{20, 100\}`,
+        :math:`\alpha \in \{0.3, 1, 2\}`, where eq 18 is up to 89% late. At ``d_out = 4``
+        the anisotropy of the output kernel :math:`S_1^\top S_1`, which eq 17 averages away,
+        makes both theories early by up to 20% (:math:`d_h = 100`) and 49% (:math:`d_h = 20`).
+        Not modelled: that anisotropy, the run-to-run spread of the initial kernel (relative
+        :math:`\sqrt{2/(d_h d_\mathrm{out})}`), the input kernel, label noise (rejected).
+        10^4 points take ~5 s (eq 18: ~0.1 s). Depth-1 points are
+        the ``"exact"`` ones (no kernel to move).
 
     All methods use the gradient-flow limit; a note flags :math:`2\eta_0\lambda_+ \ge 1`,
     where discrete gradient descent no longer follows the flow (and diverges beyond 2).
@@ -869,9 +1008,20 @@ class LinearTeacherStudent(Parameters):
         "A", Interval(0, 1, lo_closed=False, hi_closed=False, typical=(0.5, 0.999)),
         "accuracy that defines t_mem and t_grok (eqs 9, 12; default erf(sqrt 2) = 95.4%)",
         _DEFAULT_ACCURACY)
+    hidden_width: float = param(
+        "d_h", Interval(1, math.inf, typical=(10.0, 1e4), allow_inf=True),
+        "hidden width of the two-layer network (depth = 2; used by method 'coupled', "
+        "eq 17; inf = eq 18)", math.inf)
 
     def _check(self) -> None:
         depth2 = np.asarray(self.depth) == 2
+        narrow = depth2 & (np.asarray(self.hidden_width) < 2 * np.asarray(self.d_out))
+        if np.any(narrow):
+            raise ParameterError(
+                f"hidden_width = {_describe_first(self.hidden_width, narrow)} with d_out = "
+                f"{_describe_first(self.d_out, narrow)} at depth = 2: must be >= 2 d_out "
+                "(a narrower network cannot represent the teacher, or its kernel of eq 17 can "
+                "vanish)", "hidden_width")
         if np.any(depth2 & (np.asarray(self.weight_decay) > 0)):
             raise ParameterError(
                 f"weight_decay = {_describe_first(self.weight_decay, depth2)} with depth = 2: "
@@ -914,27 +1064,37 @@ class LinearTeacherStudent(Parameters):
             summary="root-finding on the exact Marchenko-Pastur averaged accuracies "
                     "(eqs 8, 12, 14/38, 18, 19)")
     def _exact(self, a) -> Outcome:
+        return self._exact_outcome(a, coupled=False)
+
+    def _exact_outcome(self, a, coupled: bool) -> Outcome:
         m, target, shape = self._setup(a)
         log_t = np.log(target)
         floors = _floors(m)
         tau_tr = _crossing_times(m, log_t, "tr", floors)
         tau_gen = _crossing_times(m, log_t, "gen", floors)
-        t_mem = (tau_tr / m.eta0).reshape(shape)
-        t_grok = (tau_gen / m.eta0).reshape(shape)
+        extra = {}
+        if coupled:
+            t_mem, t_grok, extra = self._coupled_steps(a, m, tau_tr, tau_gen)
+        else:
+            t_mem, t_grok = _steps(tau_tr, m.eta0), _steps(tau_gen, m.eta0)
+        t_mem, t_grok = t_mem.reshape(shape), t_grok.reshape(shape)
+        extra = {k: v.reshape(shape) for k, v in extra.items()}
         f_tr, f_gen = (v.reshape(shape) for v in floors)
         tgt = target.reshape(shape)
         lam = m.lam.reshape(shape)
-        notes = self._flow_note(m, None)
-        never_fit = np.isinf(t_mem)
+        notes = self._flow_note(m, None) + self._depth_notes(a, coupled)
+        saddle = _saddle(a)
+        notes += note_where(saddle & np.isinf(t_grok), _SADDLE_NOTE)
+        never_fit = np.isinf(t_mem) & ~saddle
         notes += note_where(never_fit, _floor_text(
             "training", f_tr, tgt, shape,
             "weight decay and label noise keep the training loss above the target"))
-        null = (lam > 1) & np.isinf(t_grok)
+        null = (lam > 1) & np.isinf(t_grok) & ~saddle
         notes += note_where(null, _floor_text(
             "generalization", f_gen, tgt, shape,
             "aspect_ratio > 1: the null space of the training Gram matrix (mass 1 - 1/lambda) "
             "is never learned"))
-        other = ~null & np.isinf(t_grok)
+        other = ~null & ~saddle & np.isinf(t_grok)
         notes += note_where(other, _floor_text(
             "generalization", f_gen, tgt, shape,
             "weight decay / label noise keep the generalization loss above the target"))
@@ -955,7 +1115,55 @@ class LinearTeacherStudent(Parameters):
             log_delay = np.where(early, -np.inf, np.log(np.where(early, 1.0, delay)))
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes, delay=delay,
                        log_delay=log_delay,
-                       extra={"target_loss": tgt, "floor_train": f_tr, "floor_gen": f_gen})
+                       extra={"target_loss": tgt, "floor_train": f_tr, "floor_gen": f_gen,
+                              **extra})
+
+    @method("coupled", summary="depth 2: eq 17 with the kernel moving at finite hidden_width "
+                               "(its h-dot corrected from eq 40); depth 1: as 'exact'")
+    def _coupled(self, a) -> Outcome:
+        _check_coupled(a.depth, a.label_noise)
+        return self._exact_outcome(a, coupled=True)
+
+    @staticmethod
+    def _coupled_steps(a, m, tau_tr, tau_gen):
+        """Steps to reach the crossing points tau on the clock of the corrected eq 17."""
+        shape = a.shape
+        f = {k: np.ravel(np.broadcast_to(getattr(a, k), shape)) for k in
+             ("aspect_ratio", "learning_rate", "d_out", "depth", "init_scale", "hidden_width")}
+        t_mem, t_grok = _steps(tau_tr, m.eta0), _steps(tau_gen, m.eta0)
+        k_mem = np.ones(tau_tr.shape)
+        k_grok = np.ones(tau_tr.shape)
+        deep = np.flatnonzero(f["depth"] == 2)
+        if deep.size:
+            sub = {k: v[deep] for k, v in f.items()}
+            taus = np.stack([tau_tr[deep], tau_gen[deep]])
+            finite = np.where(np.isfinite(taus), taus, 0.0)
+            kern = _coupled_kernel(sub, np.max(finite, axis=0))
+            for i, (t_out, k_out) in enumerate(((t_mem, k_mem), (t_grok, k_grok))):
+                u = taus[i]
+                steps = kern.clock(np.where(np.isfinite(u), u, 0.0))
+                t_out[deep] = np.where(np.isfinite(u), steps, np.inf)
+                at = kern.kappa(np.where(np.isfinite(u), u, 0.0))
+                k_out[deep] = np.where(sub["init_scale"] == 0, 0.0,
+                                       np.where(np.isfinite(u), at, kern.kappa_limit()))
+        return t_mem, t_grok, {"kernel_mem": k_mem, "kernel_grok": k_grok}
+
+    @staticmethod
+    def _depth_notes(a, coupled: bool) -> list[str]:
+        depth = np.asarray(a.depth)
+        width = np.asarray(a.hidden_width)
+        notes = note_where((depth == 1) & np.isfinite(width),
+                           "hidden_width is ignored at depth = 1")
+        if coupled:
+            notes += note_where((depth == 2) & np.isfinite(width),
+                                "coupled: eq 17's kernel drift only; the output kernel's "
+                                "anisotropy (O(sqrt(d_out/d_h)) per run) and the run-to-run "
+                                "spread of the initial kernel are not modelled")
+        else:
+            notes += note_where((depth == 2) & np.isfinite(width),
+                                "depth 2: eq 18 freezes the kernel (infinite width); "
+                                "method='coupled' uses hidden_width")
+        return notes
 
     def _lambert_times(self, a):
         m, target, shape = self._setup(a)
@@ -967,7 +1175,7 @@ class LinearTeacherStudent(Parameters):
             log_z = math.log(2.0 / 3.0) + (2.0 / 3.0) * (log_c + 1.5 * np.log(4.0 * lo)
                                                           - np.log(target))
             tau = 3.0 * _lambertw_exp(log_z) / (8.0 * lo)
-            out.append(tau / m.eta0)
+            out.append(_steps(tau, m.eta0))
         l0_tr, l0_gen = _initial(m)
         t_mem = np.where(l0_tr <= target, 0.0, out[0])
         t_grok = np.where(l0_gen <= target, 0.0, out[1])
@@ -982,12 +1190,17 @@ class LinearTeacherStudent(Parameters):
                  "losses exactly; measured error on the delay vs 'exact': +12% at lambda = 0.9, "
                  "epsilon = 1e-3, within 15% only for 0.5 <= lambda <= 0.95 and epsilon <= "
                  "1e-3, +57% at lambda = 0.05 (docs: validity table)"]
-        notes += self._flow_note(m, None)
-        notes += note_where(m.eta0 * t_mem < np.sqrt(m.lam),
-                            "eta0 t_mem < sqrt(lambda): outside the late-time regime of eq 10; "
-                            "use method='exact'")
+        notes += self._flow_note(m, None) + self._depth_notes(a, False)
+        saddle = _saddle(a).ravel()
+        notes += note_where(saddle, _SADDLE_NOTE)
+        with np.errstate(invalid="ignore"):
+            notes += note_where(~saddle & (m.eta0 * t_mem < np.sqrt(m.lam)),
+                                "eta0 t_mem < sqrt(lambda): outside the late-time regime of "
+                                "eq 10; use method='exact'")
+            delay = np.where(np.isinf(t_grok), np.inf, t_grok - t_mem)
         return Outcome(t_mem=t_mem.reshape(shape), t_grok=t_grok.reshape(shape), units="steps",
-                       notes=notes, extra={"target_loss": target.reshape(shape)})
+                       notes=notes, delay=delay.reshape(shape),
+                       extra={"target_loss": target.reshape(shape)})
 
     @method("asymptotic", summary="eq 11 (eq 15 with weight decay): the epsilon -> 0 delay, "
                                   "added to eq 23's t_mem; lambda < 1, no label noise")
@@ -997,7 +1210,8 @@ class LinearTeacherStudent(Parameters):
             _with(a, weight_decay=np.zeros(a.shape)))
         r = np.sqrt(m.lam)
         wd = m.g > 0
-        delay = np.where(wd, np.log1p(r), -np.log1p(-r)) / (2.0 * m.eta0 * (1.0 - r) ** 2)
+        delay = _steps(np.where(wd, np.log1p(r), -np.log1p(-r)) / (2.0 * (1.0 - r) ** 2),
+                       m.eta0)
         f_tr, f_gen = _floors(m)
         never_fit = f_tr >= target
         never = f_gen >= target
@@ -1016,7 +1230,8 @@ class LinearTeacherStudent(Parameters):
         notes += note_where(never & ~never_fit, "generalization loss floor (exact, weight decay; "
                                                 "~gamma^2/(8(1-lambda)^3) for small gamma) is "
                                                 "above the target: never groks")
-        notes += self._flow_note(m, None)
+        notes += self._flow_note(m, None) + self._depth_notes(a, False)
+        notes += note_where(_saddle(a), _SADDLE_NOTE)
         return Outcome(t_mem=t_mem.reshape(shape), t_grok=t_grok.reshape(shape), units="steps",
                        notes=notes, delay=delay.reshape(shape),
                        log_delay=log_delay.reshape(shape),
@@ -1043,6 +1258,23 @@ class LinearTeacherStudent(Parameters):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+_SADDLE_NOTE = ("depth 2 with init_scale = 0: the student starts at the saddle S0 = S1 = 0, "
+                "where the gradient vanishes; gradient flow never leaves it")
+
+
+def _saddle(a):
+    return (np.asarray(a.depth) == 2) & (np.asarray(a.init_scale) == 0)
+
+
+def _steps(tau, eta0):
+    """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
+    tau = np.asarray(tau, dtype=float)
+    eta0 = np.asarray(eta0, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tau == 0, 0.0, np.where(eta0 > 0, tau / np.where(eta0 > 0, eta0, 1.0),
+                                                 np.inf))
 
 
 def _with(a, **changes):
