@@ -702,7 +702,8 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
     p = _physical(params, overrides)
     if p["depth"] != 1:
         raise ParameterError("depth = 2: integrate_gradient_flow treats the one-layer model; "
-                             "use simulate_gradient_descent(method='direct')", "depth")
+                             "use simulate_gradient_descent(method='direct') for a run, or "
+                             "losses(params, t, kernel='coupled') for eq 17", "depth")
     lam, eta, wd, d_out = p["aspect_ratio"], p["learning_rate"], p["weight_decay"], p["d_out"]
     alpha2, sig2 = p["init_scale"] ** 2, p["label_noise"] ** 2
     if isinstance(spectrum, str):
