@@ -187,15 +187,17 @@ class CoupledKernel:
 
     def clock(self, u):
         r"""Steps to reach effective time ``u`` (shape ``(P,)``): :math:`\int_0^u dv/(\eta_0\kappa)`."""
-        u = np.broadcast_to(np.asarray(u, dtype=float), self.k0sq.shape)
-        out = np.empty(u.shape)
-        for sl in self._blocks():
-            out[sl] = self.take(sl)._clock(u[sl])
-        return out
+        return self._blockwise(CoupledKernel._clock, u)
 
-    def _blocks(self):
+    def _blockwise(self, fn, x):
+        """``fn(part, x[part])`` over blocks of points small enough for the 3-D node arrays."""
+        x = np.broadcast_to(np.asarray(x, dtype=float), self.k0sq.shape)
+        out = np.empty(x.shape)
         per = max(1, _BLOCK // (self.nu.shape[1] * _GL_X.size * 48))
-        return [slice(i, i + per) for i in range(0, self.k0sq.size, per)]
+        for i in range(0, x.size, per):
+            sl = slice(i, i + per)
+            out[sl] = fn(self.take(sl), x[sl])
+        return out
 
     def _clock(self, u):
         u_end = np.minimum(u, self.u_cut)
@@ -212,11 +214,7 @@ class CoupledKernel:
 
     def effective_time(self, t):
         r"""Inverse of :meth:`clock`: the :math:`u` reached after ``t`` steps (shape ``(P,)``)."""
-        t = np.broadcast_to(np.asarray(t, dtype=float), self.k0sq.shape)
-        out = np.empty(t.shape)
-        for sl in self._blocks():
-            out[sl] = self.take(sl)._effective_time(t[sl])
-        return out
+        return self._blockwise(CoupledKernel._effective_time, t)
 
     def _effective_time(self, t):
         # kappa^2 <= kappa0^2 - c * sum(min(a,0) + min(b,0)) bounds the speed from above, so
