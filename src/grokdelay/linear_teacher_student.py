@@ -961,7 +961,8 @@ class LinearTeacherStudent(Parameters):
         makes both theories early by up to 20% (:math:`d_h = 100`) and 49% (:math:`d_h = 20`).
         Not modelled: that anisotropy, the run-to-run spread of the initial kernel (relative
         :math:`\sqrt{2/(d_h d_\mathrm{out})}`), the input kernel, label noise (rejected).
-        10^4 points take ~5 s (eq 18: ~0.1 s). Depth-1 points are
+        10^4 points take ~5 s (eq 18: ~0.1 s). ``extra["kernel_mem"]`` and
+        ``extra["kernel_grok"]`` give :math:`\kappa` at the two times. Depth-1 points are
         the ``"exact"`` ones (no kernel to move).
 
     All methods use the gradient-flow limit; a note flags :math:`2\eta_0\lambda_+ \ge 1`,
