@@ -206,30 +206,83 @@ def _decode_inf(value: Any) -> Any:
     return value
 
 
+#: Integer fields hold integers float64 represents exactly (beyond 2**53 they are not
+#: integers any more once broadcast with the float fields).
+MAX_INTEGER = 2 ** 53
+
+
+def _not_a_number(name: str, spec: FieldSpec, value: Any, what: str) -> ParameterError:
+    return ParameterError(
+        f"{name} = {_short_repr(value)} is {what}; {name} ({spec.symbol}) must be a real number "
+        f"(or an array of them) in {spec.domain}: {spec.doc}", name)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + "..." + text[-12:]
+
+
+def _real_array(name: str, spec: FieldSpec, value: Any) -> np.ndarray:
+    """``value`` as a float64 array, refusing what is not a real number.
+
+    Booleans, strings, bytes, complex numbers, datetimes and ragged or object data are not
+    silently coerced (numpy would read True as 1, b"1" as 1.0 and drop an imaginary part).
+    """
+    if isinstance(value, bool | np.bool_ | str | bytes | np.str_ | np.bytes_):
+        raise _not_a_number(name, spec, value, "not a number")
+    if isinstance(value, complex | np.complexfloating):
+        raise _not_a_number(name, spec, value, "complex")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _not_a_number(name, spec, value, "not a number or array of numbers") from None
+    if raw.dtype == object:
+        # Python ints beyond int64, Fractions, Decimals, torch-like scalars: convert one by one
+        flat = raw.ravel()
+        for v in flat:
+            if isinstance(v, bool | np.bool_ | str | bytes | complex | np.complexfloating) \
+                    or v is None:
+                raise _not_a_number(name, spec, value, f"not a numeric array (holds {v!r})")
+        try:
+            out = np.array([float(v) for v in flat], dtype=float).reshape(raw.shape)
+        except OverflowError:
+            raise ParameterError(
+                f"{name} = {_short_repr(value)} is too large for a float64 (at most "
+                f"{np.finfo(float).max:.6g}); {name} ({spec.symbol}) must lie in "
+                f"{spec.domain}", name) from None
+        except (TypeError, ValueError):
+            raise _not_a_number(name, spec, value, "not a number or array of numbers") \
+                from None
+        return out
+    kind = raw.dtype.kind
+    if kind == "b":
+        raise _not_a_number(name, spec, value, "boolean")
+    if kind == "c":
+        raise _not_a_number(name, spec, value, "complex")
+    if kind not in "iuf":
+        raise _not_a_number(name, spec, value, f"not numeric (dtype {raw.dtype})")
+    with np.errstate(over="ignore"):          # float128 beyond float64 -> inf, caught below
+        return raw.astype(float)
+
+
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
     value = _decode_inf(value)
-    if isinstance(value, bool | np.bool_) or isinstance(value, str):
-        raise ParameterError(
-            f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
-            f"{spec.domain}: {spec.doc}", name)
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"{name} = {value!r} is not a number or array of numbers; {name} ({spec.symbol}) "
-            f"must lie in {spec.domain}: {spec.doc}", name) from None
-    if arr.dtype == object:
-        raise ParameterError(f"{name} = {value!r} is not a numeric array", name)
+    arr = _real_array(name, spec, value)
     ok = spec.domain.contains(arr)
+    if spec.kind == "integer":
+        ok = ok & ~(np.abs(arr) > MAX_INTEGER)
     if not np.all(ok):
         bad = arr[~ok].ravel()[0] if arr.ndim else arr
         where = "" if arr.ndim == 0 else f" (in array of shape {arr.shape})"
+        big = (spec.kind == "integer" and bool(np.isfinite(bad)) and abs(float(bad)) > MAX_INTEGER
+               and bool(spec.domain.contains(bad)))
+        limit = f" (integer fields are limited to 2**53 = {MAX_INTEGER})" if big else ""
         raise ParameterError(
-            f"{name} = {_describe(np.asarray(bad))}{where} is outside its domain {spec.domain}: "
-            f"{name} ({spec.symbol}) is {spec.doc}", name)
+            f"{name} = {_describe(np.asarray(bad))}{where} is outside its domain {spec.domain}"
+            f"{limit}: {name} ({spec.symbol}) is {spec.doc}", name)
     if arr.ndim == 0:
         return int(arr) if spec.kind == "integer" else float(arr)
-    arr = arr.astype(int) if spec.kind == "integer" else arr
+    arr = arr.astype(np.int64) if spec.kind == "integer" else np.array(arr, dtype=float)
     arr.setflags(write=False)
     return arr
 
@@ -571,6 +624,12 @@ def note_where(mask: Any, text: str) -> list[str]:
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 
+def overflow_note(mask: Any, what: str) -> list[str]:
+    """The note for a time that exceeds the float64 range (reported as inf) where ``mask``."""
+    return note_where(mask, f"{what} exceeds the float64 range (1.8e308) at these inputs and "
+                            "is reported as inf")
+
+
 def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -588,6 +647,15 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         ratio = np.where(t_grok == t_mem, 1.0,
                          np.where(t_mem == 0.0, np.inf, t_grok / np.where(t_mem == 0, 1.0, t_mem)))
         ratio = np.where(np.isinf(t_mem) & np.isinf(t_grok), np.inf, ratio)
+        # Never fits => never groks (docs/conventions.rst, "Infinite outcomes"): grokking is
+        # generalization *after* fitting, so a point whose t_mem is inf has t_grok, delay,
+        # ratio and log_delay inf too; when its generalization target is met anyway, that
+        # time is kept in extra["t_generalize"].
+        unfit = np.isinf(t_mem) & np.isfinite(t_grok)
+        if unfit.any():
+            extra_unfit = np.where(unfit, t_grok, np.inf)
+            t_grok, delay, ratio, log_delay = (np.where(unfit, np.inf, v)
+                                               for v in (t_grok, delay, ratio, log_delay))
     values = {"t_mem": t_mem, "t_grok": t_grok, "delay": delay, "ratio": ratio,
               "log_delay": log_delay}
     for k, v in values.items():
@@ -596,9 +664,26 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                 f"internal error: {params.name}/{method_name} produced NaN in {k} for "
                 f"{params!r}; please report it")
     values = {k: _scalarize(v) if not shape else np.array(v) for k, v in values.items()}
-    notes = tuple(dict.fromkeys(out.notes))  # de-duplicate, keep order
+    notes = list(out.notes)
+    extra = dict(out.extra)
+    if unfit.any():
+        extra["t_generalize"] = _scalarize(extra_unfit) if not shape else extra_unfit
+        notes += note_where(unfit, "never fits (t_mem = inf), so by convention never groks "
+                                   "(t_grok = delay = inf), although the generalization "
+                                   "target alone is met at extra['t_generalize']")
+    text = " ".join(notes)
+    # two facts the core can state for every mechanism (a method may say more)
+    if "log_delay" not in text:
+        notes += note_where(delay <= 0, "t_grok <= t_mem: generalization comes no later than "
+                                        "memorization, so there is no grokking delay "
+                                        "(log_delay = -inf)")
+    if "float64" not in text:
+        notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
+                            "the delay exceeds the float64 range and is reported as inf; "
+                            "log_delay is exact")
+    notes = tuple(dict.fromkeys(notes))  # de-duplicate, keep order
     return DelayPrediction(params.name, method_name, units=out.units, notes=notes,
-                           params=params, extra=dict(out.extra), **values)
+                           params=params, extra=extra, **values)
 
 
 def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
@@ -608,17 +693,18 @@ def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
             "mapping has no 'mechanism' key; it must name one of " + ", ".join(_REGISTRY),
             "mechanism")
     name = data.pop("mechanism")
-    cls = _REGISTRY.get(name)
+    cls = _REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ParameterError(
-            f"mechanism = {name!r} is not registered; known mechanisms: " + ", ".join(_REGISTRY),
-            "mechanism")
+            f"mechanism = {name!r} is not registered{did_you_mean(name, _REGISTRY)}; known "
+            "mechanisms: " + ", ".join(_REGISTRY), "mechanism")
     specs = cls.field_specs()
     unknown = [k for k in data if k not in specs]
     if unknown:
         raise ParameterError(
-            f"{unknown[0]} is not a field of {name} ({cls.__name__}); its fields are: "
-            + ", ".join(specs), unknown[0])
+            f"{unknown[0]} is not a field of {name} ({cls.__name__})"
+            f"{did_you_mean(unknown[0], specs)}; its fields are: " + ", ".join(specs),
+            str(unknown[0]))
     missing = [k for k, (_, d) in specs.items() if d is REQUIRED and k not in data]
     if missing:
         raise ParameterError(f"{missing[0]} is required by {name} ({specs[missing[0]][0].doc})",
@@ -673,14 +759,28 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     params = as_params(params, "predict_delay")
     cls = type(params)
     name = cls.default_method if method is None else method
-    func = cls._method_funcs.get(name)
+    func = cls._method_funcs.get(name) if isinstance(name, str) else None
     if func is None:
         raise ParameterError(
-            f"method = {name!r} is not a method of {cls.name}; it has: "
-            + ", ".join(cls.methods), "method")
+            f"method = {name!r} is not a method of {cls.name}{did_you_mean(name, cls.methods)}; "
+            "it has: " + ", ".join(cls.methods), "method")
     b = params.broadcast()
-    out = func(params, b)
-    return _finalize(params, name, b.shape, out)
+    # IEEE arithmetic is the intended model at the extremes (a time past 1.8e308 is inf,
+    # a subnormal rate gives an inf time); _finalize then refuses NaN, and the fuzz suite
+    # (tests/test_fuzz.py) checks that every inf carries a note. No RuntimeWarning escapes.
+    with np.errstate(all="ignore"):
+        out = func(params, b)
+        return _finalize(params, name, b.shape, out)
+
+
+def did_you_mean(name: Any, choices: Any) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices`` to ``name``, else ``""``."""
+    import difflib
+
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def is_scalar_number(x: Any) -> bool:

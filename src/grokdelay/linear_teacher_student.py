@@ -1107,7 +1107,8 @@ class LinearTeacherStudent(Parameters):
                             "the initial losses are already below the target level: "
                             "t_mem = t_grok = 0")
         with np.errstate(invalid="ignore"):
-            delay = np.where(np.isinf(t_grok), np.inf, t_grok - t_mem)
+            # never fits => never groks (conventions): no "before" for an unfit point
+            delay = np.where(np.isinf(t_grok) | np.isinf(t_mem), np.inf, t_grok - t_mem)
         early = delay < 0
         notes += note_where(early, "label noise: the generalization accuracy reaches the target "
                                    "before the training accuracy does (negative delay; "

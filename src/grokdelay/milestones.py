@@ -49,7 +49,10 @@ class Milestones:
     ----------
     t_mem, t_grok : float
         First logged step from which the train (test) accuracy stays at or above its
-        threshold for the persistence window; ``inf`` if that never happens in the log.
+        threshold for the persistence window; ``inf`` if that never happens in the log
+        (a right-censored log: the note says "censored at step S"). ``t_grok`` is ``inf``
+        too when ``t_mem`` is (no fit, no delay to measure; the test-accuracy step is kept in
+        ``extra["t_generalize"]``), the convention of predictions (:doc:`/conventions`).
     delay : float
         ``t_grok - t_mem``; ``inf`` when either milestone is missing.
     ratio : float
@@ -259,17 +262,17 @@ def sustained_time(steps: Any, values: Any, threshold: float, *, window: float =
             best_txt = "all NaN"
         else:
             best_txt = f"best {np.nanmax(v) if above else np.nanmin(v):.6g}"
-        return math.inf, None, (f"never {word} {threshold:g} in the log ({best_txt}, last "
-                                f"step {s[-1]:g})")
+        return math.inf, None, (f"censored at step {s[-1]:g}: never {word} {threshold:g} in "
+                                f"the log ({best_txt}, last step {s[-1]:g})")
     sustained = ok & (fail_step > s + w)
     if sustained.any():
         i = int(np.argmax(sustained))
-        return math.inf, None, (f"{word} {threshold:g} from step {s[i]:g}, but the log ends "
-                                f"at step {s[-1]:g}, before the persistence window of {w:g} "
-                                "steps is complete")
-    return math.inf, None, (f"reaches {word} {threshold:g} (first at step "
-                            f"{s[int(np.argmax(ok))]:g}) but never stays there for the "
-                            f"persistence window of {w:g} steps")
+        return math.inf, None, (f"censored at step {s[-1]:g}: {word} {threshold:g} from step "
+                                f"{s[i]:g}, but the log ends at step {s[-1]:g}, before the "
+                                f"persistence window of {w:g} steps is complete")
+    return math.inf, None, (f"censored at step {s[-1]:g}: reaches {word} {threshold:g} (first "
+                            f"at step {s[int(np.argmax(ok))]:g}) but never stays there for "
+                            f"the persistence window of {w:g} steps")
 
 
 def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
@@ -351,8 +354,12 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
             hit = series >= thr
         extra[key] = float(s[int(np.argmax(hit))]) if hit.any() else math.inf
     if math.isinf(tm) and math.isfinite(tg):
-        notes.append("the test accuracy reaches its threshold but the train accuracy does not: "
-                     "no delay can be measured (delay = inf); check the thresholds")
+        # never fits => never groks, as for predictions (docs/conventions.rst)
+        extra["t_generalize"] = tg
+        notes.append(f"the test accuracy reaches its threshold (at step {tg:g}, "
+                     "extra['t_generalize']) but the train accuracy does not: no delay can be "
+                     "measured, so t_grok = delay = inf; check the thresholds")
+        tg = math.inf
     delay, ratio, log_delay, more = _derived(tm, tg)
     notes += more
     if loss_threshold is not None:

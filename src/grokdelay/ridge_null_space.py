@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
-                    method, note_where, param, register)
+                    method, note_where, overflow_note, param, register)
 from .spectral import _gd_steps, _log_contraction, _steps_from_log
 
 __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
@@ -133,12 +133,16 @@ class RidgeNullSpace(Parameters):
         never = lam == 0.0
         safe = np.where(never, 1.0, lam)
         t_grok = np.where(never, np.inf, ell / (eta * safe))
-        delay = np.where(never, np.inf, ell * h / (eta * safe * (h + lam)))
+        # delay = t_null * h / (h + lam), the fraction written so that no factor overflows
+        frac = 1.0 / (1.0 + lam / h)
+        delay = np.where(never, np.inf, ell / eta / safe * frac)
         with np.errstate(divide="ignore"):
-            log_delay = np.where(never, np.inf, np.log(ell) + np.log(h) - np.log(eta)
-                                 - np.log(safe) - np.log(h + lam))
+            log_delay = np.where(never, np.inf, np.log(ell) - np.log(eta) - np.log(safe)
+                                 - np.log1p(lam / h))
         notes = note_where(never, "weight_decay = 0: the null-space component of theta is "
                            "invisible to the training loss and never decays; never groks")
+        notes += overflow_note(np.isinf(t_mem), "t_mem")
+        notes += overflow_note(~never & np.isinf(t_grok), "t_grok")
         notes += note_where(~never & (lam >= h), "weight_decay >= gram_min: weight decay clears "
                             "the null space about as fast as the slowest data mode fits; the "
                             "delay is at most t_mem (the null-space mechanism is weak here)")

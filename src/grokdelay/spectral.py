@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
-                    method, note_where, param, register)
+                    method, note_where, overflow_note, param, register)
 
 __all__ = ["SpectralConditioning", "mode_times", "gradient_descent_on_quadratic"]
 
@@ -200,7 +200,10 @@ class SpectralConditioning(Parameters):
         notes += note_where(a.learning_rate * nu_max >= 2.0,
                             "eta * nu_max >= 2: discrete gradient descent diverges along the "
                             "top mode; the gradient-flow times do not describe such a run")
-        return Outcome(t_mem=scale / nu_max, t_grok=scale / nu_min, units="steps", notes=notes,
+        t_mem, t_grok = scale / nu_max, scale / nu_min
+        notes += overflow_note(np.isinf(t_mem), "t_mem")
+        notes += overflow_note(np.isinf(t_grok), "t_grok")
+        return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
                        extra={"kappa": nu_max / nu_min})
 
     @method("gradient_descent",
@@ -218,6 +221,16 @@ class SpectralConditioning(Parameters):
         notes += note_where(~unstable & (a.learning_rate * nu_min >= 2.0),
                             "eta * nu_min >= 2: the bottom mode never contracts (t_grok = inf)")
         t_grok = np.where(unstable, np.inf, t_grok)
+        notes += overflow_note(~unstable & np.isinf(t_mem), "t_mem")
+        notes += overflow_note(~unstable & (a.learning_rate * nu_min < 2.0) & np.isinf(t_grok),
+                               "t_grok")
+        # 1 < eta nu_max < 2: the top mode oscillates, |1 - eta nu_max| can exceed the bottom
+        # mode's contraction, and the mode that defines memorization is then learned last
+        notes += note_where(~unstable & (t_grok < t_mem),
+                            "1 < eta * nu_max < 2: the top mode oscillates and contracts more "
+                            "slowly than the bottom one (|1 - eta nu_max| > |1 - eta nu_min|), "
+                            "so gradient descent learns the generalizing mode first: negative "
+                            "delay, no grokking (log_delay = -inf)")
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
                        extra={"kappa": nu_max / nu_min})
 

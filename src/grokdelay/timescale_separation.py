@@ -23,7 +23,8 @@ import math
 
 import numpy as np
 
-from ._core import Interval, Outcome, Parameters, Scenario, method, note_where, param, register
+from ._core import (Interval, Outcome, Parameters, Scenario, method, note_where, overflow_note,
+                    param, register)
 
 __all__ = ["TimescaleSeparation"]
 
@@ -131,6 +132,8 @@ class TimescaleSeparation(Parameters):
                                  log_features + np.log(-np.expm1(np.minimum(gap, 0.0))))
             log_delay = np.where(gap == 0.0, -np.inf, log_delay)
             delay = np.where(early, 0.0, np.exp(log_delay))
+        notes += overflow_note(np.isinf(t_readout), "t_mem")
+        notes += overflow_note(np.isinf(t_grok) & np.isfinite(t_readout), "t_grok")
         return Outcome(t_mem=t_readout, t_grok=t_grok, units="steps", notes=notes,
                        delay=delay, log_delay=log_delay,
                        extra={"log_t_grok": np.where(early, log_readout, log_features)})
