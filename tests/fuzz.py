@@ -108,6 +108,11 @@ def build(cls, kw):
 
 def check(pred: gd.DelayPrediction, where: str = "") -> None:
     """The contract of one prediction, point by point."""
+    with np.errstate(all="ignore"):
+        _check(pred, where)
+
+
+def _check(pred: gd.DelayPrediction, where: str) -> None:
     f = {k: np.asarray(getattr(pred, k), dtype=float) for k in gd.DelayPrediction.NUMERIC}
     tm, tg, d, r, ld = (f[k] for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay"))
     ctx = f"{pred.mechanism}/{pred.method} {where}"

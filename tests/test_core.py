@@ -93,7 +93,10 @@ def test_finalize_ratio_and_inf_rules():
                                                    math.inf, -math.inf])
     early = _finalize(p, "m", (), Outcome(t_mem=4.0, t_grok=2.0, notes=["early"]))
     assert early.delay == -2.0 and early.log_delay == -math.inf and early.ratio == 0.5
-    assert pred.notes == ("x",)
+    # the method's note once, then the core's: no delay at 2 points, ratio inf at t_mem = 0
+    assert pred.notes[0] == "x" and pred.notes.count("x") == 1
+    assert any("no grokking delay" in n and "2 of 5" in n for n in pred.notes)
+    assert any("t_mem = 0 < t_grok" in n for n in pred.notes)
     with pytest.raises(FloatingPointError, match="NaN"):
         _finalize(p, "gradient_flow", (), Outcome(t_mem=1.0, t_grok=math.nan))
 

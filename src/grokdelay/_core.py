@@ -211,10 +211,11 @@ def _decode_inf(value: Any) -> Any:
 MAX_INTEGER = 2 ** 53
 
 
-def _not_a_number(name: str, spec: FieldSpec, value: Any, what: str) -> ParameterError:
-    return ParameterError(
-        f"{name} = {_short_repr(value)} is {what}; {name} ({spec.symbol}) must be a real number "
-        f"(or an array of them) in {spec.domain}: {spec.doc}", name)
+def _not_a_number(name: str, spec: FieldSpec | None, value: Any, what: str) -> ParameterError:
+    allowed = ("a real number (or an array of them)" if spec is None else
+               f"a real number (or an array of them) in {spec.domain}: {spec.doc}")
+    return ParameterError(f"{name} = {_short_repr(value)} is {what}; {name} must be {allowed}",
+                          name)
 
 
 def _short_repr(value: Any) -> str:
@@ -222,7 +223,7 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 80 else text[:60] + "..." + text[-12:]
 
 
-def _real_array(name: str, spec: FieldSpec, value: Any) -> np.ndarray:
+def real_array(name: str, value: Any, spec: FieldSpec | None = None) -> np.ndarray:
     """``value`` as a float64 array, refusing what is not a real number.
 
     Booleans, strings, bytes, complex numbers, datetimes and ragged or object data are not
@@ -248,8 +249,7 @@ def _real_array(name: str, spec: FieldSpec, value: Any) -> np.ndarray:
         except OverflowError:
             raise ParameterError(
                 f"{name} = {_short_repr(value)} is too large for a float64 (at most "
-                f"{np.finfo(float).max:.6g}); {name} ({spec.symbol}) must lie in "
-                f"{spec.domain}", name) from None
+                f"{np.finfo(float).max:.6g})", name) from None
         except (TypeError, ValueError):
             raise _not_a_number(name, spec, value, "not a number or array of numbers") \
                 from None
@@ -267,7 +267,7 @@ def _real_array(name: str, spec: FieldSpec, value: Any) -> np.ndarray:
 
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
     value = _decode_inf(value)
-    arr = _real_array(name, spec, value)
+    arr = real_array(name, value, spec)
     ok = spec.domain.contains(arr)
     if spec.kind == "integer":
         ok = ok & ~(np.abs(arr) > MAX_INTEGER)
@@ -681,6 +681,14 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
                             "the delay exceeds the float64 range and is reported as inf; "
                             "log_delay is exact")
+    if "float64" not in text:
+        notes += note_where(np.isinf(t_mem) & np.isinf(t_grok) & np.isfinite(delay),
+                            "t_mem and t_grok exceed the float64 range (reported as inf); the "
+                            "delay between them is exact")
+    notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem == 0),
+                        "t_mem = 0 < t_grok: ratio = inf by convention")
+    notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem > 0),
+                        "t_grok / t_mem exceeds the float64 range: ratio reported as inf")
     notes = tuple(dict.fromkeys(notes))  # de-duplicate, keep order
     return DelayPrediction(params.name, method_name, units=out.units, notes=notes,
                            params=params, extra=extra, **values)

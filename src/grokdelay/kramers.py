@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
-                    method, note_where, param, register)
+                    method, note_where, param, real_array, register)
 from ._langevin import QuarticDoubleWell, escape_times, exit_shift, mfpt_1d, mfpt_1d_mpmath
 
 __all__ = [
@@ -68,10 +68,10 @@ def _as_matrix_or_eigs(name: str, value) -> np.ndarray:
         raise ParameterError(f"{name} = {value!r} is not a number, a vector of eigenvalues or "
                              "a symmetric matrix", name)
     try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number, a vector of eigenvalues or "
-                             "a symmetric matrix", name) from None
+        arr = np.array(real_array(name, value), dtype=float)  # no complex, str, huge int
+    except ParameterError as exc:
+        raise ParameterError(f"{exc}; a Hessian is a number, a vector of eigenvalues or a "
+                             "symmetric matrix", name) from None
     if arr.ndim > 2 or arr.size == 0 or (arr.ndim == 2 and arr.shape[0] != arr.shape[1]):
         raise ParameterError(f"{name} has shape {arr.shape}; give a number, a non-empty vector of "
                              "eigenvalues or a square symmetric matrix", name)
@@ -81,7 +81,8 @@ def _as_matrix_or_eigs(name: str, value) -> np.ndarray:
                              "finite real numbers", name)
     if arr.ndim == 2:
         scale = float(np.max(np.abs(arr))) if arr.size else 0.0
-        asym = float(np.max(np.abs(arr - arr.T)))
+        unit = arr / scale if scale > 0 else arr       # H - H^T of entries near 1.8e308 overflows
+        asym = float(np.max(np.abs(unit - unit.T))) * scale
         if asym > 1e-10 * max(scale, np.finfo(float).tiny):
             raise ParameterError(f"{name} is not symmetric: max |H - H^T| = {asym:.3g} (entries up "
                                  f"to {scale:.3g}); a Hessian is a symmetric matrix", name)
@@ -92,8 +93,9 @@ def hessian_eigenvalues(name: str, value, *, saddle: bool) -> np.ndarray:
     """Validated eigenvalues (ascending) of a Hessian given as number, eigenvalues or matrix.
 
     ``saddle=False``: positive definite (a non-degenerate minimum). ``saddle=True``: exactly
-    one negative eigenvalue and no zero one (a non-degenerate index-1 saddle). Eigenvalues
-    within ``16 n eps max|lambda|`` of zero count as zero (the rounding of ``eigvalsh``).
+    one negative eigenvalue and no zero one (a non-degenerate index-1 saddle). For a matrix,
+    eigenvalues within ``16 n eps max|lambda|`` of zero count as zero (the rounding of
+    ``eigvalsh``); eigenvalues given as numbers are taken as they are (only 0 is zero).
 
     Raises
     ------
@@ -102,11 +104,20 @@ def hessian_eigenvalues(name: str, value, *, saddle: bool) -> np.ndarray:
     """
     arr = _as_matrix_or_eigs(name, value)
     if arr.ndim == 2:
-        eig = np.linalg.eigvalsh(0.5 * (arr + arr.T))
+        # symmetrize and solve at unit scale: (H + H^T) / 2 of entries near 1.8e308 overflows
+        scale = float(np.max(np.abs(arr)))
+        unit = arr / scale if scale > 0 else arr
+        with np.errstate(over="ignore"):
+            eig = np.linalg.eigvalsh(0.5 * unit + 0.5 * unit.T) * scale
+        if not np.all(np.isfinite(eig)):
+            raise ParameterError(
+                f"{name}: the eigenvalues of this matrix (entries up to {scale:.3g}) exceed the "
+                "float64 range; give its eigenvalues, or the Hessian in smaller units", name)
+        # eigvalsh returns an exact zero as +-n eps ||H||: only its own output gets that slack
+        tol = 16 * eig.size * np.finfo(float).eps * float(np.max(np.abs(eig)))
     else:
         eig = np.sort(arr.reshape(-1))
-    top = float(np.max(np.abs(eig)))
-    tol = 16 * eig.size * np.finfo(float).eps * top
+        tol = 0.0                     # eigenvalues the user gave are values, not rounding
     n_neg = int(np.sum(eig < -tol))
     n_zero = int(np.sum(np.abs(eig) <= tol))
     shown = np.array2string(eig, threshold=6, precision=6)

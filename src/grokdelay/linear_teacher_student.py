@@ -842,6 +842,13 @@ def _first_crossing_scan(f, m, sel, args_all):
 # --------------------------------------------------------------------------- mechanism
 
 
+#: Finite domain ends (the fuzz suite, tests/test_fuzz.py): beyond 1e50 the aspect ratio's
+#: training time (~1/lambda steps) leaves the exact solver's verified range, and beyond 1e150
+#: the squares of weight decay, init scale and label noise overflow float64.
+_LARGEST = 1e50
+_LARGEST_SQUARED = 1e150
+
+
 @register("linear_teacher_student")
 class LinearTeacherStudent(Parameters):
     r"""Grokking of a linear student learning a linear teacher (seed 003, arXiv 2310.16441).
@@ -982,16 +989,17 @@ class LinearTeacherStudent(Parameters):
     """
 
     aspect_ratio: float = param(
-        "lambda", Interval(0, math.inf, lo_closed=False, typical=(0.02, 5.0)),
-        "d_in / N_train, the ratio of input dimension to training-set size")
+        "lambda", Interval(0, _LARGEST, lo_closed=False, typical=(0.02, 5.0)),
+        "d_in / N_train, the ratio of input dimension to training-set size (at most 1e50, "
+        "the range the exact solver is verified on)")
     learning_rate: float = param(
         "eta", Interval(0, math.inf, lo_closed=False, typical=(1e-4, 0.1)),
         "learning rate of full-batch gradient descent (times are its steps)")
     threshold: float = param(
-        "epsilon", Interval(0, math.inf, lo_closed=False, typical=(1e-6, 0.1)),
+        "epsilon", Interval(1e-300, math.inf, typical=(1e-6, 0.1)),
         "a sample is correct when its squared error per output is below epsilon", 1e-3)
     weight_decay: float = param(
-        "gamma", Interval(0, math.inf, typical=(1e-6, 0.1)),
+        "gamma", Interval(0, _LARGEST_SQUARED, typical=(1e-6, 0.1)),
         "weight decay lambda_wd in S <- S - eta (grad L + lambda_wd S) (seed 003's gamma for "
         "d_out = 1)", 0.0)
     d_out: int = param("d_out", Interval(1, math.inf, integer=True, typical=(1, 40)),
@@ -1000,10 +1008,10 @@ class LinearTeacherStudent(Parameters):
                        "1: linear perceptron; 2: two-layer linear network (eq 18)", 1,
                        kind="integer")
     init_scale: float = param(
-        "alpha", Interval(0, math.inf, typical=(0.1, 3.0)),
+        "alpha", Interval(0, _LARGEST_SQUARED, typical=(0.1, 3.0)),
         "student initialization scale relative to the teacher's (section 3.1)", 1.0)
     label_noise: float = param(
-        "sigma", Interval(0, math.inf, typical=(1e-4, 0.1)),
+        "sigma", Interval(0, _LARGEST_SQUARED, typical=(1e-4, 0.1)),
         "standard deviation of Gaussian noise on the training labels (App. C)", 0.0)
     accuracy: float = param(
         "A", Interval(0, 1, lo_closed=False, hi_closed=False, typical=(0.5, 0.999)),

@@ -505,7 +505,8 @@ class NormSeparation(Parameters):
 
     def _check(self) -> None:
         if self.gamma_eff is None:
-            prod = np.multiply(self.learning_rate, self.weight_decay)
+            with np.errstate(over="ignore"):       # a product past 1.8e308 is >= 1 too
+                prod = np.multiply(self.learning_rate, self.weight_decay)
             if np.any(prod >= 1):
                 bad = float(np.ravel(prod)[np.argmax(np.ravel(prod) >= 1)]) if np.ndim(prod) \
                     else float(prod)

@@ -23,16 +23,13 @@ import warnings
 import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
-                    method, note_where, overflow_note, param, register)
+                    method, note_where, overflow_note, param, real_array, register)
 
 __all__ = ["SpectralConditioning", "mode_times", "gradient_descent_on_quadratic"]
 
 
 def _convert_spectrum(name: str, value) -> np.ndarray:
-    try:
-        nu = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not an array of numbers", name) from None
+    nu = np.array(real_array(name, value), dtype=float)  # no bool, complex, str, huge int
     if nu.ndim == 0:
         nu = nu.reshape(1)
     if nu.ndim != 1 or nu.size == 0:
@@ -42,19 +39,19 @@ def _convert_spectrum(name: str, value) -> np.ndarray:
         bad = nu[~np.isfinite(nu)][0]
         raise ParameterError(f"{name} contains {bad!r}; eigenvalues must be finite numbers "
                              f"in [0, inf)", name)
-    top = float(np.max(np.abs(nu)))
-    # eigvalsh of a PSD matrix returns zeros as +-n*eps*||A||; beyond that a negative
-    # eigenvalue means the matrix is not a covariance.
-    zero_tol = 16 * nu.size * np.finfo(float).eps * top
-    if np.any(nu < -zero_tol):
-        bad = float(nu[nu < -zero_tol][0])
+    # the eigenvalues a user gives are values, not eigensolver output: only an exact 0 is
+    # the null space (the library's own spectra, e.g. modular_kernel.spectral_parameters,
+    # clear their solver's rounding zeros before they get here)
+    if np.any(nu < 0):
+        bad = float(nu[nu < 0][0])
         raise ParameterError(
-            f"{name} contains {bad:g} < 0; a covariance or Hessian spectrum lies in [0, inf)",
-            name)
-    if not np.any(nu > zero_tol):
-        raise ParameterError(f"{name} has no positive eigenvalue (all are 0 to within "
-                             f"{zero_tol:.3g}): no mode is ever learned", name)
-    nu = np.where(np.abs(nu) <= zero_tol, 0.0, nu)
+            f"{name} contains {bad:g} < 0; a covariance or Hessian spectrum lies in [0, inf) "
+            "(eigenvalues from an eigensolver carry rounding of order n eps max|nu| around an "
+            "exact 0: clear it first, e.g. np.where(abs(nu) <= tol, 0, nu))", name)
+    if not np.any(nu > 0):
+        raise ParameterError(f"{name} has no positive eigenvalue: no mode is ever learned",
+                             name)
+    nu = nu + 0.0                      # -0.0 -> 0.0
     nu.setflags(write=False)
     return nu
 
@@ -130,9 +127,9 @@ class SpectralConditioning(Parameters):
     Parameters
     ----------
     eigenvalues : array_like
-        Spectrum of the feature covariance or loss Hessian, all >= 0. Zeros (to within
-        floating-point rounding of an eigensolver) are the null space and are dropped with
-        a note.
+        Spectrum of the feature covariance or loss Hessian, all >= 0, taken as given (no
+        rounding tolerance: clear an eigensolver's rounding zeros first). Zeros are the null
+        space and are dropped with a note.
     learning_rate : float or array_like
         Step size eta; times are in optimizer steps.
     tolerance : float or array_like

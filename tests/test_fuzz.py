@@ -1,0 +1,274 @@
+"""The fuzz suite: every field of every registered mechanism at the extremes, every method.
+
+Driven by the field declarations (tests/fuzz.py): the whole domain in decades
+(1e-300..1e300), ``nextafter`` just inside open edges, huge integers (2**63 and beyond, as
+Python ints and in float arrays), -0.0, subnormals, every numpy dtype, 0-d and empty arrays,
+arrays mixing valid and invalid points, complex, bool, bytes, strings, nested lists, and
+``method=`` of wrong types. Every output must pass :func:`fuzz.check` (no NaN, notes for
+every inf and negative delay, delay/ratio/log_delay consistent), no exception but
+ParameterError may escape, and no RuntimeWarning.
+
+Bounded in the normal run (fixed seeds, fixed lists); ``GROKDELAY_FUZZ=long`` or
+``pytest -m fuzz_long`` runs the random parts 20 times longer.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import conformance as cf
+import fuzz as fz
+import grokdelay as gd
+
+MECHS = cf.mechanism_names()
+FIELDS = [(m, f) for m in MECHS for f in fz.scalar_fields(gd.mechanisms()[m])]
+CUSTOM = [(m, f) for m in MECHS for f, (s, _) in gd.mechanisms()[m].field_specs().items()
+          if s.kind == "custom"]
+HYP = settings(max_examples=15 * fz.SCALE, deadline=None, derandomize=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                      HealthCheck.data_too_large])
+
+
+def _all_methods(params, where):
+    for m in type(params).methods:
+        pred = fz.call(params, m)
+        if pred is not None:
+            fz.check(pred, where)
+
+
+@pytest.mark.parametrize("mech,field", FIELDS, ids=[f"{m}.{f}" for m, f in FIELDS])
+def test_field_edges(mech, field):
+    """One field at a time over its edge values and decades, the others typical."""
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    spec = cls.field_specs()[field][0]
+    for v in fz.edge_values(spec.domain):
+        p = fz.build(cls, {**base, field: v})
+        valid = bool(spec.domain.contains(float(v))) if not isinstance(v, int) or \
+            abs(v) < 1e308 else False
+        if p is None:
+            continue
+        assert valid or spec.kind == "integer", f"{field} = {v!r} accepted outside the domain"
+        _all_methods(p, f"{field}={v!r}")
+
+
+@pytest.mark.parametrize("mech,field", FIELDS, ids=[f"{m}.{f}" for m, f in FIELDS])
+def test_field_wrong_types(mech, field):
+    """bool, complex, bytes, strings, ragged lists, datetimes: ParameterError naming the field."""
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    for v in fz.WRONG_TYPES:
+        with pytest.raises(gd.ParameterError) as info:
+            cls(**{**base, field: v})
+        assert info.value.field == field and field in str(info.value), (v, str(info.value))
+
+
+@pytest.mark.parametrize("mech,field", CUSTOM, ids=[f"{m}.{f}" for m, f in CUSTOM])
+def test_custom_field_wrong_types(mech, field):
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    for v in [True, b"1", "abc", 1 + 2j, [1 + 2j, 1.0], [True, False], [[1.0], [1.0, 2.0]],
+              np.array(["1", "2"]), [None], {"a": 1}, [10 ** 400], [1e308, -1e308],
+              [[1e308, 1e308], [1e308, 1e308]]]:
+        p = fz.build(cls, {**base, field: v})
+        if p is not None:
+            _all_methods(p, f"{field}={v!r}")
+
+
+_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+           np.float16, np.float32, np.float64, np.longdouble]
+
+
+def _exact_value(spec):
+    """A valid value that every dtype above represents exactly (a small integer or a half)."""
+    lo, hi = cf.typical_range(spec.domain)
+    for v in (1.0, 2.0, 3.0, 0.5, 0.25, 5.0, 10.0, 100.0, 0.0):
+        if lo <= v <= hi and spec.domain.contains(v):
+            return v
+    return None
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_dtype_and_wrapping_do_not_matter(mech):
+    """The same value as every numpy dtype, 0-d array, numpy scalar, list, tuple, nested list
+    or an object with __array__ (a torch tensor by duck typing) gives the same prediction."""
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    ref = {m: fz.call(cls(**base), m) for m in cls.methods}
+
+    class Tensorish:
+        def __init__(self, v):
+            self.v = v
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.v, dtype=dtype)
+
+    for field in fz.scalar_fields(cls):
+        spec = cls.field_specs()[field][0]
+        v = _exact_value(spec)
+        if v is None:
+            continue
+        if spec.kind == "integer" and v != int(v):
+            continue
+        point = fz.build(cls, {**base, field: v})
+        if point is None:            # a cross-field check refuses this value
+            continue
+        here = {m: fz.call(point, m) for m in cls.methods}
+        kinds = [np.array(v, dtype=dt) for dt in _DTYPES
+                 if not (v < 0 or (v != int(v) and np.dtype(dt).kind in "iu"))]
+        kinds += [dt(v) for dt in (np.float32, np.float64, np.int64) if v == int(v)]
+        kinds += [Tensorish(v), int(v) if v == int(v) else v]
+        for w in kinds:
+            for m, pred in here.items():
+                got = fz.call(fz.build(cls, {**base, field: w}), m)
+                assert (got is None) == (pred is None), (field, w, m)
+                if got is not None:
+                    fz.check(got, f"{field}={w!r}")
+                    assert fz.same(got, pred), (field, type(w), np.asarray(w).dtype, m)
+        for w in ([v], (v,), [[v]], np.array([[v]])):
+            for m, pred in here.items():
+                got = fz.call(fz.build(cls, {**base, field: w}), m)
+                if got is not None:
+                    assert got.shape == np.shape(w), (field, w)
+                    fz.check(got)
+                    assert fz.same(got, pred), (field, w, m)
+    assert ref  # the base point predicts
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_empty_and_zero_d_arrays(mech):
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    for field in fz.scalar_fields(cls):
+        v = base.get(field, cls.field_specs()[field][1])
+        if v is None or np.ndim(v):
+            continue
+        for w, shape in ((np.array(v), ()), (np.array([], dtype=float), (0,)),
+                         (np.empty((0, 3)), (0, 3))):
+            p = fz.build(cls, {**base, field: w})
+            if p is None:
+                continue
+            for m in cls.methods:
+                pred = fz.call(p, m)
+                if pred is not None:
+                    assert pred.shape == shape, (field, m, pred.shape)
+                    fz.check(pred)
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_mixed_valid_and_invalid_points(mech):
+    """One bad point in an array is a ParameterError naming the field and that value."""
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    for field in fz.scalar_fields(cls):
+        spec = cls.field_specs()[field][0]
+        good = base.get(field, cls.field_specs()[field][1])
+        if good is None or np.ndim(good):
+            continue
+        for bad in [math.nan, *spec.domain.outside()]:
+            with pytest.raises(gd.ParameterError) as info:
+                cls(**{**base, field: np.array([good, bad, good])})
+            assert info.value.field == field
+            assert "shape (3,)" in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_wrong_method_types(mech):
+    cls = gd.mechanisms()[mech]
+    p = cls(**fz.typical(cls))
+    for m in [1, 1.5, b"exact", ["exact"], {"a": 1}, object(), "", "EXACT", np.str_("nope")]:
+        with pytest.raises(gd.ParameterError) as info:
+            gd.predict_delay(p, method=m)
+        assert info.value.field == "method"
+    name = next(iter(cls.methods))
+    assert fz.call(p, np.str_(name)) is not None      # a numpy string is a string
+
+
+def _point(dom):
+    """Valid values across the whole domain: decades and edges, not the typical range only."""
+    vals = [v for v in fz.edge_values(dom) if not isinstance(v, int) or abs(v) < 1e300]
+    vals = [float(v) for v in vals if bool(dom.contains(float(v)))]
+    return st.sampled_from(sorted(set(vals))) if vals else st.nothing()
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_broadcast_equals_loop_at_the_extremes(mech):
+    """Arrays drawn from the whole domain of every scalar field: the broadcast prediction
+    equals the loop of scalar ones, point by point, and both pass the checks."""
+    cls = gd.mechanisms()[mech]
+    base = fz.typical(cls)
+    fields = fz.scalar_fields(cls)
+
+    @HYP
+    @given(st.data())
+    def run(data):
+        field = data.draw(st.sampled_from(fields))
+        spec = cls.field_specs()[field][0]
+        xs = data.draw(st.lists(_point(spec.domain), min_size=2, max_size=4))
+        if spec.kind == "integer":
+            xs = [float(x) for x in xs if abs(x) <= 2 ** 53]
+            if len(xs) < 2:
+                return
+        p = fz.build(cls, {**base, field: np.array(xs)})
+        if p is None:
+            return
+        for m in cls.methods:
+            pred = fz.call(p, m)
+            singles = [fz.call(fz.build(cls, {**base, field: x}), m) for x in xs]
+            if pred is None:
+                # a method that refuses the array refuses some point of it
+                assert any(s is None for s in singles), (field, xs, m)
+                continue
+            fz.check(pred, f"{field}={xs}")
+            for i, s in enumerate(singles):
+                assert s is not None, (field, xs[i], m)
+                assert fz.same(pred[i], s), (field, xs[i], m, pred[i], s)
+
+    run()
+
+
+@pytest.mark.parametrize("mech", MECHS)
+def test_random_points_over_whole_domains(mech):
+    """All fields at once, each from its whole domain: no exception but ParameterError,
+    every output passes the checks."""
+    cls = gd.mechanisms()[mech]
+    strategies = {}
+    for name, (spec, default) in cls.field_specs().items():
+        if spec.kind in ("scalar", "integer"):
+            s = _point(spec.domain)
+            if spec.kind == "integer":
+                s = s.filter(lambda x: abs(x) <= 1e6)
+            strategies[name] = s if default is cf.REQUIRED else st.one_of(st.just(default), s)
+        else:
+            strategies[name] = cf.field_values(spec, default)
+
+    @HYP
+    @given(st.fixed_dictionaries(strategies))
+    def run(kw):
+        p = fz.build(cls, kw)
+        if p is not None:
+            _all_methods(p, repr(kw))
+
+    run()
+
+
+@pytest.mark.fuzz_long
+@pytest.mark.parametrize("mech", MECHS)
+def test_long_random_campaign(mech, monkeypatch):
+    """The random parts again with 20x the examples (``pytest -m fuzz_long``; deselected by
+    default)."""
+    monkeypatch.setattr(fz, "SCALE", 20)
+    global HYP
+    old = HYP
+    HYP = settings(old, max_examples=300, derandomize=False)
+    try:
+        test_random_points_over_whole_domains(mech)
+        test_broadcast_equals_loop_at_the_extremes(mech)
+    finally:
+        HYP = old
