@@ -66,7 +66,7 @@ def test_bad_method_and_missing_field_exit_2():
             "--method", "nope")
     assert r.returncode == 2 and "gradient_flow" in r.stderr and "Traceback" not in r.stderr
     r = run("predict", "spectral", "--eigenvalues", "4")
-    assert r.returncode == 2 and "learning_rate" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--learning-rate" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_mechanisms_lists_fields_domains_defaults_methods(capsys):
@@ -93,8 +93,10 @@ def test_compare_table_and_plot(tmp_path):
 
 def test_compare_json(capsys):
     assert main(["compare", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)
+    rows = data["predictions"]
     assert [r["mechanism"] for r in rows] == list(gd.mechanisms())
+    assert data["observed"]["ratio"] == 73.0
     assert not any(isinstance(r["delay"], float) and np.isnan(r["delay"]) for r in rows)
 
 
