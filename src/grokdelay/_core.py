@@ -265,6 +265,14 @@ def real_array(name: str, value: Any, spec: FieldSpec | None = None) -> np.ndarr
         return raw.astype(float)
 
 
+def real_scalar(name: str, value: Any) -> float:
+    """One real number (a 0-d or one-element array is accepted) or a ParameterError naming it."""
+    arr = real_array(name, value)
+    if arr.size != 1:
+        raise ParameterError(f"{name} = {_short_repr(value)} is not a single number", name)
+    return float(arr.reshape(()))
+
+
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
     value = _decode_inf(value)
     arr = real_array(name, value, spec)
@@ -727,14 +735,24 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
     anything else.
     """
     if isinstance(params, Mapping):
-        params = _from_mapping(params)
+        try:
+            params = _from_mapping(params)
+        except ParameterError as exc:
+            if exc.field == "mechanism":        # the mapping itself is the bad argument
+                raise ParameterError(f"params: {exc}", "params") from None
+            raise
     if not isinstance(params, Parameters) or type(params).__name__ not in {
             c.__name__ for c in _REGISTRY.values()}:
-        raise TypeError(
+        raise _ParamsTypeError(
             f"{caller} takes a parameter object of a registered mechanism or a mapping, "
             f"got {type(params).__name__}; mechanisms: "
-            + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()))
+            + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()), "params")
     return params
+
+
+class _ParamsTypeError(ParameterError, TypeError):
+    """``params`` is neither a parameter object nor a mapping: a ParameterError naming it,
+    and a TypeError as before."""
 
 
 def predict_delay(params: Parameters | Mapping[str, Any], *,

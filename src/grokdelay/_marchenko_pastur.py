@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import ParameterError
+from ._core import ParameterError, real_array
 
 __all__ = ["mp_edges", "mp_atom", "mp_density", "mp_nodes", "mp_expectation",
            "sample_mp_spectrum"]
@@ -60,7 +60,7 @@ _HALF_PI = 0.5 * np.pi
 
 
 def _check_ratio(aspect_ratio) -> np.ndarray:
-    lam = np.asarray(aspect_ratio, dtype=float)
+    lam = real_array("aspect_ratio", aspect_ratio)
     bad = ~(lam > 0) | ~np.isfinite(lam)
     if np.any(bad):
         v = lam[bad].ravel()[0] if lam.ndim else lam

@@ -20,15 +20,15 @@ import math
 
 import numpy as np
 
-from ._core import ParameterError
+from ._core import ParameterError, real_array, real_scalar
 
 __all__ = ["sustained_time", "classifier_time", "representation_time", "accumulated_time",
            "separation_ratio", "min_logit_gap", "energy_gap", "ClockReading", "read_clocks"]
 
 
 def _series(times, values, name):
-    t = np.asarray(times, dtype=float).ravel()
-    v = np.asarray(values, dtype=float).ravel()
+    t = real_array("times", times).ravel()
+    v = real_array(name, values).ravel()
     if t.shape != v.shape:
         raise ParameterError(f"{name} has {v.size} entries but times has {t.size}", name)
     if t.size == 0:

@@ -45,7 +45,7 @@ import math
 import numpy as np
 from scipy import optimize
 
-from ._core import ParameterError
+from ._core import ParameterError, real_array, real_scalar
 
 __all__ = [
     "singular_values",
@@ -84,7 +84,7 @@ def singular_values(w) -> np.ndarray:
 
 
 def _check_p(p) -> float:
-    p = float(p)
+    p = real_scalar("p", p)
     if not (p > 0 and math.isfinite(p)):
         raise ParameterError(f"p = {p!r} is outside its domain (0, inf): the Schatten index", "p")
     return p
@@ -137,7 +137,8 @@ def schatten_surrogate(w, depth) -> np.ndarray:
 
 
 def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
+    if isinstance(depth, bool | np.bool_) or not isinstance(depth, int | np.integer | float) \
+            or not math.isfinite(depth) or int(depth) != depth or depth < 1:
         raise ParameterError(f"depth = {depth!r} is outside its domain: integers >= 1", "depth")
     return int(depth)
 

@@ -361,10 +361,7 @@ class KramersEscape(Parameters):
 
 
 def _positive(name: str, value, *, allow_zero: bool = False) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
+    arr = real_array(name, value)
     ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
     if not np.all(ok):
         bad = arr[~ok].ravel()[0] if arr.ndim else arr

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import (DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay,
+                    real_array, real_scalar)
 from .sweep import Table
 
 __all__ = [
@@ -115,11 +116,7 @@ class Milestones:
 
 
 def _check_time(name: str, v: Any) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {v!r} is not a number; it must lie in [0, inf]",
-                             name) from None
+    x = real_scalar(name, v)
     if math.isnan(x) or x < 0:
         raise ParameterError(f"{name} = {v!r} is outside its domain [0, inf]", name)
     return x
@@ -147,10 +144,7 @@ def _derived(tm: float, tg: float) -> tuple[float, float, float, list[str]]:
 
 
 def _as_steps(steps: Any) -> np.ndarray:
-    try:
-        s = np.asarray(steps, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"steps = {steps!r} is not an array of numbers", "steps") from None
+    s = real_array("steps", steps)
     if s.ndim != 1 or s.size == 0:
         raise ParameterError(f"steps must be a non-empty 1-D array, got shape {s.shape}", "steps")
     bad = ~np.isfinite(s)
@@ -170,10 +164,7 @@ def _as_steps(steps: Any) -> np.ndarray:
 
 def _as_series(name: str, values: Any, n: int, *, lo: float | None = None,
                hi: float | None = None, nan: str = "raise") -> np.ndarray:
-    try:
-        v = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {values!r} is not an array of numbers", name) from None
+    v = real_array(name, values)
     if v.ndim != 1:
         raise ParameterError(f"{name} must be 1-D, got shape {v.shape}", name)
     if v.size != n:
@@ -196,10 +187,7 @@ def _as_series(name: str, values: Any, n: int, *, lo: float | None = None,
 
 
 def _as_threshold(name: str, value: Any, lo: float, hi: float) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
+    x = real_scalar(name, value)
     if not (lo <= x <= hi):
         raise ParameterError(f"{name} = {value!r} is outside its domain [{lo:g}, {hi:g}]", name)
     return x

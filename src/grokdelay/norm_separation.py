@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
-                    Scenario, _finalize, method, note_where, param, register)
+                    Scenario, _finalize, method, note_where, param, real_array, register)
 
 from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
                                pure_decay_steps, train_least_squares)
@@ -53,11 +53,7 @@ _OPTIMIZERS = ("sgd", "adamw", "adam_l2")
 
 def _positive(name: str, value, *, allow_zero: bool = False, below_one: bool = False) -> np.ndarray:
     """Validate a float array argument of a public function (ParameterError naming it)."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
-            from None
+    arr = real_array(name, value)
     lo = "[0" if allow_zero else "(0"
     hi = "1)" if below_one else "inf)"
     ok = (arr >= 0) if allow_zero else (arr > 0)
