@@ -79,7 +79,7 @@ import numpy as np
 from scipy import special
 from scipy.optimize import elementwise
 
-from ._core import (Interval, Outcome, ParameterError, Parameters, Scenario, method,
+from ._core import (Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
 from ._marchenko_pastur import (_nodes, mp_atom, mp_density, mp_edges, mp_expectation,
                                 mp_nodes, sample_mp_spectrum)
@@ -1237,26 +1237,6 @@ class LinearTeacherStudent(Parameters):
                        notes=notes, delay=delay.reshape(shape),
                        log_delay=log_delay.reshape(shape),
                        extra={"target_loss": target.reshape(shape)})
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        p, n_train = 97, round(0.3 * 97 ** 2)
-        params = cls(aspect_ratio=2 * p / n_train, learning_rate=1e-3, weight_decay=2.0,
-                     d_out=p)
-        return Scenario(params, sources={
-            "aspect_ratio": "d_in / N_train = 2p / round(rho p^2) = 194 / 2823: one-hot pair "
-                            "input (d_in = 2p, seed 003 App. G) and train fraction rho = 0.3 "
-                            "(seed 000 section 1.2)",
-            "learning_rate": "eta = 1e-3 (seed 000 section 4.1); full batch, steps = epochs",
-            "weight_decay": "seed 000's lambda = 1.0 is in the loss (gradient 2 lambda theta), "
-                            "so the library's weight_decay is 2.0",
-            "d_out": "one-hot output over p = 97 classes (seed 003 App. G: d_out = p)",
-        }, summary="modular addition mapped onto the linear model: weight_decay = 2 pins both "
-                   "losses at a floor (5.0e-3) far above the target (8.0e-4), so it never even "
-                   "fits (inf); without weight decay it fits at 6.3e4 steps and groks 4.8e3 "
-                   "steps later (ratio 1.08, not the observed 73): the linear model does not "
-                   "explain this run")
-
 
 # --------------------------------------------------------------------------- helpers
 
