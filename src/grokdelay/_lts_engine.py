@@ -20,7 +20,7 @@ from scipy import special
 from scipy.optimize import elementwise
 
 from ._core import ParameterError
-from ._marchenko_pastur import _nodes
+from ._marchenko_pastur import graded_panels, panels_needed
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -62,58 +62,37 @@ def _model(a) -> _Model:
 def _log_loss(m: _Model, tau, kind: str):
     """log of the train ("tr") or generalization ("gen") loss at tau = eta0 * t.
 
-    Every per-point array of ``m`` has the shape of ``tau``. Written as
-    ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))`` factored out of
-    the integrals, so that late times neither underflow nor lose digits.
+    The per-point arrays of ``m`` broadcast with ``tau``. Points are grouped by the number of
+    graded panels their decay ``4 tau`` needs and evaluated by :class:`_Integrands`, the one
+    implementation of the loss integrals.
     """
     tau = np.asarray(tau, dtype=float)
-    c = m.lo + m.g                                     # slowest continuous rate / 2
-    nu, x, wq = _nodes(m.lam, 4.0 * tau, m.g)
-    g = m.g[..., None]
-    k = nu + g
-    ehat = np.exp(-2.0 * tau[..., None] * x)
-    inv_k2 = 1.0 / (k * k)
-    s = m.s[..., None]
-    nl = (m.sig2 * m.lam)[..., None]
-    if kind == "gen":
-        floor_i = s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2
-        a_i = (s * g * nu - 2.0 * nl * nu) * ehat * inv_k2
-        b_i = (s * 0.5 * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * inv_k2) * ehat * ehat
-        const = m.atom * m.s * 0.5 * (1.0 + m.a2 * np.exp(-4.0 * tau * m.g))
-    else:
-        floor_i = s * 0.5 * nu * g * g * inv_k2 + m.sig2[..., None] * m.lam[..., None] * g * g * inv_k2
-        a_i = (s * g * nu * nu + 2.0 * nl * g * nu) * ehat * inv_k2
-        b_i = (s * 0.5 * nu * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * nu * inv_k2) \
-            * ehat * ehat
-        const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
-    floor = np.sum(wq * floor_i, axis=-1) + const
-    big_a = np.sum(wq * a_i, axis=-1)
-    big_b = np.sum(wq * b_i, axis=-1)
-    le1 = -2.0 * tau * c
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)), 2.0 * le1 + np.log(big_b)])
-        top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
-        top = np.where(np.isfinite(top), top, 0.0)
-        total = (floor * np.exp(-top) + np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
-                 + np.exp(2.0 * le1 + np.log(big_b) - top))
-        total = np.where(np.isnan(total), 0.0, total)
-        out = np.log(np.maximum(total, 1e-300)) + top
-    return out
+    shape = np.broadcast_shapes(tau.shape, *(np.shape(v) for v in vars(m).values()))
+    flat = object.__new__(_Model)
+    for k, v in vars(m).items():
+        setattr(flat, k, np.broadcast_to(v, shape).ravel())
+    t = np.broadcast_to(tau, shape).ravel()
+    out = np.empty(t.size)
+    need = panels_needed(flat.lam, flat.g, 4.0 * t)
+    for p in np.unique(need):
+        i = np.flatnonzero(need == p)
+        out[i] = _Integrands(flat.take(i), kind, int(p)).log_loss(t[i])
+    return out.reshape(shape)
 
 
 def _floors(m: _Model):
     """Exact t -> inf limits (train, gen) of the losses.
 
     Graded Gauss-Legendre in phi with as many panels as the nearest pole needs (points
-    grouped by that count; see ``_panels_needed``)."""
+    grouped by that count; see ``panels_needed``)."""
     lam = np.atleast_1d(m.lam)
     tr = np.empty(lam.shape)
     gen = np.empty(lam.shape)
-    need = _panels_needed(lam, np.atleast_1d(m.g), 0.0)
+    need = panels_needed(lam, np.atleast_1d(m.g), 0.0)
     for p in np.unique(need):
         i = np.flatnonzero(need == p)
         mm = m.take(i)
-        s2, c2, dphi = _panel_nodes(int(p))
+        s2, c2, dphi = graded_panels(int(p))
         r = np.sqrt(mm.lam)[:, None]
         nu = mm.lo[:, None] + 4.0 * r * s2
         wq = (16.0 / math.pi) * (s2 * c2 * dphi) / nu
@@ -275,51 +254,16 @@ def _crossing_times(m: _Model, log_target, kind, floors=None):
     return tau
 
 
-# Fast path of the exact method for monotone losses. The nodes of the MP quadrature do not
-# depend on tau: composite Gauss-Legendre in phi (module _marchenko_pastur) on P panels
-# graded by 0.5, P chosen per point so that the panels reach half the smallest length scale
-# (the 1/nu or weight-decay pole, and the decay width at the largest tau the solver will
-# evaluate). Grading 0.35 suffices for the poles but not for the Gaussian-like decay
-# exp(-2 tau w sin^2 phi) a few widths out (measured 2e-12 in log L at lambda = 2,
-# tau = 1e3); with 0.5 the train loss agrees with eq 19 to 2e-15 over lambda in
-# [0.01, 30], tau in [1e-3, 1e9]. The tau-independent parts of the integrands are computed
+# The exact method for monotone losses. The nodes of the MP quadrature do not depend on tau:
+# the graded panels of module _marchenko_pastur, P chosen per point so that the panels reach
+# half the smallest length scale (the 1/nu or weight-decay pole, and the decay width at the
+# largest tau the solver will evaluate). The tau-independent parts of the integrands are computed
 # once per point; each evaluation of the loss and of its analytic tau-derivative is then one
 # exp per node and four weighted sums. Newton's method in x = log tau then converges in a
 # few steps (log L is close to concave in log tau, so Newton from an upper bound approaches
 # the root from above), safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
-_RATIO = 0.5
-_LOG_RATIO = math.log(_RATIO)
-_PANEL_CACHE: dict = {}
 _NEWTON_CHUNK = 2048
 _NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
-
-
-def _panel_nodes(p):
-    """sin^2, cos^2 and d phi weights of P graded panels plus the base panel (cached)."""
-    if p not in _PANEL_CACHE:
-        from ._marchenko_pastur import _GL_W, _GL_X
-        edges = 0.5 * math.pi * _RATIO ** np.arange(p + 1)
-        left = np.append(edges[1:], 0.0)
-        right = np.append(edges[:-1], edges[-1])
-        half, mid = 0.5 * (right - left), 0.5 * (right + left)
-        phi = (mid[:, None] + half[:, None] * _GL_X).ravel()
-        dphi = (half[:, None] * _GL_W).ravel()
-        _PANEL_CACHE[p] = (np.sin(phi) ** 2, np.cos(phi) ** 2, dphi)
-    return _PANEL_CACHE[p]
-
-
-def _panels_needed(lam, g, decay):
-    """Panels P of ratio 0.35 that reach half the smallest scale (as in ``_nodes``)."""
-    r = np.sqrt(lam)
-    lo = (1.0 - r) ** 2
-    w = 4.0 * r
-    near = np.where(lo > 0, lo, g)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        pole = np.where(near > 0, np.sqrt(near / w), np.inf)
-        width = np.where(decay > 0, 1.0 / np.sqrt(decay * w), np.inf)
-        phi_min = 0.5 * np.minimum(np.minimum(pole, width), 0.5 * math.pi)
-        p = np.ceil(np.log(phi_min / (0.5 * math.pi)) / _LOG_RATIO)
-    return np.clip(np.nan_to_num(p, nan=1.0), 1, 60).astype(int)
 
 
 class _Integrands:
@@ -332,7 +276,7 @@ class _Integrands:
     _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
 
     def __init__(self, m: _Model, kind, p):
-        s2, c2, dphi = _panel_nodes(p)
+        s2, c2, dphi = graded_panels(p)
         cw = (16.0 / math.pi) * (s2 * c2 * dphi)
         w = (4.0 * np.sqrt(m.lam))[:, None]
         self.x = w * s2                                 # nu - lower edge, exact
@@ -389,16 +333,24 @@ class _Integrands:
         for name in self._ROWS:
             setattr(self, name, getattr(self, name)[rows])
 
-    def log_loss_and_slope(self, tau, i):
-        """log L(tau) and d log L / d log tau for the points ``i`` of the block."""
+    def log_loss(self, tau):
+        """log L(tau) for every point of the block."""
+        return self.log_loss_and_slope(tau, slice(None), slope=False)[0]
+
+    def log_loss_and_slope(self, tau, i, *, slope=True):
+        """log L(tau) and d log L / d log tau for the points ``i`` of the block.
+
+        Written as ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))``
+        factored out of the integrals, so that late times neither underflow nor lose digits.
+        """
         e = np.multiply(self.x[i], -2.0 * tau[:, None])
         with np.errstate(under="ignore"):
             np.exp(e, out=e)
         big_a = np.einsum("ij,ij->i", self.wa[i], e)
-        a_k = np.einsum("ij,ij->i", self.wak[i], e)
+        a_k = np.einsum("ij,ij->i", self.wak[i], e) if slope else None
         np.multiply(e, e, out=e)
         big_b = np.einsum("ij,ij->i", self.wb[i], e)
-        b_k = np.einsum("ij,ij->i", self.wbk[i], e)
+        b_k = np.einsum("ij,ij->i", self.wbk[i], e) if slope else None
         g = self.g[i]
         le1 = -2.0 * tau * self.c[i]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -411,13 +363,14 @@ class _Integrands:
             ea = np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
             eb = np.exp(2.0 * le1 + np.log(big_b) - top)
             total = np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+            log_l = np.log(np.maximum(total, 1e-300)) + top
+            if not slope:
+                return log_l, None
             ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
             eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
             dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
                     - 4.0 * np.nan_to_num(eb_k))
-            log_l = np.log(np.maximum(total, 1e-300)) + top
-            slope = tau * dtot / total
-        return log_l, slope
+            return log_l, tau * dtot / total
 
 
 def _upper_guess(m: _Model, kind, floor, l0, log_target):
@@ -447,7 +400,7 @@ def _newton_crossing(m: _Model, log_target, kind, floor, l0):
     pending = np.arange(n)
     while pending.size:
         retry = []
-        need = _panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
+        need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
         for lo in range(0, order.size, _NEWTON_CHUNK):
