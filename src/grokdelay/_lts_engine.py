@@ -81,10 +81,12 @@ def _log_loss(m: _Model, tau, kind: str):
 
 
 def _floors(m: _Model):
-    """Exact t -> inf limits (train, gen) of the losses.
+    """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
-    Graded Gauss-Legendre in phi with as many panels as the nearest pole needs (points
-    grouped by that count; see ``panels_needed``)."""
+    The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
+    pole needs (points grouped by that count); without weight decay the student's initial
+    component in the null space (the ``cdec`` term) never decays.
+    """
     lam = np.atleast_1d(m.lam)
     tr = np.empty(lam.shape)
     gen = np.empty(lam.shape)
@@ -92,19 +94,9 @@ def _floors(m: _Model):
     for p in np.unique(need):
         i = np.flatnonzero(need == p)
         mm = m.take(i)
-        s2, c2, dphi = graded_panels(int(p))
-        r = np.sqrt(mm.lam)[:, None]
-        nu = mm.lo[:, None] + 4.0 * r * s2
-        wq = (16.0 / math.pi) * (s2 * c2 * dphi) / nu
-        g = mm.g[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_k2 = 1.0 / (nu + g) ** 2
-        s = mm.s[:, None]
-        nl = (mm.sig2 * mm.lam)[:, None]
-        gen[i] = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2) \
+        tr[i] = _Integrands(mm, "tr", int(p)).floor
+        gen[i] = _Integrands(mm, "gen", int(p)).floor_sum \
             + mm.atom * mm.s * 0.5 * np.where(mm.g > 0, 1.0, 1.0 + mm.a2)
-        tr[i] = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2 + nl * g * g * inv_k2) \
-            + mm.sig2 * np.maximum(0.0, 1.0 - mm.lam)
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
 
 
@@ -204,15 +196,26 @@ def _log_loss_fast(m, tau, kind):
     fast = (m.g == 0) & (m.sig2 == 0)
     out = np.empty(tau.shape)
     if np.any(fast):
-        z = 8.0 * tau[fast] * np.sqrt(m.lam[fast])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-        out[fast] = (np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) - 4.0 * tau[fast] * m.lo[fast]
-                     + np.log(ratio))
+        out[fast] = np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) + _log_eq19(m.lam[fast],
+                                                                              tau[fast])
     if not np.all(fast):
         slow = ~fast
         out[slow] = _log_loss(m.take(slow), tau[slow], kind)
     return out
+
+
+def _log_eq19(lam, tau):
+    """log of seed 003's eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
+
+    As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
+    the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.
+    """
+    lam = np.asarray(lam, dtype=float)
+    tau = np.asarray(tau, dtype=float)
+    z = 8.0 * tau * np.sqrt(lam)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
+    return -4.0 * tau * (1.0 - np.sqrt(lam)) ** 2 + np.log(ratio)
 
 
 def _ive1(z):
@@ -288,20 +291,21 @@ class _Integrands:
         s = m.s[:, None]
         a2 = m.a2[:, None]
         sg = s * g
-        if np.any(m.sig2 > 0):
-            nl = (m.sig2 * m.lam)[:, None]
-            wq = cw / nu
+        nl = (m.sig2 * m.lam)[:, None]
+        wq = cw / nu
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_k2 = 1.0 / k ** 2
         if kind == "gen":
             # floor: s g^2/(2 k^2) (+ nl nu/k^2); A: s g nu/k^2 (- 2 nl nu/k^2);
             # B: s (a2 + q^2)/2 (+ nl nu/k^2)
             cik = cw * inv_k
             self.wak = sg * cik
             self.wa = self.wak * inv_k
-            floor = 0.5 * m.g * np.einsum("ij,ij->i", sg * inv_k, cik / nu)
+            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2
+                                       + nl * nu * inv_k2)
             self.wb = (0.5 * s) * (a2 + q * q) * (cw / nu)
             if np.any(m.sig2 > 0):
                 noise = nl * wq * inv_k * q              # nl nu / k^2 * wq
-                floor = floor + np.einsum("ij->i", noise)
                 self.wa = self.wa - 2.0 * noise
                 self.wb = self.wb + noise
                 self.wak = self.wa * k
@@ -313,17 +317,17 @@ class _Integrands:
             cq = cw * q
             self.wak = sg * cq
             self.wa = self.wak * inv_k
-            floor = 0.5 * np.einsum("ij,ij->i", sg * g, cw * inv_k * inv_k)
+            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2
+                                       + nl * g * g * inv_k2)
             self.wb = (0.5 * s) * (a2 + q * q) * cw
             if np.any(m.sig2 > 0):
                 gk = g * inv_k
-                floor = floor + np.einsum("ij->i", nl * wq * gk * gk)
                 self.wa = self.wa + 2.0 * nl * gk * cw * inv_k
                 self.wb = self.wb + nl * cq * inv_k
                 self.wak = self.wa * k
             self.const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        self.floor = floor + self.const
+        self.floor = self.floor_sum + self.const
         self.wbk = self.wb * k
         self.c = m.lo + m.g
         self.g = m.g

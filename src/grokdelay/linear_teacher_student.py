@@ -82,7 +82,7 @@ from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, me
                     note_where, param, register)
 from ._lts_engine import (_Model, _check_coupled, _check_kernel, _coupled_kernel,
                           _crossing_times, _describe_first, _effective_times, _floors, _initial,
-                          _ive1, _lambertw_exp, _log_losses_flat, _model, _steps, _target)
+                          _lambertw_exp, _log_eq19, _log_losses_flat, _model, _steps, _target)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
                               simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -292,12 +292,8 @@ def eq19_train_loss(aspect_ratio, tau):
     >>> round(float(eq19_train_loss(0.5, 0.0)), 12)
     1.0
     """
-    lam = np.asarray(aspect_ratio, dtype=float)
-    tau = np.asarray(tau, dtype=float)
-    z = 8.0 * tau * np.sqrt(lam)
-    with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
-        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-        out = np.exp(-4.0 * tau * (1.0 + lam) + z) * ratio
+    with np.errstate(under="ignore"):
+        out = np.exp(_log_eq19(aspect_ratio, tau))
     return float(out) if out.ndim == 0 else out
 
 
