@@ -740,5 +740,27 @@ def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], An
     return __getattr__
 
 
+def positive_array(name: str, value: Any, *, allow_zero: bool = False,
+                   below_one: bool = False) -> np.ndarray:
+    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
+
+    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
+    (Fields of a parameter object are checked by their declaration instead.)
+    """
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
+            from None
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    if below_one:
+        ok &= arr < 1
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0] if arr.ndim else arr
+        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
+        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
+    return arr
+
+
 def is_scalar_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
