@@ -7,7 +7,7 @@ two-layer clock (:mod:`grokdelay._two_layer`), and the root finding that turns t
 first-passage times: a safeguarded Newton iteration for monotone losses and a scan plus a
 bracketed root for the non-monotone generalization loss with label noise.
 
-Every function takes flat per-point arrays (a :class:`_Model`); the mechanism module
+Every function takes flat per-point arrays (a :class:`Model`); the mechanism module
 validates, broadcasts and reshapes.
 """
 
@@ -29,7 +29,7 @@ _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per poi
 # --------------------------------------------------------------------------- model
 
 
-class _Model:
+class Model:
     """Per-point constants of the loss formulas (arrays of one flat shape)."""
 
     def __init__(self, lam, eta, wd, dout, depth, alpha, sigma):
@@ -48,18 +48,18 @@ class _Model:
         self.atom = np.maximum(0.0, 1.0 - 1.0 / self.lam)
 
     def take(self, idx):
-        new = object.__new__(_Model)
+        new = object.__new__(Model)
         for k, v in vars(self).items():
             setattr(new, k, v[idx])
         return new
 
 
-def _model(a) -> _Model:
-    return _Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
+def model_of(a) -> Model:
+    return Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
                   a.init_scale, a.label_noise)
 
 
-def _log_loss(m: _Model, tau, kind: str):
+def _log_loss(m: Model, tau, kind: str):
     """log of the train ("tr") or generalization ("gen") loss at tau = eta0 * t.
 
     The per-point arrays of ``m`` broadcast with ``tau``. Points are grouped by the number of
@@ -68,7 +68,7 @@ def _log_loss(m: _Model, tau, kind: str):
     """
     tau = np.asarray(tau, dtype=float)
     shape = np.broadcast_shapes(tau.shape, *(np.shape(v) for v in vars(m).values()))
-    flat = object.__new__(_Model)
+    flat = object.__new__(Model)
     for k, v in vars(m).items():
         setattr(flat, k, np.broadcast_to(v, shape).ravel())
     t = np.broadcast_to(tau, shape).ravel()
@@ -80,7 +80,7 @@ def _log_loss(m: _Model, tau, kind: str):
     return out.reshape(shape)
 
 
-def _floors(m: _Model):
+def model_floors(m: Model):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
@@ -100,13 +100,13 @@ def _floors(m: _Model):
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
 
 
-def _initial(m: _Model):
+def model_initial(m: Model):
     """Exact t = 0 losses (train, gen): the MP mean is 1."""
     sig = m.s * 0.5 * (1.0 + m.a2)
     return sig + m.sig2, sig
 
 
-def _target(accuracy, threshold, dout):
+def target_level(accuracy, threshold, dout):
     """Loss level at which the accuracy of eq 12 (eq 9 for d_out = 1) equals ``accuracy``."""
     half = 0.5 * np.asarray(dout, dtype=float)
     return dout * threshold / (2.0 * special.gammaincinv(half, accuracy))
@@ -115,31 +115,31 @@ def _target(accuracy, threshold, dout):
 _KERNELS = ("frozen", "coupled")
 
 
-def _check_kernel(kernel, f):
+def check_kernel(kernel, f):
     if kernel not in _KERNELS:
         raise ParameterError(f"kernel = {kernel!r} is not one of {_KERNELS}", "kernel")
     if kernel == "coupled":
-        _check_coupled(f["depth"], f["label_noise"])
+        check_coupled(f["depth"], f["label_noise"])
 
 
-def _check_coupled(depth, label_noise):
+def check_coupled(depth, label_noise):
     bad = (np.asarray(depth) == 2) & (np.asarray(label_noise) > 0)
     if np.any(bad):
         raise ParameterError(
-            f"label_noise = {_describe_first(label_noise, bad)} with depth = 2: the coupled "
+            f"label_noise = {describe_first(label_noise, bad)} with depth = 2: the coupled "
             "kernel (eq 17) is derived without label noise; use label_noise = 0 or the frozen "
             "kernel of eq 18", "label_noise")
 
 
-def _coupled_kernel(f, u_max):
+def coupled_kernel(f, u_max):
     """The corrected eq 17 for flat field arrays ``f`` (depth-2 points)."""
     return CoupledKernel.marchenko_pastur(f["aspect_ratio"], f["init_scale"], f["d_out"],
                                           f["hidden_width"], f["learning_rate"], u_max)
 
 
-def _effective_times(f, t, kernel):
+def effective_times(f, t, kernel):
     """tau = the argument of the one-layer losses reached after t steps (flat arrays)."""
-    m = _Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
+    m = Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
                f["depth"], f["init_scale"], f["label_noise"])
     tau = m.eta0 * t
     if kernel == "coupled":
@@ -150,12 +150,12 @@ def _effective_times(f, t, kernel):
             a2 = sub["init_scale"] ** 2
             k_hi = np.sqrt(a2 + 2.0 * sub["d_out"] / sub["hidden_width"])
             u_max = k_hi * sub["learning_rate"] * t[deep] / (2.0 * sub["d_out"] ** 2)
-            tau[deep] = _coupled_kernel(sub, u_max).effective_time(t[deep])
+            tau[deep] = coupled_kernel(sub, u_max).effective_time(t[deep])
     return m, tau
 
 
-def _log_losses_flat(f, t, kernel="frozen"):
-    m, tau_all = _effective_times(f, t, kernel)
+def log_losses_flat(f, t, kernel="frozen"):
+    m, tau_all = effective_times(f, t, kernel)
     out_tr = np.empty(t.size)
     out_gen = np.empty(t.size)
     for lo in range(0, t.size, _CHUNK):
@@ -173,7 +173,7 @@ _XMIN, _XMAX = -90.0, 690.0       # bracket limits on x = log(eta0 t)
 
 
 def _flat_model(lam, g, s, a2, sig2):
-    m = object.__new__(_Model)
+    m = object.__new__(Model)
     m.lam, m.g, m.s, m.a2, m.sig2 = lam, g, s, a2, sig2
     m.lo = (1.0 - np.sqrt(lam)) ** 2
     m.atom = np.maximum(0.0, 1.0 - 1.0 / lam)
@@ -196,7 +196,7 @@ def _log_loss_fast(m, tau, kind):
     fast = (m.g == 0) & (m.sig2 == 0)
     out = np.empty(tau.shape)
     if np.any(fast):
-        out[fast] = np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) + _log_eq19(m.lam[fast],
+        out[fast] = np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) + log_eq19(m.lam[fast],
                                                                               tau[fast])
     if not np.all(fast):
         slow = ~fast
@@ -204,7 +204,7 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def _log_eq19(lam, tau):
+def log_eq19(lam, tau):
     """log of seed 003's eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
 
     As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
@@ -228,11 +228,11 @@ def _ive1(z):
     return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
 
 
-def _crossing_times(m: _Model, log_target, kind, floors=None):
+def crossing_times(m: Model, log_target, kind, floors=None):
     """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
     n = m.lam.size
-    l0_tr, l0_gen = _initial(m)
-    f_tr, f_gen = _floors(m) if floors is None else floors
+    l0_tr, l0_gen = model_initial(m)
+    f_tr, f_gen = model_floors(m) if floors is None else floors
     l0, floor = (l0_tr, f_tr) if kind == "tr" else (l0_gen, f_gen)
     tau = np.full(n, np.nan)
     noisy_gen = (m.sig2 > 0) & (kind == "gen")           # not monotone: falls, then rises
@@ -278,7 +278,7 @@ class _Integrands:
 
     _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
 
-    def __init__(self, m: _Model, kind, p):
+    def __init__(self, m: Model, kind, p):
         s2, c2, dphi = graded_panels(p)
         cw = (16.0 / math.pi) * (s2 * c2 * dphi)
         w = (4.0 * np.sqrt(m.lam))[:, None]
@@ -377,7 +377,7 @@ class _Integrands:
             return log_l, tau * dtot / total
 
 
-def _upper_guess(m: _Model, kind, floor, l0, log_target):
+def _upper_guess(m: Model, kind, floor, l0, log_target):
     """A tau at (or just beyond) the crossing: the t -> inf decay bound of the loss."""
     it = _Integrands(m, kind, 1)       # only the t = 0 sums: coarse nodes are enough
     a = np.abs(it.wa).sum(axis=1)
@@ -396,7 +396,7 @@ def _upper_guess(m: _Model, kind, floor, l0, log_target):
     return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
 
 
-def _newton_crossing(m: _Model, log_target, kind, floor, l0):
+def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     x_hi = _upper_guess(m, kind, floor, l0, log_target)
@@ -520,7 +520,7 @@ def _first_crossing_scan(f, m, sel, args_all):
     return out
 
 
-def _steps(tau, eta0):
+def to_steps(tau, eta0):
     """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
     tau = np.asarray(tau, dtype=float)
     eta0 = np.asarray(eta0, dtype=float)
@@ -529,14 +529,14 @@ def _steps(tau, eta0):
                                                  np.inf))
 
 
-def _describe_first(value, mask):
+def describe_first(value, mask):
     arr = np.asarray(value, dtype=float)
     mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
     arr = np.broadcast_to(arr, mask.shape)
     return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
 
 
-def _lambertw_exp(log_z):
+def lambertw_exp(log_z):
     """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
     log_z = np.asarray(log_z, dtype=float)
     small = log_z < 600

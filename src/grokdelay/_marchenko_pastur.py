@@ -23,7 +23,7 @@ for late-time integrands :math:`e^{-c t\nu}`, the decay width :math:`1/\sqrt{c t
 At :math:`\lambda = 1` exactly (:math:`\lambda_- = 0`, hard edge) the weight's :math:`1/\nu`
 cancels, and the nearest singularity of a weight-decay integrand :math:`1/(\nu+g)^2` is
 its pole at distance :math:`\sqrt{g/w}`, which then replaces the first scale (the private
-``_nodes(..., shift=g)``; without it the floor at :math:`\lambda=1` came out up to 99.7%
+``nodes_with_offset(..., shift=g)``; without it the floor at :math:`\lambda=1` came out up to 99.7%
 low).
 :func:`mp_nodes` therefore uses composite Gauss-Legendre (14 nodes per panel) on panels
 graded geometrically by 0.5 towards :math:`\varphi = 0`, :math:`[\tfrac\pi2 2^{-j-1},
@@ -161,7 +161,7 @@ def mp_nodes(aspect_ratio, decay=0.0):
     >>> round(float(w.sum()), 14), round(float((w * nu).sum()), 14)
     (1.0, 1.0)
     """
-    nu, _, weight = _nodes(_check_ratio(aspect_ratio), decay)
+    nu, _, weight = nodes_with_offset(_check_ratio(aspect_ratio), decay)
     return nu, weight
 
 
@@ -203,7 +203,7 @@ def graded_panels(p: int):
     return _PANEL_CACHE[p]
 
 
-def _nodes(lam, decay, shift=0.0):
+def nodes_with_offset(lam, decay, shift=0.0):
     """``(nu, nu - lower_edge, weight)`` of shape ``broadcast + (n,)``; the offset is exact.
 
     Every point gets its own :func:`panels_needed` count; points that need fewer panels than

@@ -35,7 +35,7 @@ import numpy as np
 from ._contraction import (_log_q, _log_ratio_sq, contraction_steps, delay_lower_bound,
                            delay_upper_bound)
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
-                    _finalize, method, note_where, param, register)
+                    finalize, method, note_where, param, register)
 from ._core import positive_array as _positive
 from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
                                pure_decay_steps, train_least_squares)
@@ -525,7 +525,7 @@ class Calibration:
             f"on {self.n_runs} runs with MAE {self.mae_percent:.1f}%"]
         out = Outcome(t_mem=base.t_mem, t_grok=np.asarray(base.t_mem) + delay, notes=notes,
                       delay=delay, log_delay=log_delay, extra={**base.extra, "constant": c})
-        return _finalize(params, "calibrated", params.shape, out)
+        return finalize(params, "calibrated", params.shape, out)
 
 
 def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *,
