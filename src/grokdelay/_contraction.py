@@ -45,12 +45,12 @@ def gd_steps(rate: np.ndarray, tol: np.ndarray) -> np.ndarray:
     return steps_from_log(log_contraction(rate), tol)
 
 
-def _log_ratio_sq(norm_mem, norm_post) -> np.ndarray:
+def log_ratio_sq(norm_mem, norm_post) -> np.ndarray:
     """log(norm_mem^2 / norm_post^2), computed from the logs so huge ratios do not overflow."""
     return 2.0 * (np.log(norm_mem) - np.log(norm_post))
 
 
-def _log_q(gamma: np.ndarray) -> np.ndarray:
+def log_q(gamma: np.ndarray) -> np.ndarray:
     """log(-log(1 - gamma) / gamma) for gamma in [0, 1) (0 at gamma = 0, its limit)."""
     gamma = np.asarray(gamma, dtype=float)
     q = np.where(gamma > 0, -np.log1p(-gamma) / np.where(gamma > 0, gamma, 1.0), 1.0)
@@ -91,7 +91,7 @@ def contraction_steps(norm_mem, norm_post, gamma_eff) -> np.ndarray:
     a = _positive("norm_mem", norm_mem)
     b = _positive("norm_post", norm_post)
     g = _positive("gamma_eff", gamma_eff, allow_zero=True, below_one=True)
-    lr2 = _log_ratio_sq(a, b)
+    lr2 = log_ratio_sq(a, b)
     with np.errstate(divide="ignore", over="ignore"):
         k = lr2 / (-2.0 * np.log1p(-g))
     return np.where(lr2 <= 0, 0.0, np.where(g == 0, np.inf, k))

@@ -32,8 +32,8 @@ import math
 
 import numpy as np
 
-from ._contraction import (_log_q, _log_ratio_sq, contraction_steps, delay_lower_bound,
-                           delay_upper_bound)
+from ._contraction import (contraction_steps, delay_lower_bound, delay_upper_bound, log_q,
+                           log_ratio_sq)
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
                     finalize, method, note_where, param, register)
 from ._core import positive_array as _positive
@@ -381,7 +381,7 @@ class NormSeparation(Parameters):
 
     def _outcome(self, a, log_denominator, direct_delay, extra_notes) -> Outcome:
         gamma, log_gamma, notes, bound = self._rate(a)
-        lr2 = _log_ratio_sq(a.norm_mem, a.norm_post)
+        lr2 = log_ratio_sq(a.norm_mem, a.norm_post)
         none_needed = lr2 <= 0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_delay = np.log(np.where(none_needed, 1.0, lr2)) - log_denominator(gamma, log_gamma)
@@ -409,7 +409,7 @@ class NormSeparation(Parameters):
                     "log(norm_mem^2/norm_post^2) / (-2 log(1 - gamma_eff))")
     def _contraction(self, a) -> Outcome:
         def log_den(gamma, log_gamma):
-            return math.log(2.0) + log_gamma + _log_q(gamma)
+            return math.log(2.0) + log_gamma + log_q(gamma)
 
         def direct(lr2, gamma):
             return lr2 / (-2.0 * np.log1p(-gamma))
@@ -629,7 +629,7 @@ def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *
     c_ci = tuple(float(x) for x in np.exp(np.percentile(log_c_b, q)))
     mae_ci = tuple(float(x) for x in np.percentile(mae_b, q))
 
-    lr2 = _log_ratio_sq(mem, post)
+    lr2 = log_ratio_sq(mem, post)
     y_wd = delay * 2.0 * eta / lr2
     y_lr = delay * 2.0 * lam / lr2
     notes = []
