@@ -11,12 +11,17 @@ turns that into a :class:`DelayPrediction`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
+
+from ._domains import Choice, Interval, did_you_mean  # re-exported: the core's domains
 
 __all__ = [
     "ParameterError",
@@ -32,6 +37,8 @@ __all__ = [
     "method",
     "register",
     "mechanisms",
+    "register_scenario",
+    "scenario_builders",
     "predict_delay",
     "note_where",
 ]
@@ -47,92 +54,6 @@ class ParameterError(ValueError):
 
 class GrokdelayWarning(UserWarning):
     """A valid input in a regime where a formula's assumptions are strained."""
-
-
-# --------------------------------------------------------------------------- domains
-
-
-def _fmt(x: float) -> str:
-    if x == math.inf:
-        return "inf"
-    if x == -math.inf:
-        return "-inf"
-    return f"{x:g}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Interval:
-    """A real interval, optionally restricted to integers.
-
-    ``typical`` is a (lo, hi) range that hypothesis draws valid values from; it should
-    cover the values a user would plausibly pass.
-    """
-
-    lo: float = -math.inf
-    hi: float = math.inf
-    lo_closed: bool = True
-    hi_closed: bool = True
-    integer: bool = False
-    typical: tuple[float, float] | None = None
-    allow_inf: bool = False
-
-    def contains(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        lo_ok = (x >= self.lo) if self.lo_closed else (x > self.lo)
-        hi_ok = (x <= self.hi) if self.hi_closed else (x < self.hi)
-        ok = lo_ok & hi_ok & ~np.isnan(x)
-        if not self.allow_inf:          # an infinite endpoint is a limit, not a value
-            ok &= ~np.isinf(x)
-        if self.integer:
-            ok &= np.isfinite(x) & (np.floor(x) == x)
-        return ok
-
-    def __str__(self) -> str:
-        if self.integer:
-            if self.hi == math.inf:
-                lo = math.ceil(self.lo) if self.lo_closed else math.floor(self.lo) + 1
-                return f"integers >= {lo}"
-            return f"integers in [{_fmt(self.lo)}, {_fmt(self.hi)}]"
-        left = "[" if self.lo_closed and self.lo != -math.inf else "("
-        right = "]" if self.hi_closed and (self.hi != math.inf or self.allow_inf) else ")"
-        return f"{left}{_fmt(self.lo)}, {_fmt(self.hi)}{right}"
-
-    def edges(self) -> list[float]:
-        """Closed, finite endpoints: valid values on the domain's edge."""
-        out = []
-        if self.lo_closed and math.isfinite(self.lo):
-            out.append(float(self.lo))
-        if self.hi_closed and math.isfinite(self.hi):
-            out.append(float(self.hi))
-        return out
-
-    def outside(self) -> list[float]:
-        """Values just outside the domain (open endpoints and beyond)."""
-        out = []
-        if math.isfinite(self.lo):
-            if not self.lo_closed:
-                out.append(float(self.lo))
-            out.append(float(self.lo) - max(1.0, abs(self.lo)))
-        if math.isfinite(self.hi):
-            if not self.hi_closed:
-                out.append(float(self.hi))
-            out.append(float(self.hi) + max(1.0, abs(self.hi)))
-        elif not self.allow_inf:
-            out.append(math.inf)
-        if self.integer:
-            base = self.lo if math.isfinite(self.lo) else 0.0
-            out.append(base + 1.5)
-        return out
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice:
-    """One of a fixed set of strings."""
-
-    values: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values)
 
 
 REQUIRED = dataclasses.MISSING
@@ -383,6 +304,31 @@ def mechanisms() -> dict[str, type[Parameters]]:
     return dict(_REGISTRY)
 
 
+_SCENARIOS: dict[str, Callable[[], Scenario]] = {}
+
+
+def register_scenario(name: str) -> Callable[[Callable[[], Scenario]], Callable[[], Scenario]]:
+    """Decorator: register a zero-argument builder of mechanism ``name``'s worked scenario.
+
+    The builder is cached (a scenario is built once per process) and is what
+    ``Mechanism.scenario()`` returns. Scenarios live above the mechanisms (in
+    :mod:`grokdelay.scenarios`), so a mechanism never imports the module that builds its
+    scenario; this registry is the link.
+    """
+
+    def deco(build: Callable[[], Scenario]) -> Callable[[], Scenario]:
+        cached = functools.cache(build)
+        _SCENARIOS[name] = cached
+        return cached
+
+    return deco
+
+
+def scenario_builders() -> dict[str, Callable[[], Scenario]]:
+    """``{mechanism: cached scenario builder}`` in mechanism registration order."""
+    return {name: _SCENARIOS[name] for name in _REGISTRY if name in _SCENARIOS}
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -434,8 +380,15 @@ class Parameters:
 
     @classmethod
     def scenario(cls) -> Scenario:
-        """This mechanism's inputs for the default comparison scenario. Override."""
-        raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        """This mechanism's inputs for the default comparison scenario (built once).
+
+        Registered with :func:`register_scenario` (the library's are in
+        :mod:`grokdelay.scenarios`); a subclass may also override this method.
+        """
+        build = _SCENARIOS.get(getattr(cls, "name", ""))
+        if build is None:
+            raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        return build()
 
     # introspection ------------------------------------------------------------
     @classmethod
@@ -473,7 +426,7 @@ class Parameters:
         """The plain-mapping form: ``{"mechanism": name, field: value, ...}`` (JSON-ready)."""
         out: dict[str, Any] = {"mechanism": self.name}
         for f in dataclasses.fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
+            out[f.name] = jsonable(getattr(self, f.name))
         return out
 
     def predict(self, method: str | None = None) -> DelayPrediction:
@@ -498,16 +451,16 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     """Plain JSON values; non-finite floats become the strings "inf", "-inf"."""
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return jsonable(v.tolist())
     if isinstance(v, np.generic):
-        return _jsonable(v.item())
+        return jsonable(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # "inf", "-inf"
     if isinstance(v, tuple | list):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     return v
 
 
@@ -591,14 +544,14 @@ class DelayPrediction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of the prediction fields (inf as the string ``"inf"``)."""
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("mechanism", "method", "t_mem", "t_grok", "delay", "ratio",
                          "log_delay", "units")}
         out["notes"] = list(self.notes)
         if self.params is not None:
             out["params"] = self.params.to_dict()
         if self.extra:
-            out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+            out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __getitem__(self, index: Any) -> DelayPrediction:
@@ -638,7 +591,7 @@ def overflow_note(mask: Any, what: str) -> list[str]:
                             "is reported as inf")
 
 
-def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
+def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
@@ -702,7 +655,7 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=extra, **values)
 
 
-def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
+def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
         raise ParameterError(
@@ -736,7 +689,7 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
     """
     if isinstance(params, Mapping):
         try:
-            params = _from_mapping(params)
+            params = from_mapping(params)
         except ParameterError as exc:
             if exc.field == "mechanism":        # the mapping itself is the bad argument
                 raise ParameterError(f"params: {exc}", "params") from None
@@ -792,21 +745,49 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
             "it has: " + ", ".join(cls.methods), "method")
     b = params.broadcast()
     # IEEE arithmetic is the intended model at the extremes (a time past 1.8e308 is inf,
-    # a subnormal rate gives an inf time); _finalize then refuses NaN, and the fuzz suite
+    # a subnormal rate gives an inf time); finalize then refuses NaN, and the fuzz suite
     # (tests/test_fuzz.py) checks that every inf carries a note. No RuntimeWarning escapes.
     with np.errstate(all="ignore"):
         out = func(params, b)
-        return _finalize(params, name, b.shape, out)
+        return finalize(params, name, b.shape, out)
 
 
-def did_you_mean(name: Any, choices: Any) -> str:
-    """``" (did you mean 'x'?)"`` for the closest of ``choices`` to ``name``, else ``""``."""
-    import difflib
+def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
 
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
+    module is imported on first access only, so a module below it in the layering does not
+    import it.
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = moves.get(name)
+        if target is None:
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        module, _, new = target.partition(":")
+        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(module), new)
+
+    return __getattr__
+
+
+def positive_array(name: str, value: Any, *, allow_zero: bool = False,
+                   below_one: bool = False) -> np.ndarray:
+    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
+
+    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
+    (Fields of a parameter object are checked by their declaration instead.)
+    """
+    arr = real_array(name, value)
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    if below_one:
+        ok &= arr < 1
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0] if arr.ndim else arr
+        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
+        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
+    return arr
 
 
 def is_scalar_number(x: Any) -> bool:

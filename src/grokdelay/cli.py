@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import REQUIRED, ParameterError, _jsonable, mechanisms, predict_delay
+from ._core import REQUIRED, ParameterError, jsonable, mechanisms, predict_delay
 
 
 def _parse_value(text: str) -> Any:
@@ -162,9 +162,9 @@ def _predict_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _version() -> str:
-    from . import __version__
+    import importlib
 
-    return f"grokdelay {__version__}"
+    return f"grokdelay {importlib.import_module('grokdelay').__version__}"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -227,7 +227,7 @@ def _strict(obj: Any) -> Any:
         return {str(k): _strict(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_strict(v) for v in obj]
-    return _jsonable(obj)
+    return jsonable(obj)
 
 
 def _fmt_num(x: Any) -> str:
