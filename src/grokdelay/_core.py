@@ -696,16 +696,16 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
             raise
     if not isinstance(params, Parameters) or type(params).__name__ not in {
             c.__name__ for c in _REGISTRY.values()}:
-        raise _ParamsTypeError(
+        raise ArgumentTypeError(
             f"{caller} takes a parameter object of a registered mechanism or a mapping, "
             f"got {type(params).__name__}; mechanisms: "
             + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()), "params")
     return params
 
 
-class _ParamsTypeError(ParameterError, TypeError):
-    """``params`` is neither a parameter object nor a mapping: a ParameterError naming it,
-    and a TypeError as before."""
+class ArgumentTypeError(ParameterError, TypeError):
+    """An argument of the wrong type (``params`` neither a parameter object nor a mapping,
+    a log where a Milestones belongs): a ParameterError naming it, and a TypeError."""
 
 
 def predict_delay(params: Parameters | Mapping[str, Any], *,

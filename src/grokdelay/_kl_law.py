@@ -12,6 +12,9 @@ import math
 
 import numpy as np
 
+from . import _arguments as A
+from ._core import ParameterError
+
 __all__ = ["energy_gap_solution", "energy_gap_time", "log_duration", "log_gap"]
 
 
@@ -30,6 +33,8 @@ def log_gap(t, theta, rate, e0, t0):
         return np.where(np.isinf(e0), -(np.log(rate * a * s)) / safe_a, out)
 
 
+@A.arguments(t=A.real(), theta=A.real(0.5, math.inf, lo_closed=False), rate=A.positive(),
+             energy_initial=A.real(0, math.inf, lo_closed=False, allow_inf=True), t0=A.real())
 def energy_gap_solution(t, theta, rate, energy_initial=math.inf, t0=0.0) -> np.ndarray:
     r"""Solution of the late-time KL law :math:`\dot E = -c\,E^{2\theta}` (Thm 4.8, F.2).
 
@@ -49,10 +54,17 @@ def energy_gap_solution(t, theta, rate, energy_initial=math.inf, t0=0.0) -> np.n
     """
     t, theta, rate, e0, t0 = np.broadcast_arrays(*(np.asarray(v, dtype=float)
                                                    for v in (t, theta, rate, energy_initial, t0)))
+    if np.any(t < t0):
+        bad = float(t[t < t0].ravel()[0])
+        raise ParameterError(f"t = {bad:g} is before t0: the law starts at t0 (E = energy_initial "
+                             "there)", "t")
     with np.errstate(over="ignore"):
         return np.exp(log_gap(t, theta, rate, e0, t0))
 
 
+@A.arguments(target=A.positive(), theta=A.real(0.5, math.inf, lo_closed=False),
+             rate=A.positive(), energy_initial=A.real(0, math.inf, lo_closed=False,
+                                                      allow_inf=True), t0=A.real())
 def energy_gap_time(target, theta, rate, energy_initial=math.inf, t0=0.0, *, log=False):
     r"""First time the KL energy gap reaches ``target`` (eq 2.2 with Thm 4.9's rate law).
 

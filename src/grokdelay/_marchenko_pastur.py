@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _arguments as A
 from ._core import ParameterError, real_array
 
 __all__ = ["mp_edges", "mp_atom", "mp_density", "mp_nodes", "mp_expectation",
@@ -105,6 +106,7 @@ def mp_atom(aspect_ratio):
     return float(m) if lam.ndim == 0 else m
 
 
+@A.arguments(nu=A.real())
 def mp_density(nu, aspect_ratio):
     r"""Continuous part of the Marchenko-Pastur density, eq 6 (the atom at 0 is excluded).
 
@@ -129,6 +131,11 @@ def mp_density(nu, aspect_ratio):
     """
     lam = _check_ratio(aspect_ratio)
     nu = np.asarray(nu, dtype=float)
+    try:
+        np.broadcast_shapes(nu.shape, lam.shape)
+    except ValueError:
+        raise ParameterError(f"aspect_ratio of shape {lam.shape} does not broadcast with nu of "
+                             f"shape {nu.shape}", "aspect_ratio") from None
     lo, hi = mp_edges(lam)
     inside = (nu > lo) & (nu < hi)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from . import _arguments as A
 from ._core import ParameterError, real_array, real_scalar
 
 __all__ = ["sustained_time", "classifier_time", "representation_time", "accumulated_time",
@@ -38,6 +39,18 @@ def _series(times, values, name):
     return t, v
 
 
+def _renamed(func, name, *args):
+    """``func(*args)`` with an error about its ``values`` argument renamed to the caller's."""
+    try:
+        return func(*args)
+    except ParameterError as exc:
+        if exc.field == "values":
+            raise ParameterError(str(exc).replace("values", name, 1), name) from None
+        raise
+
+
+@A.arguments(times=A.series(), values=A.series(nan_ok=True), threshold=A.real(scalar=True),
+             window=A.positive(allow_zero=True, scalar=True))
 def sustained_time(times, values, threshold, window=0.0, *, above=False) -> float:
     r"""First recorded time from which ``values`` stay at or below ``threshold`` for ``window``.
 
@@ -64,7 +77,7 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     inf
     """
     t, v = _series(times, values, "values")
-    w = float(window)
+    w = real_scalar("window", window)
     if not (w >= 0 and math.isfinite(w)):
         raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
     with np.errstate(invalid="ignore"):
@@ -78,6 +91,8 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     return float(t[np.argmax(good)])
 
 
+@A.arguments(times=A.series(), loss=A.series(nan_ok=True), loss_target=A.positive(scalar=True),
+             window=A.positive(allow_zero=True, scalar=True))
 def classifier_time(times, loss, loss_target, window=0.0) -> float:
     r"""Sustained classifier clock :math:`T^{w}_\mathrm{cls}(\epsilon)` (F.4, eq 2.1).
 
@@ -89,9 +104,11 @@ def classifier_time(times, loss, loss_target, window=0.0) -> float:
     if not loss_target > 0:
         raise ParameterError(f"loss_target = {loss_target!r} is outside its domain (0, inf)",
                              "loss_target")
-    return sustained_time(times, loss, loss_target, window)
+    return _renamed(sustained_time, "loss", times, loss, loss_target, window)
 
 
+@A.arguments(times=A.series(), statistic=A.series(nan_ok=True),
+             structure_target=A.positive(scalar=True), window=A.positive(allow_zero=True, scalar=True))
 def representation_time(times, statistic, structure_target, window=0.0) -> float:
     r"""Sustained representation clock :math:`T^{w}_\mathrm{rep}(\delta)` (F.4, eq 2.2).
 
@@ -107,9 +124,10 @@ def representation_time(times, statistic, structure_target, window=0.0) -> float
     if not structure_target > 0:
         raise ParameterError(f"structure_target = {structure_target!r} is outside its domain "
                              "(0, inf)", "structure_target")
-    return sustained_time(times, statistic, structure_target, window)
+    return _renamed(sustained_time, "statistic", times, statistic, structure_target, window)
 
 
+@A.arguments(learning_rates=A.series(0, math.inf))
 def accumulated_time(learning_rates) -> np.ndarray:
     r"""Accumulated optimizer time :math:`\tau_k = \sum_{j<k}\eta_j` (F.4, "Time parametrization").
 
@@ -134,6 +152,8 @@ def accumulated_time(learning_rates) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(eta)])
 
 
+@A.arguments(t_cls=A.real(0, math.inf, allow_inf=True),
+             t_rep=A.real(0, math.inf, allow_inf=True))
 def separation_ratio(t_cls, t_rep):
     r"""Separation ratio :math:`T_\mathrm{rep}/T_\mathrm{cls}` (F.4); arrays broadcast.
 
@@ -158,6 +178,7 @@ def separation_ratio(t_cls, t_rep):
     return r
 
 
+@A.arguments(logits=A.matrix(), labels=A.labels())
 def min_logit_gap(logits, labels) -> float:
     r"""Empirical minimum gap :math:`\min_{i, c\ne y_i}(z_{i,y_i} - z_{i,c})` (F.4).
 
@@ -166,8 +187,11 @@ def min_logit_gap(logits, labels) -> float:
     >>> min_logit_gap(np.array([[3.0, 1.0], [0.0, 2.5]]), np.array([0, 1]))
     2.0
     """
-    z = np.asarray(logits, dtype=float)
-    y = np.asarray(labels).astype(int)
+    z, y = logits, labels
+    A.check_labels(z, y)
+    if z.shape[1] < 2:
+        raise ParameterError(f"logits has {z.shape[1]} column; a margin needs at least 2 "
+                             "classes", "logits")
     n = z.shape[0]
     correct = z[np.arange(n), y]
     other = z.copy()
@@ -175,6 +199,7 @@ def min_logit_gap(logits, labels) -> float:
     return float(np.min(correct - other.max(axis=1)))
 
 
+@A.arguments(energy=A.series(), reference=A.real(optional=True, scalar=True))
 def energy_gap(energy, reference=None) -> np.ndarray:
     r"""Energy gap :math:`E(t) = \mathcal E(t) - \mathcal E_\infty` of a logged energy series.
 
@@ -205,6 +230,9 @@ class ClockReading:
         return self.t_cls <= self.t_rep
 
 
+@A.arguments(times=A.series(), loss=A.series(nan_ok=True), statistic=A.series(nan_ok=True),
+             loss_target=A.positive(scalar=True), structure_target=A.positive(scalar=True),
+             window=A.positive(allow_zero=True, scalar=True))
 def read_clocks(times, loss, statistic, loss_target, structure_target, window=0.0
                 ) -> ClockReading:
     """Sustained classifier and representation times, their ratio and the plateau length.

@@ -45,6 +45,7 @@ import math
 import numpy as np
 from scipy import optimize
 
+from . import _arguments as A
 from ._core import ParameterError, real_array, real_scalar
 from ._kl_law import log_gap, energy_gap_solution, energy_gap_time
 
@@ -75,6 +76,7 @@ __all__ = [
 # --------------------------------------------------------------------------- spectra
 
 
+@A.arguments(w=A.matrix(stack=True))
 def singular_values(w) -> np.ndarray:
     """Singular values of a matrix (or a stack of matrices), in decreasing order."""
     w = np.asarray(w, dtype=float)
@@ -91,6 +93,7 @@ def _check_p(p) -> float:
     return p
 
 
+@A.arguments(w=A.matrix(stack=True))
 def schatten_power(w, p) -> np.ndarray:
     r"""The Schatten-:math:`p` power :math:`\|W\|_{S_p}^p = \sum_i \sigma_i^p` (eq 2.6).
 
@@ -107,6 +110,7 @@ def schatten_power(w, p) -> np.ndarray:
     return np.sum(np.where(s > 0, s, 0.0) ** p, axis=-1)
 
 
+@A.arguments(w=A.matrix(stack=True))
 def schatten_norm(w, p) -> np.ndarray:
     r"""The Schatten-:math:`p` (quasi-)norm :math:`(\sum_i\sigma_i^p)^{1/p}` (eq 2.6).
 
@@ -122,6 +126,7 @@ def schatten_norm(w, p) -> np.ndarray:
     return schatten_power(w, p) ** (1.0 / p)
 
 
+@A.arguments(w=A.matrix(stack=True), depth=A.integer(1, 10 ** 6))
 def schatten_surrogate(w, depth) -> np.ndarray:
     r"""The layerwise-decay penalty of the product map: :math:`L\sum_i\sigma_i^{2/L}` (eq 2.7).
 
@@ -157,6 +162,7 @@ def end_to_end(factors) -> np.ndarray:
     return out
 
 
+@A.arguments(w=A.matrix(), depth=A.integer(1, 10 ** 6))
 def balanced_factorization(w, depth) -> list[np.ndarray]:
     r"""The balanced depth-``depth`` factorization of ``w`` (appendix F.2).
 
@@ -192,6 +198,7 @@ def balanced_factorization(w, depth) -> list[np.ndarray]:
     return layers
 
 
+@A.arguments(w=A.matrix(), depth=A.integer(1, 10 ** 6), weight_decay=A.positive(allow_zero=True, scalar=True))
 def schatten_gradient(w, depth, weight_decay) -> np.ndarray:
     r"""Frobenius gradient of :math:`\tfrac{\lambda L}{2}\sum_i\sigma_i^{2/L}` on its stratum.
 
@@ -256,6 +263,7 @@ def singular_value_drift(w, grad_loss, weight_decay, depth):
     return force - shrink, force
 
 
+@A.arguments(w=A.matrix(stack=True))
 def stable_rank(w) -> np.ndarray:
     r"""Stable rank :math:`\|W\|_F^2/\|W\|_2^2 = \sum_i\sigma_i^2/\sigma_1^2` (eq 2.3).
 
@@ -274,6 +282,7 @@ def stable_rank(w) -> np.ndarray:
     return np.where(top > 0, out, 0.0)
 
 
+@A.arguments(w=A.matrix(stack=True), rank=A.integer(0))
 def spectral_tail(w, rank) -> np.ndarray:
     r"""Normalized spectral tail at rank :math:`r`: :math:`\sum_{i>r}\sigma_i^2/\sum_i\sigma_i^2`.
 
@@ -331,6 +340,7 @@ class KLFit:
         return energy_gap_solution(t, self.theta, self.rate, self.energy_initial, self.t0)
 
 
+@A.arguments(times=A.series(min_size=3), gap=A.series(0, math.inf, lo_closed=False, min_size=3))
 def fit_kl_exponent(times, gap, *, theta_bounds=(0.5, 1.5)) -> KLFit:
     r"""Estimate the KL exponent :math:`\theta` and rate :math:`c` from an energy-gap trajectory.
 
@@ -418,8 +428,15 @@ def fit_kl_exponent(times, gap, *, theta_bounds=(0.5, 1.5)) -> KLFit:
 # --------------------------------------------------------------------------- training
 
 
+@A.arguments(logits=A.matrix(), labels=A.labels())
 def cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     """Mean cross-entropy and its gradient with respect to the logits (shape (n, K))."""
+    A.check_labels(logits, labels)
+    return _cross_entropy(logits, labels)
+
+
+def _cross_entropy(logits, labels):
+    # the training loop's copy: its inputs are built by the loop and need no checking
     z = logits - logits.max(axis=1, keepdims=True)
     logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     n = logits.shape[0]
@@ -584,7 +601,7 @@ def train_deep_linear(task: SyntheticTask, *, depth=2, width=None, learning_rate
             prefix[i + 1] = acc
         w = prefix[depth]
         logits = x @ w.T
-        loss, dlogits = cross_entropy(logits, y)
+        loss, dlogits = _cross_entropy(logits, y)
         if step % record_every == 0 or step == steps:
             record(step, w, loss, logits)
         if step == steps:

@@ -78,6 +78,7 @@ import math
 import numpy as np
 from scipy import special
 
+from . import _arguments as A
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
 from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, crossing_times,
@@ -115,6 +116,8 @@ def _params_and_times(params, t):
     return fields, np.broadcast_to(t, shape).ravel(), shape
 
 
+@A.arguments(params=A.params(), t=A.positive(allow_zero=True),
+             kernel=A.choice("frozen", "coupled"))
 def losses(params, t, *, kernel="frozen"):
     r"""Train and generalization losses at times ``t`` (optimizer steps).
 
@@ -155,6 +158,8 @@ def losses(params, t, *, kernel="frozen"):
         return np.exp(ltr).reshape(shape), np.exp(lgen).reshape(shape)
 
 
+@A.arguments(params=A.params(), t=A.positive(allow_zero=True),
+             kernel=A.choice("frozen", "coupled"))
 def accuracies(params, t, *, kernel="frozen"):
     r"""Train and generalization accuracies at times ``t``: eq 12 (eq 9 for ``d_out = 1``).
 
@@ -233,6 +238,7 @@ def two_layer_kernel(params, t):
     return kern.reshape(shape), u.reshape(shape)
 
 
+@A.arguments(params=A.params())
 def target_loss(params):
     r"""The loss level at which the accuracy reaches ``params.accuracy`` (eqs 9, 12).
 
@@ -251,6 +257,7 @@ def target_loss(params):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@A.arguments(params=A.params())
 def loss_floors(params):
     r"""The :math:`t\to\infty` limits (train, gen) of the losses (exact, by quadrature).
 
@@ -279,6 +286,7 @@ def loss_floors(params):
     return tr, gen
 
 
+@A.arguments(aspect_ratio=A.positive(), tau=A.positive(allow_zero=True))
 def eq19_train_loss(aspect_ratio, tau):
     r"""Seed 003 eq 19: :math:`\mathcal L_\mathrm{tr} = e^{-4\tau(1+\lambda)}\,{}_0\tilde F_1(2; 16\tau^2\lambda)`.
 

@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import (DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay,
-                    real_array, real_scalar)
+from . import _arguments as A
+from ._core import (ArgumentTypeError, DelayPrediction, ParameterError, Parameters,
+                    from_mapping, predict_delay, real_array, real_scalar)
 from .sweep import Table
 
 __all__ = [
@@ -229,9 +230,12 @@ def sustained_time(steps: Any, values: Any, threshold: float, *, window: float =
     """
     s = _as_steps(steps)
     v = _as_series("values", values, s.size, nan="fail")
-    w = float(window)
+    w = real_scalar("window", window)
     if not (w >= 0 and math.isfinite(w)):
         raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
+    threshold = real_scalar("threshold", threshold)
+    if math.isnan(threshold):
+        raise ParameterError("threshold = nan is not a number", "threshold")
     with np.errstate(invalid="ignore"):
         ok = (v >= threshold) if above else (v <= threshold)
     n = s.size
@@ -325,7 +329,7 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
     a_train = _as_threshold("threshold", threshold, 0.0, 1.0)
     a_test = a_train if test_threshold is None else _as_threshold("test_threshold",
                                                                   test_threshold, 0.0, 1.0)
-    w = float(window) if _is_number(window) else math.nan
+    w = real_scalar("window", window)
     if not (w >= 0 and math.isfinite(w)):
         raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
     notes: list[str] = []
@@ -397,8 +401,8 @@ def _to_prediction(name: str | None, item: Any, method: str | None) -> DelayPred
         item = from_mapping(data)
     if isinstance(item, Parameters):
         return predict_delay(item, method=method)
-    raise TypeError(f"{name}: expected Parameters, a mapping or a DelayPrediction, "
-                    f"got {type(item).__name__}")
+    raise ArgumentTypeError(f"predictions: {name}: expected Parameters, a mapping or a "
+                            f"DelayPrediction, got {type(item).__name__}", "predictions")
 
 
 def _factor(pred: float, obs: float) -> float:
@@ -414,6 +418,9 @@ def _factor(pred: float, obs: float) -> float:
     return pred / obs
 
 
+@A.arguments(observed=A.instance(Milestones, "a Milestones (from milestones_from_log)"),
+             predictions=A.mapping_or_sequence("a mapping or list of predictions"),
+             time_per_step=A.positive(optional=True))
 def compare_with_log(observed: Milestones,
                      predictions: Mapping[str, Any] | Sequence[Any], *,
                      method: str | Mapping[str, str] | None = None,
@@ -485,6 +492,8 @@ def compare_with_log(observed: Milestones,
         m = method.get(mname) if isinstance(method, Mapping) else method
         try:
             pred = _to_prediction(name, item, m)
+        except ArgumentTypeError:               # not a prediction at all: the caller's error
+            raise
         except ParameterError as exc:
             add(mechanism=mname, method=m, comparable=False, notes=f"not applicable: {exc}",
                 **obs)
@@ -531,6 +540,9 @@ def compare_with_log(observed: Milestones,
 # --------------------------------------------------------------------------- estimates
 
 
+@A.arguments(observed=A.instance(Milestones, "a Milestones (from milestones_from_log)"),
+             learning_rate=A.positive(optional=True),
+             weight_decay=A.positive(allow_zero=True, optional=True))
 def estimate_inputs(observed: Milestones, *, learning_rate: float | None = None,
                     weight_decay: float | None = None) -> dict[str, dict[str, Any]]:
     """Mechanism inputs that can be read off a log: ``{mechanism: {field: value}}``.

@@ -34,8 +34,9 @@ import numpy as np
 
 from ._contraction import (contraction_steps, delay_lower_bound, delay_upper_bound, log_q,
                            log_ratio_sq)
+from . import _arguments as A
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
-                    finalize, method, note_where, param, register)
+                    finalize, method, note_where, param, real_array, register)
 from ._core import positive_array as _positive
 from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
                                pure_decay_steps, train_least_squares)
@@ -205,8 +206,8 @@ def estimate_gamma_eff(norms, steps=None, *, start=None, stop=None, floor: float
     >>> round(est.gamma_eff, 9)
     0.001
     """
-    y = np.asarray(norms, dtype=float).ravel()
-    k = np.arange(y.size, dtype=float) if steps is None else np.asarray(steps, float).ravel()
+    y = real_array("norms", norms).ravel()
+    k = np.arange(y.size, dtype=float) if steps is None else real_array("steps", steps).ravel()
     if k.shape != y.shape:
         raise ParameterError(f"steps has {k.size} entries but norms has {y.size}", "steps")
     if not np.all(np.isfinite(y)) or not np.all(np.isfinite(k)):
@@ -529,6 +530,8 @@ class Calibration:
         return finalize(params, "calibrated", params.shape, out)
 
 
+@A.arguments(n_boot=A.integer(1, 10 ** 7), level=A.real(0, 1, lo_closed=False, hi_closed=False),
+             seed=A.integer(0))
 def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *,
               optimizer: str = "sgd", gamma_eff=None, n_boot: int = 2000, level: float = 0.95,
               seed: int = 0) -> Calibration:
@@ -583,7 +586,7 @@ def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *
         arrays["gamma_eff"] = gamma_eff
     vals = {}
     for k, v in arrays.items():
-        arr = np.asarray(v, dtype=float)
+        arr = real_array(k, v)
         if not np.all(np.isfinite(arr)):
             raise ParameterError(f"{k} contains a non-finite value", k)
         vals[k] = arr

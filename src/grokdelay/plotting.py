@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
+from . import _arguments as A
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, did_you_mean,
+                    predict_delay, real_array)
 
 __all__ = [
     "plot_curves",
@@ -63,11 +65,14 @@ def _log10_of(pred_like: Mapping[str, np.ndarray], quantity: str) -> np.ndarray:
         return np.log10(np.asarray(pred_like[quantity], dtype=float))
 
 
-def _field_values(params: Parameters, field: str, values: Any) -> np.ndarray:
+def _field_values(params: Parameters, field: str, values: Any, field_arg: str = "field",
+                  values_arg: str = "values") -> np.ndarray:
+    """The values to sweep ``field`` over; errors name the caller's arguments."""
     specs = type(params).field_specs()
-    if field not in specs:
-        raise ParameterError(f"{field} is not a field of {params.name}; its fields are: "
-                             + ", ".join(specs), field)
+    if not isinstance(field, str) or field not in specs:
+        raise ParameterError(f"{field_arg} = {field!r} is not a field of {params.name}"
+                             f"{did_you_mean(field, specs)}; its fields are: "
+                             + ", ".join(specs), field_arg)
     spec = specs[field][0]
     if not spec.broadcasts:
         raise ParameterError(f"{field} is a {spec.kind} field of {params.name}; only scalar and "
@@ -77,16 +82,18 @@ def _field_values(params: Parameters, field: str, values: Any) -> np.ndarray:
         values = getattr(params, field)
     if values is None:
         raise ParameterError(f"{field} is None: give values to sweep", field)
-    arr = np.asarray(values, dtype=float).reshape(-1)
+    arr = real_array(values_arg, values).reshape(-1)
     if arr.size < 2:
-        raise ParameterError(f"{field} needs at least 2 values to draw, got {arr.size}", field)
+        raise ParameterError(f"{values_arg}: {field} needs at least 2 values to draw, got "
+                             f"{arr.size}", values_arg)
     ok = spec.domain.contains(arr)
     if not np.all(ok):
-        raise ParameterError(f"{field} = {arr[~ok][0]!r} is outside its domain {spec.domain}: "
-                             f"{field} ({spec.symbol}) is {spec.doc}", field)
+        raise ParameterError(f"{values_arg}: {field} = {arr[~ok][0]!r} is outside its domain "
+                             f"{spec.domain}: {field} ({spec.symbol}) is {spec.doc}", field)
     return arr
 
 
+@A.arguments(params=A.params())
 def predict_grid(params: Parameters | Mapping[str, Any], method: str | None = None,
                  **axes: Any) -> dict[str, np.ndarray]:
     """Predict over the outer product of 1-D field grids, tolerating methods that refuse part
@@ -113,7 +120,7 @@ def predict_grid(params: Parameters | Mapping[str, Any], method: str | None = No
     """
     base = as_params(params, "plotting")
     names = list(axes)
-    vals = [_field_values(base, n, axes[n]) for n in names]
+    vals = [_field_values(base, n, axes[n], "field", n) for n in names]
     k = len(names)
     rest = base.replace(**{n: float(v[0]) for n, v in zip(names, vals)})
     if rest.shape:
@@ -178,6 +185,7 @@ def _auto_scale(values: np.ndarray, scale: str | None) -> str:
 # --------------------------------------------------------------------------- curves
 
 
+@A.arguments(t=A.series(), train=A.series(nan_ok=True), test=A.series(nan_ok=True))
 def plot_curves(t, train, test, prediction: DelayPrediction | None = None, *,
                 observed: Any = None, ax=None, xscale: str = "log", ylabel: str = "accuracy",
                 train_label: str = "train", test_label: str = "test"):
@@ -266,6 +274,7 @@ def _only_array_field(params: Parameters) -> str:
     return arrays[0]
 
 
+@A.arguments(params=A.params(), field=A.text(optional=True))
 def plot_delay(params: Parameters | Mapping[str, Any], field: str | None = None,
                values: Any = None, *, method: str | Sequence[str] | None = None,
                quantities: str | Sequence[str] = ("delay",), ax=None,
@@ -370,7 +379,8 @@ def _field_label(params: Parameters, field: str) -> str:
 def _two_fields(base: Parameters, x_field: str, y_field: str, x_values: Any, y_values: Any):
     if x_field == y_field:
         raise ParameterError(f"x_field and y_field are both {x_field!r}", "y_field")
-    return _field_values(base, x_field, x_values), _field_values(base, y_field, y_values)
+    return (_field_values(base, x_field, x_values, "x_field", "x_values"),
+            _field_values(base, y_field, y_values, "y_field", "y_values"))
 
 
 def _mesh(ax, x, y, z, cmap, **kw):
@@ -388,6 +398,7 @@ def _mark_cells(ax, x, y, mask, color, label, hatch=None):
     return Patch(facecolor=color, hatch=hatch, label=label)
 
 
+@A.arguments(params=A.params(), x_field=A.text(), y_field=A.text())
 def plot_phase_diagram(params: Parameters | Mapping[str, Any], x_field: str, y_field: str,
                        x_values: Any = None, y_values: Any = None, *,
                        method: str | None = None, quantity: str = "delay", ax=None,
@@ -574,6 +585,7 @@ def plot_comparison(rows: Sequence[DelayPrediction], ax=None, *,
 # --------------------------------------------------------------------------- validity
 
 
+@A.arguments(params=A.params(), x_field=A.text(), y_field=A.text())
 def relative_error_grid(params: Parameters | Mapping[str, Any], x_field: str, y_field: str,
                         methods: Sequence[str] | str, x_values: Any = None,
                         y_values: Any = None, *, quantity: str = "delay"):
@@ -600,14 +612,15 @@ def relative_error_grid(params: Parameters | Mapping[str, Any], x_field: str, y_
     _check_quantity(quantity)
     if isinstance(methods, str):
         methods = (methods, type(base).default_method)
-    methods = tuple(methods)
-    if len(methods) != 2:
+    if not isinstance(methods, list | tuple) or len(methods) != 2:
         raise ParameterError(f"methods must be (approximation, reference), got {methods!r}",
                              "methods")
+    methods = tuple(methods)
     for m in methods:
-        if m not in type(base).methods:
-            raise ParameterError(f"method = {m!r} is not a method of {base.name}; it has: "
-                                 + ", ".join(type(base).methods), "method")
+        if not isinstance(m, str) or m not in type(base).methods:
+            raise ParameterError(f"methods: method = {m!r} is not a method of {base.name}"
+                                 f"{did_you_mean(m, type(base).methods)}; it has: "
+                                 + ", ".join(type(base).methods), "methods")
     x, y = _two_fields(base, x_field, y_field, x_values, y_values)
     a = predict_grid(base, methods[0], **{x_field: x, y_field: y})
     r = predict_grid(base, methods[1], **{x_field: x, y_field: y})

@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from ._contraction import gd_steps
+from . import _arguments as A
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, overflow_note, param, real_array, register)
 
@@ -57,6 +58,8 @@ def _convert_spectrum(name: str, value) -> np.ndarray:
     return nu
 
 
+@A.arguments(eigenvalues=A.series(0, math.inf), learning_rate=A.positive(),
+             tolerance=A.real(0, 1, lo_closed=False, hi_closed=False))
 def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) -> np.ndarray:
     """Steps for each eigenmode's error to fall to ``tolerance`` of its start.
 

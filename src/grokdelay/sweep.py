@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
+from . import _arguments as A
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, did_you_mean,
+                    predict_delay, real_array)
 
 __all__ = ["Table", "sweep", "grid_shape"]
 
@@ -194,8 +196,8 @@ def grid_shape(**grids: Any) -> tuple[int, ...]:
 def _grid_values(name: str, values: Any, broadcasts: bool) -> Any:
     if broadcasts:
         try:
-            arr = None if isinstance(values, str) else np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
+            arr = real_array(name, values)
+        except ParameterError:
             arr = None
         if arr is None or arr.ndim > 1:
             raise ParameterError(f"the grid for {name} must be a 1-D sequence of numbers, got "
@@ -236,6 +238,7 @@ def _columns_of(pred: DelayPrediction, shape: tuple[int, ...]) -> dict[str, np.n
     return out
 
 
+@A.arguments(params=A.params(), chunk_size=A.integer(1))
 def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
           mode: str = "product", chunk_size: int = 200_000, progress: bool | None = None,
           **grids: Any) -> Table:
@@ -305,8 +308,9 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
                              + ", ".join(cls.methods), "method")
     for name in grids:
         if name not in specs:
-            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__}); its "
-                                 "fields are: " + ", ".join(specs), name)
+            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__})"
+                                 f"{did_you_mean(name, specs)}; its fields are: "
+                                 + ", ".join(specs), name)
     names = list(grids)
     bnames = [n for n in names if specs[n][0].broadcasts]
     lnames = [n for n in names if not specs[n][0].broadcasts]

@@ -47,6 +47,7 @@ import math
 
 import numpy as np
 
+from . import _arguments as A
 from ._core import (Interval, Outcome, ParameterError, Parameters, method, moved_names,
                     note_where, param, register)
 from ._kl_law import energy_gap_time, log_duration
@@ -56,6 +57,9 @@ __all__ = ["TwoClocks", "classifier_clock", "representation_clock", "temporal_mi
 _POS = Interval(0, math.inf, lo_closed=False)
 
 
+@A.arguments(loss_target=A.positive(), gap_rate=A.positive(allow_zero=True),
+             n_classes=A.integer(2, array=True), gap_initial=A.real(),
+             t_margin=A.positive(allow_zero=True))
 def classifier_clock(loss_target, gap_rate, n_classes, gap_initial=0.0, t_margin=0.0):
     r"""Continuous classifier clock of Theorem 3.5 (Lemma 3.1 bound under linear gap growth).
 
@@ -80,6 +84,10 @@ def classifier_clock(loss_target, gap_rate, n_classes, gap_initial=0.0, t_margin
     return tm + dur
 
 
+@A.arguments(structure_target=A.positive(),
+             kl_exponent=A.real(0.5, 1, lo_closed=False, hi_closed=False),
+             kl_rate=A.positive(), t_late=A.positive(allow_zero=True),
+             energy_initial=A.real(0, math.inf, lo_closed=False, allow_inf=True))
 def representation_clock(structure_target, kl_exponent, kl_rate, t_late=0.0,
                          energy_initial=math.inf):
     r"""Representation clock of Theorem 4.9: first time the KL energy gap reaches the target.
