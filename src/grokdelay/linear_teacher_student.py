@@ -76,14 +76,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, crossing_times,
-                          describe_first, effective_times, lambertw_exp, log_eq19,
-                          log_losses_flat, model_floors, model_initial, model_of, target_level,
-                          to_steps)
+from ._lts_engine import (Model, accuracy_of_log_loss, check_coupled, check_kernel,
+                          coupled_kernel, crossing_times, describe_first, effective_times,
+                          lambertw_exp, log_eq19, log_losses_flat, model_floors, model_initial, model_of,
+                          target_loss_level, to_steps)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
                               simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -173,11 +172,8 @@ def accuracies(params, t, *, kernel="frozen"):
     f, tt, shape = _params_and_times(params, t)
     check_kernel(kernel, f)
     ltr, lgen = log_losses_flat(f, tt, kernel)
-    half = 0.5 * f["d_out"]
-    scaled = half * f["threshold"]
-    with np.errstate(over="ignore"):
-        acc_tr = special.gammainc(half, scaled * np.exp(-ltr))
-        acc_gen = special.gammainc(half, scaled * np.exp(-lgen))
+    acc_tr = accuracy_of_log_loss(ltr, f["threshold"], f["d_out"])
+    acc_gen = accuracy_of_log_loss(lgen, f["threshold"], f["d_out"])
     return acc_tr.reshape(shape), acc_gen.reshape(shape)
 
 
@@ -247,7 +243,7 @@ def target_loss(params):
     0.00025
     """
     a = params.broadcast()
-    out = target_level(a.accuracy, a.threshold, a.d_out)
+    out = target_loss_level(a.threshold, a.accuracy, a.d_out)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -495,7 +491,8 @@ class LinearTeacherStudent(Parameters):
         m = Model(*(np.ravel(np.broadcast_to(v, shape)) for v in (
             a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
             a.init_scale, a.label_noise)))
-        target = np.ravel(np.broadcast_to(target_level(a.accuracy, a.threshold, a.d_out), shape))
+        target = target_loss_level(a.threshold, a.accuracy, a.d_out)
+        target = np.ravel(np.broadcast_to(target, shape))
         return m, target, shape
 
     @staticmethod

@@ -441,7 +441,7 @@ def plot_phase_diagram(params: Parameters | Mapping[str, Any], x_field: str, y_f
     mesh = _mesh(ax, x, y, np.ma.masked_where(~good, z), cmap)
     handles = [h for h in (
         _mark_cells(ax, x, y, inf, _NEVER, "inf (never groks)"),
-        _mark_cells(ax, x, y, ~ok, _NA, f"method not applicable"),
+        _mark_cells(ax, x, y, ~ok, _NA, "method not applicable"),
         _mark_cells(ax, x, y, ok & np.isinf(z) & (z < 0), "white", f"{quantity} = 0"),
     ) if h is not None]
     cb = ax.figure.colorbar(mesh, ax=ax)
