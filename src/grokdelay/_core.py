@@ -638,6 +638,27 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=dict(out.extra), **values)
 
 
+def require_fields(cls: type[Parameters], names) -> None:
+    """ParameterError naming the first of ``names`` that is not a field of mechanism ``cls``.
+
+    The one place that message is written (mapping form, sweeps, plots).
+    """
+    specs = cls.field_specs()
+    for name in names:
+        if name not in specs:
+            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__}); its "
+                                 "fields are: " + ", ".join(specs), name)
+
+
+def resolve_method(cls: type[Parameters], method: str | None) -> str:
+    """The method name ``method`` of ``cls`` (its default for None), or a ParameterError."""
+    name = cls.default_method if method is None else method
+    if name not in cls._method_funcs:
+        raise ParameterError(f"method = {name!r} is not a method of {cls.name}; it has: "
+                             + ", ".join(cls.methods), "method")
+    return name
+
+
 def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
@@ -650,12 +671,8 @@ def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
         raise ParameterError(
             f"mechanism = {name!r} is not registered; known mechanisms: " + ", ".join(_REGISTRY),
             "mechanism")
+    require_fields(cls, data)
     specs = cls.field_specs()
-    unknown = [k for k in data if k not in specs]
-    if unknown:
-        raise ParameterError(
-            f"{unknown[0]} is not a field of {name} ({cls.__name__}); its fields are: "
-            + ", ".join(specs), unknown[0])
     missing = [k for k, (_, d) in specs.items() if d is REQUIRED and k not in data]
     if missing:
         raise ParameterError(f"{missing[0]} is required by {name} ({specs[missing[0]][0].doc})",
@@ -709,14 +726,9 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     """
     params = as_params(params, "predict_delay")
     cls = type(params)
-    name = cls.default_method if method is None else method
-    func = cls._method_funcs.get(name)
-    if func is None:
-        raise ParameterError(
-            f"method = {name!r} is not a method of {cls.name}; it has: "
-            + ", ".join(cls.methods), "method")
+    name = resolve_method(cls, method)
     b = params.broadcast()
-    out = func(params, b)
+    out = cls._method_funcs[name](params, b)
     return finalize(params, name, b.shape, out)
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, predict_delay,
+                    require_fields, resolve_method)
 
 __all__ = ["Table", "sweep", "grid_shape"]
 
@@ -300,13 +301,9 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     chunk_size = int(chunk_size)
     if chunk_size < 1:
         raise ParameterError(f"chunk_size = {chunk_size} must be >= 1", "chunk_size")
-    if method is not None and method not in cls.methods:
-        raise ParameterError(f"method = {method!r} is not a method of {cls.name}; it has: "
-                             + ", ".join(cls.methods), "method")
-    for name in grids:
-        if name not in specs:
-            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__}); its "
-                                 "fields are: " + ", ".join(specs), name)
+    if method is not None:
+        resolve_method(cls, method)
+    require_fields(cls, grids)
     names = list(grids)
     bnames = [n for n in names if specs[n][0].broadcasts]
     lnames = [n for n in names if not specs[n][0].broadcasts]
