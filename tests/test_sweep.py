@@ -228,3 +228,15 @@ def test_every_mechanism_sweeps_like_a_loop(name):
         ref = gd.predict_delay(params.replace(**{field: float(v)}))
         for k in NUMERIC:
             np.testing.assert_allclose(t[k][i], getattr(ref, k), rtol=1e-12, atol=0)
+
+
+def test_the_sweep_module_is_callable_and_keeps_its_names():
+    base = gd.SpectralConditioning([10.0, 1.0, 0.1], learning_rate=0.01)
+    lr = np.logspace(-3, -1, 5)
+    t = gd.sweep(base, learning_rate=lr)
+    ref = sweep(base, learning_rate=lr)
+    assert isinstance(t, gd.sweep.Table) and gd.sweep.Table is Table is gd.Table
+    assert gd.sweep.sweep is sweep and callable(gd.sweep)
+    np.testing.assert_array_equal(t["delay"], ref["delay"])
+    with pytest.raises(gd.ParameterError, match="not a field"):
+        gd.sweep(base, nonsense=[1.0])

@@ -10,6 +10,10 @@ their values is one more call.
 
 The result is a :class:`Table`: one row per grid point, one column per field and per
 prediction field, convertible to a pandas ``DataFrame`` (optional dependency) or CSV.
+
+The module is itself callable: ``gd.sweep(params, **grids)`` is ``gd.sweep.sweep(params,
+**grids)``, while ``gd.sweep.Table`` and the other names keep working (the module's class
+is a :class:`types.ModuleType` subclass whose ``__call__`` is :func:`sweep`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import csv
 import io
 import itertools
 import math
+import sys
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -419,3 +425,13 @@ def _short_repr(v: Any) -> str:
         inner = ", ".join(f"{x:.6g}" for x in v[:8]) + (", ..." if v.size > 8 else "")
         return f"[{inner}]"
     return repr(v)
+
+
+class _CallableModule(types.ModuleType):
+    """``grokdelay.sweep`` the module, callable as :func:`grokdelay.sweep.sweep`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Table:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
