@@ -15,6 +15,8 @@ import functools
 import importlib
 import math
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -52,6 +54,28 @@ class ParameterError(ValueError):
 
 class GrokdelayWarning(UserWarning):
     """A valid input in a regime where a formula's assumptions are strained."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type[Warning] = GrokdelayWarning) -> None:
+    """Emit a warning attributed to the first caller outside the grokdelay package.
+
+    However deep inside the library the condition is found (a method called by
+    ``predict_delay``, called by ``sweep``, called by a plot), the warning names the user's
+    file and line, so filters by module work and the default filters show it. Python 3.12+
+    uses ``skip_file_prefixes``; before that the stack level is counted by walking the frames.
+    """
+    if sys.version_info >= (3, 12):
+        warnings.warn(message, category, skip_file_prefixes=(_PACKAGE_DIR,))
+        return
+    level, frame = 2, sys._getframe(1)      # stacklevel 2: the caller of warn()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 # --------------------------------------------------------------------------- domains
@@ -497,6 +521,8 @@ class Outcome:
     Give ``log_delay`` (and ``delay``) when ``t_grok - t_mem`` can overflow or lose
     precision; otherwise the core computes ``delay = t_grok - t_mem`` and its log.
     ``extra`` holds method-specific arrays (bounds, per-mode times) for the record.
+    ``warnings``: texts :func:`predict_delay` emits as :class:`GrokdelayWarning`, attributed
+    to the user's call (a method never calls ``warnings.warn`` itself).
     """
 
     t_mem: Any
@@ -506,6 +532,7 @@ class Outcome:
     delay: Any = None
     log_delay: Any = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -729,6 +756,8 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     name = resolve_method(cls, method)
     b = params.broadcast()
     out = cls._method_funcs[name](params, b)
+    for text in dict.fromkeys(out.warnings):     # emitted here, attributed to the caller
+        warn(text)
     return finalize(params, name, b.shape, out)
 
 
@@ -745,8 +774,7 @@ def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], An
         if target is None:
             raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
         module, _, new = target.partition(":")
-        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
-                      DeprecationWarning, stacklevel=2)
+        warn(f"{old_module}.{name} is deprecated; use {module}.{new}", DeprecationWarning)
         return getattr(importlib.import_module(module), new)
 
     return __getattr__

@@ -31,11 +31,10 @@ references the tests use (:func:`mfpt_1d`, :func:`escape_times`,
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
+from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._core import positive_array as _positive
 from ._langevin import QuarticDoubleWell, escape_times, exit_shift, mfpt_1d, mfpt_1d_mpmath
@@ -303,12 +302,10 @@ class KramersEscape(Parameters):
         notes += note_where(np.isinf(tau),
                             "the escape time exceeds the float64 range: delay and t_grok are inf "
                             "(the escape does happen); log_delay is exact")
-        if np.any(ratio < 1.0):
-            warnings.warn("barrier / temperature < 1: the Eyring-Kramers formula assumes a high "
-                          "barrier; its value is only indicative here", GrokdelayWarning,
-                          stacklevel=4)
+        warn = ["barrier / temperature < 1: the Eyring-Kramers formula assumes a high barrier; "
+                "its value is only indicative here"] if np.any(ratio < 1.0) else []
         return Outcome(t_mem=a.t_mem, t_grok=t_grok, units=units, notes=notes, delay=tau,
-                       log_delay=log_tau,
+                       log_delay=log_tau, warnings=warn,
                        extra={"barrier_over_temperature": ratio,
                               "log_prefactor": self.log_prefactor + log_shift,
                               "omega_saddle": self.omega_saddle})

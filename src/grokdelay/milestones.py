@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay
+from ._core import (DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay,
+                    warn)
 from .clock_estimators import sustained_time as _sustained
 from .norm_separation import estimate_gamma_eff
 from .sweep import Table
@@ -212,9 +212,9 @@ def sustained_time(steps: Any, values: Any, threshold: float, *, window: float =
     """Deprecated: use :func:`grokdelay.clock_estimators.sustained_time` with
     ``above=True, full_output=True`` (the one implementation; this alias kept the opposite
     default ``above=True`` and always returned ``(time, index, note)``)."""
-    warnings.warn("grokdelay.milestones.sustained_time is deprecated; use "
-                  "grokdelay.clock_estimators.sustained_time(steps, values, threshold, window, "
-                  "above=True, full_output=True)", DeprecationWarning, stacklevel=2)
+    warn("grokdelay.milestones.sustained_time is deprecated; use "
+         "grokdelay.clock_estimators.sustained_time(steps, values, threshold, window, "
+         "above=True, full_output=True)", DeprecationWarning)
     s = _as_steps(steps)
     v = _as_series("values", values, s.size, nan="fail")
     return _sustained(s, v, threshold, window=window, above=above, full_output=True)

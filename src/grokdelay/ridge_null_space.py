@@ -20,11 +20,10 @@ clock, the test loss on the second.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
+from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._contraction import gd_steps, log_contraction, steps_from_log
 
@@ -160,9 +159,6 @@ class RidgeNullSpace(Parameters):
         log_q = np.maximum(log_contraction(eta * (a.gram_min + lam)),
                            log_contraction(eta * (h_max + lam)))
         unstable = log_q >= 0.0
-        if np.any(unstable):
-            warnings.warn("learning_rate * (h + weight_decay) >= 2 for some data mode: gradient "
-                          "descent does not contract it", GrokdelayWarning, stacklevel=4)
         t_mem = steps_from_log(log_q, tol)
         t_null = gd_steps(eta * lam, tol)
         t_grok = np.maximum(t_mem, t_null)
@@ -178,8 +174,11 @@ class RidgeNullSpace(Parameters):
         notes += note_where(~unstable & (t_null < t_mem),
                             "the null space contracts faster than the slowest data mode: no "
                             "delay (t_grok = t_mem)")
+        warn = ["learning_rate * (h + weight_decay) >= 2 for some data mode: gradient descent "
+                "does not contract it"] if np.any(unstable) else []
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
-                       extra={"t_null": t_null})
+                       extra={"t_null": t_null}, warnings=warn)
+
 
 def gradient_descent_ridge(features, targets, learning_rate, weight_decay, tolerance=1e-2, *,
                            init=None, max_steps=10**6) -> tuple[float, float]:

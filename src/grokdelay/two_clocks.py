@@ -360,6 +360,7 @@ class TwoClocks(Parameters):
         return self._finish(a, t_mem, log_dur, t_rep, never, notes,
                             extra={"structure_target": delta})
 
+
 def _e0(a):
     """energy_initial as an array, +inf where not given."""
     return np.inf if a.energy_initial is None else np.asarray(a.energy_initial, dtype=float)
