@@ -151,7 +151,7 @@ def test_to_dict_round_trips_through_json_with_inf():
     d = json.loads(json.dumps(p.to_dict()))
     assert gd.predict_delay(d).params == p
     # the words for infinity are accepted where a number is, nothing else
-    from grokdelay._core import FieldSpec, Interval, _convert_scalar
+    from grokdelay._fields import FieldSpec, Interval, _convert_scalar
 
     spec = FieldSpec("x", Interval(0, math.inf, allow_inf=True), "x")
     assert _convert_scalar("x", spec, "inf") == math.inf

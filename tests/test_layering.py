@@ -18,7 +18,7 @@ PACKAGE = ROOT / "src" / "grokdelay"
 #: layer -> (rank, modules). A module may import modules of a lower rank; within a layer
 #: only where ``SAME_LAYER`` allows it (without circles).
 LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "core": (0, ("_core",)),
+    "core": (0, ("_fields", "_core")),
     "engines": (1, ("_marchenko_pastur", "_lts_engine", "_lts_simulation", "_two_layer",
                     "_contraction", "_kl_law", "_langevin", "_norm_simulation")),
     "mechanisms": (2, ("linear_teacher_student", "norm_separation", "kramers",
@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "scenarios": (3, ("scenarios",)),
     "user": (4, ("compare", "sweep", "plotting", "milestones", "cli", "__main__")),
 }
-SAME_LAYER = {"engines", "toolkits", "user"}
+SAME_LAYER = {"core", "engines", "toolkits", "user"}
 MAX_LINES = 800
 
 LAYER_OF = {m: layer for layer, (_, mods) in LAYERS.items() for m in mods}

@@ -13,7 +13,7 @@ from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameter
                     mechanisms, predict_delay)
 
 # Mechanisms register themselves on import; this order is the order of `grokdelay compare`:
-# the six of the API contract, then the two extra rows of seed 000's table 5.1.
+# the six of the API contract, then the two extra rows of the Analytical Proof notes' table 5.1.
 from . import linear_teacher_student
 from .linear_teacher_student import LinearTeacherStudent
 from . import norm_separation
@@ -34,7 +34,8 @@ from .ridge_null_space import RidgeNullSpace
 # Toolkits that feed the mechanisms.
 from . import clock_estimators, deep_linear, modular_kernel
 
-# The worked scenarios (seed 000's run mapped onto every mechanism), registered with the core.
+# The worked scenarios (the Analytical Proof notes' run mapped onto every mechanism), registered
+# with the core.
 from . import scenarios
 
 # The user-facing layer: sweeps, plots, milestones from training logs.

@@ -210,7 +210,7 @@ def _objective(kind):
 
 
 def _log_loss_fast(m, tau, kind):
-    """``_log_loss`` with seed 003's eq 19 as the exact fast path for the training loss
+    """``_log_loss`` with Levi et al.'s eq 19 as the exact fast path for the training loss
     (no weight decay, no label noise): ``L_tr = s (1 + alpha^2)/2 * eq19``."""
     tau = np.asarray(tau, dtype=float)
     if kind != "tr":
@@ -227,7 +227,7 @@ def _log_loss_fast(m, tau, kind):
 
 
 def log_eq19(lam, tau):
-    """log of seed 003's eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
+    """log of Levi et al.'s eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
 
     As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
     the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.

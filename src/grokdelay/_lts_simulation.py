@@ -1,10 +1,10 @@
-r"""Numerical cross-checks of the linear teacher-student mechanism (seed 003).
+r"""Numerical cross-checks of the linear teacher-student mechanism (Levi et al. 2023).
 
 Two computations that share no formula with the closed forms of
 :mod:`grokdelay.linear_teacher_student`:
 
 * :func:`simulate_gradient_descent`: full-batch gradient descent on sampled Gaussian data
-  at a finite input dimension ``d_in`` (seed 003, eq 3; eq 13 with weight decay), in
+  at a finite input dimension ``d_in`` (Levi et al. 2023, eq 3; eq 13 with weight decay), in
   discrete optimizer steps. Inputs :math:`x_i \sim \mathcal N(0, I)`, teacher and student
   entries :math:`\mathcal N(0, 1/(2 d_\mathrm{in} d_\mathrm{out}))` (the student scaled by
   ``init_scale``), labels :math:`y_i = T^\top x_i + \delta_i` with
@@ -16,7 +16,7 @@ Two computations that share no formula with the closed forms of
       \mathcal L_\mathrm{tr} = \frac{1}{N d_\mathrm{out}} \sum_i \|S^\top x_i - y_i\|^2,
       \qquad \mathcal L_\mathrm{gen} = \frac{1}{d_\mathrm{out}}\|S - T\|_F^2,
 
-  which is seed 003's eq 13 for ``d_out = 1`` (its eq 3 divides the weight decay by
+  which is Levi et al.'s eq 13 for ``d_out = 1`` (its eq 3 divides the weight decay by
   ``d_out`` as well; the library does not, see the Notes of :func:`simulate_gradient_descent`).
   ``method="eigen"`` (default) runs the *same* iteration in the eigenbasis of the sampled
   training covariance, where each mode is an affine scalar recursion solved exactly, so a
@@ -320,10 +320,10 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
     -----
     Conventions: the step is :math:`S \leftarrow S - \eta(\nabla\mathcal L_\mathrm{tr} +
     \gamma S)` with :math:`\nabla_S \mathcal L_\mathrm{tr} = (2/d_\mathrm{out})(\Sigma D -
-    X^\top\delta/N)`. For ``d_out = 1`` this is seed 003's eq 13 exactly; eq 3 writes the
+    X^\top\delta/N)`. For ``d_out = 1`` this is Levi et al.'s eq 13 exactly; eq 3 writes the
     decay term as :math:`\eta\gamma/d_\mathrm{out}`, i.e. the paper's :math:`\gamma` is
     ``d_out * weight_decay``. Label noise is kept in the gradient (the real least-squares
-    problem); seed 003's App. C drops it, which is exact only on average over the noise:
+    problem); Levi et al.'s App. C drops it, which is exact only on average over the noise:
     at finite noise the fit absorbs part of it, the training loss tends to
     :math:`\sigma^2(1-\lambda)` and the population loss to :math:`\sigma^2\lambda/(1-\lambda)`
     for lambda < 1 (the classical least-squares values), not to :math:`\sigma^2` and 0.

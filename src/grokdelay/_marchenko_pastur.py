@@ -3,7 +3,7 @@ r"""Marchenko-Pastur tools: density, accurate expectations, finite-size spectra.
 The training Gram matrix :math:`\Sigma_\mathrm{tr} = X^\top X / N_\mathrm{tr}` of
 :math:`N_\mathrm{tr}` samples :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` has, as
 :math:`d_\mathrm{in}, N_\mathrm{tr}\to\infty` with :math:`\lambda = d_\mathrm{in}/N_\mathrm{tr}`
-fixed, the Marchenko-Pastur spectrum of seed 003, eq 6:
+fixed, the Marchenko-Pastur spectrum of Levi et al. 2023, eq 6:
 
 .. math::
 
@@ -302,8 +302,8 @@ def sample_mp_spectrum(aspect_ratio, d_in, rng=None, *, kind="wishart", weights=
     kind : {"wishart", "quantile", "quadrature"}
         ``"wishart"`` (default): the eigenvalues of one sampled Gram matrix
         :math:`\Sigma = X^\top X / N`, ``X`` with ``N = round(d_in / aspect_ratio)`` rows
-        :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` (the data normalization of seed 003
-        and of this library; squared singular values of ``X``, so the null eigenvalues of
+        :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` (the data normalization of Levi et al.
+        2023 and of this library; squared singular values of ``X``, so the null eigenvalues of
         :math:`\lambda > 1` are exact zeros), finite-size fluctuations included.
         ``"quantile"``: the deterministic mid-point quantiles of the MP law (a typical
         sample without sampling noise). ``"quadrature"``: trapezoid nodes in the angle

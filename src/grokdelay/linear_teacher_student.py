@@ -1,4 +1,4 @@
-r"""Linear teacher-student grokking (seed 003: Levi, Beck, Bar Sinai, arXiv 2310.16441).
+r"""Linear teacher-student grokking (Levi, Beck and Bar Sinai 2023, arXiv 2310.16441).
 
 A linear student :math:`S\in\mathbb R^{d_\mathrm{in}\times d_\mathrm{out}}` learns a linear
 teacher :math:`T` from :math:`N_\mathrm{tr}` Gaussian samples with the MSE loss (eq 1)
@@ -24,7 +24,7 @@ Conventions (the contract with the simulation module, part B)
   outputs), :math:`S \leftarrow S - \eta(\nabla_S\mathcal L_\mathrm{tr} + \lambda_\mathrm{wd} S)`
   with :math:`\eta` = ``learning_rate`` and :math:`\lambda_\mathrm{wd}` = ``weight_decay``.
 * Time: ``t`` is the number of optimizer steps. The theory is the gradient-flow limit of
-  those steps (seed 003 eq 4 with its :math:`t` = steps), exact for the flow and accurate to
+  those steps (Levi et al. 2023 eq 4 with its :math:`t` = steps), exact for the flow and accurate to
   :math:`O(\eta\nu)` per step for discrete GD. With ``d_out`` outputs the per-output rate is
   :math:`\eta_0 = \eta/d_\mathrm{out}` (eq 12) and the paper's weight decay is
   :math:`\gamma = d_\mathrm{out}\lambda_\mathrm{wd}` (eq 3 writes :math:`\eta\gamma/d_\mathrm{out}`);
@@ -252,7 +252,7 @@ def loss_floors(params):
 
     With weight decay and no label noise, for small :math:`\gamma` and :math:`\lambda<1`
     they approach :math:`\gamma^2/(8(1-\lambda))` and :math:`\gamma^2/(8(1-\lambda)^3)`
-    (times :math:`1/d_\mathrm{out}`): half of seed 003's eq 15, which drops eq 14's prefactor
+    (times :math:`1/d_\mathrm{out}`): half of Levi et al.'s eq 15, which drops eq 14's prefactor
     1/2. For :math:`\lambda > 1` the generalization floor includes the null space,
     :math:`(1-1/\lambda)/(2d_\mathrm{out})\cdot(1+\alpha^2)` without and
     :math:`(1-1/\lambda)/(2d_\mathrm{out})` with weight decay.
@@ -276,7 +276,7 @@ def loss_floors(params):
 
 
 def eq19_train_loss(aspect_ratio, tau):
-    r"""Seed 003 eq 19: :math:`\mathcal L_\mathrm{tr} = e^{-4\tau(1+\lambda)}\,{}_0\tilde F_1(2; 16\tau^2\lambda)`.
+    r"""Levi et al. eq 19: :math:`\mathcal L_\mathrm{tr} = e^{-4\tau(1+\lambda)}\,{}_0\tilde F_1(2; 16\tau^2\lambda)`.
 
     The closed form of eq 8's training loss (``d_out = 1``, no weight decay, unit scale),
     with :math:`\tau = \eta_0 t`. Written with the exponentially scaled Bessel function,
@@ -299,7 +299,7 @@ def eq19_train_loss(aspect_ratio, tau):
 
 @register("linear_teacher_student")
 class LinearTeacherStudent(Parameters):
-    r"""Grokking of a linear student learning a linear teacher (seed 003, arXiv 2310.16441).
+    r"""Grokking of a linear student learning a linear teacher (Levi et al. 2023, arXiv 2310.16441).
 
     :math:`t_\mathrm{mem}` and :math:`t_\mathrm{grok}` are the first optimizer steps at which
     the train and the generalization accuracy (eq 9; eq 12 for :math:`d_\mathrm{out}>1`)
@@ -426,7 +426,8 @@ class LinearTeacherStudent(Parameters):
     References
     ----------
     N. Levi, A. Beck, Y. Bar Sinai, "Grokking in linear estimators: a solvable model that
-    groks without understanding", arXiv 2310.16441 (seed 003): eqs 6, 8-12, 14-15, 18-24, 38.
+    groks without understanding", arXiv 2310.16441 (Levi et al. 2023): eqs 6, 8-12, 14-15, 18-24,
+    38.
 
     Examples
     --------
@@ -447,7 +448,7 @@ class LinearTeacherStudent(Parameters):
         "a sample is correct when its squared error per output is below epsilon", 1e-3)
     weight_decay: float = param(
         "gamma", Interval(0, math.inf, typical=(1e-6, 0.1)),
-        "weight decay lambda_wd in S <- S - eta (grad L + lambda_wd S) (seed 003's gamma for "
+        "weight decay lambda_wd in S <- S - eta (grad L + lambda_wd S) (Levi et al.'s gamma for "
         "d_out = 1)", 0.0)
     d_out: int = param("d_out", Interval(1, math.inf, integer=True, typical=(1, 40)),
                        "output dimension (eq 12)", 1, kind="integer")
@@ -481,7 +482,7 @@ class LinearTeacherStudent(Parameters):
         if np.any(depth2 & (np.asarray(self.weight_decay) > 0)):
             raise ParameterError(
                 f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
-                "seed 003 derives weight decay only for the one-layer model (eq 14); use "
+                "Levi et al. 2023 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
 
     # ------------------------------------------------------------------ helpers

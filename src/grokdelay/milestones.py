@@ -2,7 +2,7 @@ r"""Milestones from training logs, and how well each mechanism predicted them.
 
 A training log is a sequence of (step, train accuracy, test accuracy) records, optionally
 with losses and the parameter norm. The observed milestones are stopping times with a
-persistence window (seed 001, appendix F.4, "Persistence windows": a clock is complete at
+persistence window (Tan et al. 2026, appendix F.4, "Persistence windows": a clock is complete at
 the first time from which the statistic *stays* past its threshold over a window, so that
 a single noisy iterate does not count):
 
@@ -13,7 +13,7 @@ a single noisy iterate does not count):
     t_\mathrm{grok} = \text{the same for } \mathrm{acc}_\mathrm{test},
 
 where the log must reach :math:`s_i + w` for the window to be confirmed. Losses use
-:math:`\le` instead (seed 001, F.4, classifier-side estimator).
+:math:`\le` instead (Tan et al. 2026, F.4, classifier-side estimator).
 
 :func:`compare_with_log` then sets each mechanism's prediction beside the observation
 (predicted / observed for ``t_mem``, ``t_grok``, the delay and the ratio).
@@ -239,7 +239,7 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
     test_threshold : float, optional
         Test-accuracy threshold of grokking (default: ``threshold``).
     window : float
-        Persistence window in steps (seed 001, F.4); 0 means the first record at threshold.
+        Persistence window in steps (Tan et al. 2026, F.4); 0 means the first record at threshold.
     train_loss, test_loss : array_like, optional
         Losses (>= 0). With ``loss_threshold``, ``extra`` gets the loss-based clocks
         ``t_mem_loss`` / ``t_grok_loss`` (first sustained step with loss <= threshold).

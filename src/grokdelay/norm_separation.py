@@ -1,8 +1,9 @@
-r"""The norm-separation delay law of grokking (seeds 002 and 004, arXiv 2603.13331).
+r"""The norm-separation delay law of grokking (arXiv 2603.13331).
 
 Training first reaches a high-norm memorizing interpolant :math:`\theta_\mathrm{mem}`, then
 weight decay contracts the parameters towards a lower-norm generalizing one
-:math:`\theta_\mathrm{post}`. The law (seed 004, abstract; the "Norm-Separation Delay Law") is
+:math:`\theta_\mathrm{post}`. The law (arXiv 2603.13331, abstract; the "Norm-Separation Delay Law")
+is
 
 .. math::
 
@@ -21,7 +22,7 @@ Convention: ``weight_decay`` is :math:`\lambda` in
 :math:`\theta \leftarrow \theta - \eta(\nabla L + \lambda\theta)` (AdamW: decoupled,
 :math:`\theta \leftarrow \theta - \eta\lambda\theta - \eta\,\mathrm{adam\_step}`), so pure decay
 multiplies :math:`\theta` by :math:`1 - \gamma_\mathrm{eff}` per optimizer step. This matches the
-paper's :math:`\gamma_\mathrm{eff} = \eta\lambda`; with seed 000's convention
+paper's :math:`\gamma_\mathrm{eff} = \eta\lambda`; with the Analytical Proof notes' convention
 (:math:`\lambda\|\theta\|^2` in the loss) ``weight_decay`` is twice that paper's lambda.
 """
 
@@ -75,7 +76,7 @@ def effective_rate(learning_rate, weight_decay, optimizer: str = "sgd", *, grad_
     r"""The effective contraction rate :math:`\gamma_\mathrm{eff}` of an optimizer with decay.
 
     * ``"sgd"``: :math:`\theta \leftarrow (1-\eta\lambda)\theta - \eta\nabla L`, so
-      :math:`\gamma_\mathrm{eff} = \eta\lambda` exactly for the decay part (seed 004).
+      :math:`\gamma_\mathrm{eff} = \eta\lambda` exactly for the decay part (arXiv 2603.13331).
     * ``"adamw"`` (decoupled): the decay factor is again :math:`1-\eta\lambda`; the paper states
       :math:`\gamma_\mathrm{eff} \ge \eta\lambda` (the Adam step adds contraction), so
       :math:`\eta\lambda` is a lower bound on the rate and delays from it are upper bounds. This
@@ -118,7 +119,7 @@ def effective_rate(learning_rate, weight_decay, optimizer: str = "sgd", *, grad_
                              "rate; the loss gradient adds the drive of delay_*_bound")
     if optimizer == "adamw":
         return EffectiveRate(base, "lower", "AdamW (decoupled): eta * lambda is a lower bound "
-                             "on the contraction rate (seed 004), so delays from it are upper "
+                             "on the contraction rate (arXiv 2603.13331), so delays from it are upper "
                              "bounds")
     if optimizer == "adam_l2":
         if grad_rms is None:
@@ -248,7 +249,7 @@ def estimate_gamma_eff(norms, steps=None, *, start=None, stop=None, floor: float
 
 @register("norm_separation")
 class NormSeparation(Parameters):
-    r"""Norm-separation delay: steps of decay from norm_mem to norm_post (seeds 002/004).
+    r"""Norm-separation delay: steps of decay from norm_mem to norm_post (arXiv 2603.13331).
 
     After memorization at a high-norm interpolant, weight decay contracts the parameters by
     :math:`1-\gamma_\mathrm{eff}` per step until they reach the norm of the generalizing
@@ -262,8 +263,8 @@ class NormSeparation(Parameters):
         \;\approx\; \frac{1}{2\gamma_\mathrm{eff}}
         \log\frac{\|\theta_\mathrm{mem}\|^2}{\|\theta_\mathrm{post}\|^2},
 
-    the right-hand side being the continuous law of seed 004 (its :math:`\Theta` with constant
-    1/2, method ``"law"``). :math:`\gamma_\mathrm{eff} = \eta\lambda` unless given.
+    the right-hand side being the continuous law of arXiv 2603.13331 (its :math:`\Theta` with
+    constant 1/2, method ``"law"``). :math:`\gamma_\mathrm{eff} = \eta\lambda` unless given.
 
     Parameters
     ----------
@@ -301,7 +302,7 @@ class NormSeparation(Parameters):
 
     References
     ----------
-    "The Norm-Separation Delay Law of Grokking", arXiv 2603.13331 (seeds 002 and 004): the
+    "The Norm-Separation Delay Law of Grokking", arXiv 2603.13331: the
     law and :math:`\gamma_\mathrm{eff}` (abstract), 293 runs with R^2 0.97 / 0.92, Pearson 0.91,
     three-input predictor with 34.6% MAE.
 
@@ -371,7 +372,7 @@ class NormSeparation(Parameters):
                              "delay_lower_bound / delay_upper_bound bound it otherwise")
             elif a.optimizer == "adamw":
                 notes.append("AdamW: eta * lambda is a lower bound on the contraction rate "
-                             "(seeds 002/004), so this delay is an upper bound")
+                             "(arXiv 2603.13331), so this delay is an upper bound")
             else:
                 notes.append("Adam with L2 in the gradient: the decay is divided by "
                              "sqrt(v_hat) + eps, so eta * lambda is neither an upper nor a lower "
@@ -416,7 +417,7 @@ class NormSeparation(Parameters):
 
         return self._outcome(a, log_den, direct, lambda g: [])
 
-    @method("law", summary="continuous law log(norm_mem^2/norm_post^2) / (2 gamma_eff) (seed 004)")
+    @method("law", summary="continuous law log(norm_mem^2/norm_post^2) / (2 gamma_eff) (arXiv 2603.13331)")
     def _law(self, a) -> Outcome:
         def log_den(gamma, log_gamma):
             return math.log(2.0) + log_gamma
@@ -531,7 +532,7 @@ class Calibration:
 def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *,
               optimizer: str = "sgd", gamma_eff=None, n_boot: int = 2000, level: float = 0.95,
               seed: int = 0) -> Calibration:
-    r"""Fit the norm-separation law's constant to observed runs and score it as seed 004 does.
+    r"""Fit the norm-separation law's constant to observed runs; score it as arXiv 2603.13331 does.
 
     Each run i gives :math:`d_i = t_{\mathrm{grok},i} - t_{\mathrm{mem},i}` and the pure-decay
     count :math:`k_i^\ast` (:func:`contraction_steps` at :math:`\gamma_\mathrm{eff}`). The

@@ -1,4 +1,4 @@
-r"""Ridge-regression null-space delay (seed 000, section 2.6; table 5.1, third row).
+r"""Ridge-regression null-space delay (Analytical Proof notes, section 2.6; table 5.1, third row).
 
 Gradient descent with weight decay on an overparameterized linear least-squares problem,
 :math:`L(\theta) = \frac{1}{2n}\|\Phi\theta - y\|^2`, :math:`\Phi \in \mathbb{R}^{n\times P}`,
@@ -32,7 +32,7 @@ __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
 
 @register("ridge_null_space")
 class RidgeNullSpace(Parameters):
-    r"""Null-space delay of ridge regression by gradient descent (seed 000, 2.6).
+    r"""Null-space delay of ridge regression by gradient descent (Analytical Proof notes, 2.6).
 
     With :math:`\ell = \log(1/\mathrm{tol})`, under gradient flow (default method):
 
@@ -75,8 +75,8 @@ class RidgeNullSpace(Parameters):
     :func:`gradient_descent_ridge`); ``"gradient_flow"`` is the
     :math:`\eta \to 0` limit, within a relative :math:`O(\eta(h+\lambda))` of it.
 
-    **Attribution.** Seed 000 cites "Barak et al. 2025" for this setting; public listings
-    give the ridge-regression grokking bound as Xu, Vardi and Safran, arXiv 2601.19791.
+    **Attribution.** The Analytical Proof notes cite "Barak et al. 2025" for this setting; public
+    listings give the ridge-regression grokking bound as Xu, Vardi and Safran, arXiv 2601.19791.
 
     **Table 5.1.** The seed's summary table writes the delay as
     :math:`\sim 1/(\lambda\,\lambda_{\min}^{+})`; section 2.6's mechanism (implemented
@@ -87,7 +87,7 @@ class RidgeNullSpace(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), section 2.6 and table 5.1.
+    The unpublished notes "Analytical Proof of Grokking Delay", section 2.6 and table 5.1.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-r"""Spectral condition-number delay (seed 000, section 4.3).
+r"""Spectral condition-number delay (Analytical Proof notes, section 4.3).
 
 Gradient descent on a quadratic loss with feature covariance (or Hessian) spectrum
 :math:`\{\nu_i\}` shrinks the error along eigenvector :math:`i` by :math:`|1 - \eta\nu_i|`
@@ -87,7 +87,7 @@ def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) ->
 
 @register("spectral")
 class SpectralConditioning(Parameters):
-    r"""Spectral condition-number delay: t_grok / t_mem = kappa = nu_max / nu_min (seed 000, 4.3).
+    r"""Spectral condition-number delay: t_grok / t_mem = kappa (Analytical Proof notes 4.3).
 
     Gradient descent learns the eigenmode of the feature covariance (or loss Hessian) with
     eigenvalue :math:`\nu` in :math:`\log(1/\mathrm{tol}) / (\eta\nu)` steps under gradient
@@ -124,7 +124,7 @@ class SpectralConditioning(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), section 4.3 and table 5.1.
+    The unpublished notes "Analytical Proof of Grokking Delay", section 4.3 and table 5.1.
 
     Examples
     --------
