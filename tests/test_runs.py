@@ -31,6 +31,8 @@ def test_milestones_and_until_censoring():
     c = early.milestones(threshold=0.95)
     assert c.t_mem == 100.0 and c.t_grok == math.inf and c.delay == math.inf
     assert c.extra["censored"] and c.extra["censored_at"] == 650.0
+    assert c.extra["censored_milestones"] == ("t_grok",)
+    assert run.until(50).milestones().extra["censored_milestones"] == ("t_mem", "t_grok")
     assert "censored at step 650" in c.notes[0] and "not the theories' 'never groks'" in c.notes[0]
     # a milestone whose persistence window the log cannot complete is censored too
     w = run.until(720).milestones(threshold=0.95, window=50)

@@ -517,8 +517,9 @@ class TrainingRun:
         -------
         Milestones
             A milestone the log does not reach (or whose window it does not complete) is
-            ``inf`` with a note "censored at step S"; ``extra["censored"]`` is True and
-            ``extra["censored_at"]`` is S. ``extra`` also has the first crossings, the
+            ``inf`` with a note "censored at step S"; ``extra["censored"]`` is True,
+            ``extra["censored_at"]`` is S and ``extra["censored_milestones"]`` names them
+            (``("t_grok",)``, or ``("t_mem", "t_grok")``). ``extra`` also has the first crossings, the
             norm at the milestones (``norm_mem``, ``norm_grok``; ``inf`` when censored)
             and the norm series, as :func:`grokdelay.milestones.milestones_from_log` does.
         """
@@ -642,7 +643,7 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
     s, last = run.steps, run.last_step
     notes: list[str] = []
     extra: dict[str, Any] = {}
-    censored = False
+    censored: list[str] = []
     found = {}
     for key, what, series, thr in (("mem", "train accuracy", run.train_acc, a_train),
                                    ("grok", "test accuracy", run.test_acc, a_test)):
@@ -652,7 +653,7 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
             hit = series >= thr
         extra[f"first_crossing_{key}"] = float(s[int(np.argmax(hit))]) if hit.any() else math.inf
         if math.isinf(t):
-            censored = True
+            censored.append(f"t_{key}")
             word = "memorization" if key == "mem" else "grokking"
             notes.append(f"no {word}: censored at step {last:g} ({what} {why}); the log ends "
                          f"first, which is not the theories' 'never groks'")
@@ -662,8 +663,9 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
                      "not: no delay can be measured (delay = inf); check the thresholds")
     delay, ratio, log_delay, more = _derived(tm, tg)
     notes += more
-    extra["censored"] = censored
+    extra["censored"] = bool(censored)
     extra["censored_at"] = last if censored else None
+    extra["censored_milestones"] = tuple(censored)
     if loss_threshold is not None:
         try:
             lt = float(loss_threshold)
