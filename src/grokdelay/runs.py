@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import FieldSpec, Interval, ParameterError, _validate_field
+from ._core import FieldSpec, Interval, ParameterError, _decode_inf, _validate_field
 
 __all__ = ["TrainingRun", "normalize_hyper", "HYPER_FIELDS"]
 
@@ -129,6 +129,7 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
     origin: dict[str, str] = {}
     notes: list[str] = []
     for raw, value in hyper.items():
+        value = _decode_inf(value) if isinstance(value, str) else value   # JSON's "inf"
         k = _key(raw)
         name = HYPER_ALIASES.get(k, k if k in HYPER_FIELDS or k in ("optimizer", "loss")
                                  else str(raw))
@@ -579,6 +580,22 @@ class TrainingRun:
         return dict(self._hyper) == dict(other._hyper)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:      # mappingproxy does not pickle
+        return {k: dict(v) if isinstance(v, types.MappingProxyType) else v
+                for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            if isinstance(v, np.ndarray):
+                _frozen(v)
+        for k in ("_groups", "_extra"):
+            state[k] = {g: _frozen(a) for g, a in state[k].items()}
+        for k in ("_groups", "_extra", "_hyper", "meta"):
+            state[k] = types.MappingProxyType(state[k])
+        if state.get("summary") is not None:
+            state["summary"] = types.MappingProxyType(state["summary"])
+        self.__dict__.update(state)
 
     def _summary_items(self) -> list[tuple[str, str]]:
         s = self._steps
