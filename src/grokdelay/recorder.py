@@ -135,7 +135,7 @@ class RunRecorder:
     --------
     >>> rec = RunRecorder(None, hyper={"optimizer": "adamw", "lr": 1e-3, "wd": 1.0})
     >>> for step, (tr, te) in enumerate([(0.3, 0.0), (1.0, 0.2), (1.0, 0.97)]):
-    ...     rec.log(step * 100, train_acc=tr, test_acc=te, params={"w": np.ones(4) * step})
+    ...     _ = rec.log(step * 100, train_acc=tr, test_acc=te, params={"w": np.ones(4) * step})
     >>> rec.milestones(0.95).t_grok, rec.run.norm.tolist()
     (200.0, [0.0, 2.0, 4.0])
     """
@@ -171,7 +171,7 @@ class RunRecorder:
                 with open(self.path, "r+b") as fh:
                     fh.truncate(cut)
                 data = data[:cut]
-            table = _parse_jsonl(data.decode("utf-8").splitlines(), self.name, self.path)
+            table = _parse_jsonl(data.decode("utf-8"), self.name, self.path)
             if table.summary is not None:
                 raise ParameterError(f"{self.path} is a finished log (it has a _summary line); "
                                      "record a new run in a new file", "path")
