@@ -40,8 +40,9 @@ from .milestones import Milestones, compare_with_log, milestones_from_log
 from .sweep import Table
 
 # Real training runs: logs in, milestones out.
-from . import datasets, logs, runs
+from . import datasets, logs, recorder, runs, trainer
 from .logs import read_run, read_runs
+from .recorder import RunRecorder
 from .runs import TrainingRun
 
 __version__ = "0.1.0"
@@ -86,9 +87,12 @@ __all__ = [
     "milestones_from_log",
     # real runs
     "TrainingRun",
+    "RunRecorder",
     "read_run",
     "read_runs",
     "runs",
     "logs",
     "datasets",
+    "recorder",
+    "trainer",
 ]

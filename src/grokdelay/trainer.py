@@ -248,7 +248,8 @@ class _Optimizer:
 
 
 def train(config: TrainerConfig | Mapping[str, Any] = QUICK, *, path: Any = None,
-          recorder: RunRecorder | None = None, **overrides: Any) -> TrainingRun:
+          recorder: RunRecorder | None = None, on_record: Any = None,
+          **overrides: Any) -> TrainingRun:
     """Train one reference run and return it as a :class:`~grokdelay.TrainingRun`.
 
     Parameters
@@ -258,8 +259,11 @@ def train(config: TrainerConfig | Mapping[str, Any] = QUICK, *, path: Any = None
     path : path, optional
         Also write the log there (JSONL, through :class:`~grokdelay.RunRecorder`).
     recorder : RunRecorder, optional
-        Record into this recorder instead (e.g. to call ``recorder.milestones()`` from a
-        callback); then ``path`` must be None.
+        Record into this recorder instead; then ``path`` must be None.
+    on_record : callable, optional
+        Called as ``on_record(recorder)`` after every evaluation (ask
+        ``recorder.milestones()`` or ``recorder.predict(calibration)`` while the run
+        trains); a true return value stops training there.
 
     Examples
     --------
@@ -283,6 +287,7 @@ def train(config: TrainerConfig | Mapping[str, Any] = QUICK, *, path: Any = None
 
     def record(step):
         nonlocal stop_at
+        stop = False
         tr_acc, tr_loss = net.evaluate(x, y)
         te_acc, te_loss = net.evaluate(tx, ty)
         rec.log(step, train_acc=tr_acc, test_acc=te_acc, train_loss=tr_loss,
@@ -290,17 +295,20 @@ def train(config: TrainerConfig | Mapping[str, Any] = QUICK, *, path: Any = None
         if (stop_at is None and config.stop_after_grok is not None
                 and te_acc >= config.grok_threshold):
             stop_at = step + config.stop_after_grok
+        if on_record is not None:
+            stop = bool(on_record(rec))
+        return stop or (stop_at is not None and step >= stop_at)
 
     with _one_blas_thread():
         try:
-            record(0)
+            done = record(0)
             for step in range(1, config.steps + 1):
+                if done:
+                    break
                 grads = net.loss_grad(x, y)
                 opt.step(net.params, grads)
                 if step % config.eval_every == 0 or step == config.steps:
-                    record(step)
-                    if stop_at is not None and step >= stop_at:
-                        break
+                    done = record(step)
         finally:
             if recorder is None:
                 rec.close()
