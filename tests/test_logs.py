@@ -216,7 +216,7 @@ def _csv(tmp_path, text, name="log.csv"):
     ("step,train_acc,val_acc\n0,10,0\n10,99.5,50\n", "train_acc", "percentages"),
     ("step,train_acc,val_loss\n0,0.1,3.0\n10,0.9,2.0\n", "test_acc", "no test_acc column"),
     ("step,train_acc,val_acc\n0,0.1,0.0\n10,0.9,\n20,1.0,0.9\n", "val_acc",
-     "missing or NaN at step 10.*nan='drop'"),
+     "missing or NaN \\(step 10.*nan=.drop."),
     ("step,train_acc,val_acc\n0,0.1,0.0\n10,0.9,nan\n", "val_acc", "NaN"),
     ("step,train_acc,val_acc\n0,0.1,0.0\n10,0.9,high\n", "val_acc", "'high', not a number"),
     ("step,train_acc,val_acc,test_acc\n0,0.1,0.0,0.0\n", "val_acc", "could each be test_acc"),

@@ -259,8 +259,9 @@ def _check_values(field: str, v: np.ndarray, steps: np.ndarray, sources: Mapping
     if isnan.any() and nan == "raise":
         i = int(np.argmax(isnan))
         raise ParameterError(
-            f"{lab} is missing or NaN at step {steps[i]:g} ({int(isnan.sum())} of {v.size} "
-            "records); policy: NaN is never guessed. Pass nan='drop' to drop the records "
+            f"{col}[{i}]{'' if col == field else f' ({field})'} is missing or NaN (step "
+            f"{steps[i]:g}; {int(isnan.sum())} of {v.size} records); policy: NaN is never "
+            "guessed. Pass nan='drop' to drop the records "
             "whose accuracies are missing (e.g. test accuracy evaluated less often), or "
             "nan='fail' to keep them as not meeting any threshold (a diverged run)", col)
     finite = v[~isnan]
@@ -683,6 +684,9 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
     extra["censored"] = bool(censored)
     extra["censored_at"] = last if censored else None
     extra["censored_milestones"] = tuple(censored)
+    for name in ("train_loss", "test_loss"):
+        if getattr(run, name) is not None:
+            extra[name] = getattr(run, name)
     if loss_threshold is not None:
         try:
             lt = float(loss_threshold)
