@@ -201,6 +201,11 @@ def test_epochs_convert_to_steps_only_when_told():
     run = gd.read_run(log, hyper={"steps_per_epoch": 40})
     assert run.steps.tolist() == [0, 40, 80] and "epochs" in run.notes[0]
     assert gd.read_run(log, hyper={"full_batch": True}).steps.tolist() == [0, 1, 2]
+    # a DataLoader over 1,000 examples in batches of 64: 16 batches per epoch (15 dropping
+    # the last partial batch)
+    assert gd.read_run(log, hyper={"n_train": 1000, "bs": 64}).steps.tolist() == [0, 16, 32]
+    assert gd.read_run(log, hyper={"n_train": 1000, "batch_size": 64, "drop_last": True}
+                       ).steps.tolist() == [0, 15, 30]
 
 
 def _csv(tmp_path, text, name="log.csv"):

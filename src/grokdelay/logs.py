@@ -632,12 +632,21 @@ def _equal_cell(a: Any, b: Any) -> bool:
 def _steps_from_epochs(epochs: np.ndarray, hyper: Mapping[str, Any], col: str,
                        where: str) -> tuple[np.ndarray, str]:
     spe = hyper.get("steps_per_epoch")
+    how = "steps_per_epoch"
     if spe is None and hyper.get("full_batch") is True:
-        spe = 1
+        spe, how = 1, "full_batch"
+    n_train = hyper.get("n_train")
+    if spe is None and n_train is not None and "batch_size" in hyper:
+        # a DataLoader's batches per epoch: ceil(n / B), or floor with drop_last=True
+        whole = n_train // hyper["batch_size"]
+        spe = whole if hyper.get("drop_last") else -(-n_train // hyper["batch_size"])
+        how = (f"{'floor' if hyper.get('drop_last') else 'ceil'}(n_train {n_train} / "
+               f"batch_size {hyper['batch_size']})")
     if spe is None:
         raise ParameterError(f"{where}: the log counts epochs (column {col!r}) and has no step "
-                             "column; give hyper={'steps_per_epoch': ...} (or "
-                             "'full_batch': True) to convert epochs to optimizer steps", col)
+                             "column; give hyper={'steps_per_epoch': ...} (or 'full_batch': "
+                             "True, or 'batch_size' and 'n_train') to convert epochs to "
+                             "optimizer steps", col)
     try:
         spe_f = float(spe)
     except (TypeError, ValueError):
@@ -645,8 +654,8 @@ def _steps_from_epochs(epochs: np.ndarray, hyper: Mapping[str, Any], col: str,
     if not (spe_f >= 1 and spe_f.is_integer()):
         raise ParameterError(f"steps_per_epoch = {spe!r} is not an integer >= 1",
                              "steps_per_epoch")
-    return epochs * spe_f, (f"steps = {col} x steps_per_epoch ({spe_f:g}): the log counts "
-                            "epochs")
+    return epochs * spe_f, (f"steps = {col} x steps_per_epoch ({spe_f:g}, from {how}): the "
+                            "log counts epochs")
 
 
 def _to_run(table: _Table, *, columns, hyper, nan, percent,

@@ -66,6 +66,8 @@ HYPER_FIELDS: dict[str, FieldSpec] = {
                             kind="integer"),
     "steps_per_epoch": FieldSpec("S", Interval(1, math.inf, integer=True),
                                  "optimizer steps per epoch", kind="integer"),
+    "n_train": FieldSpec("n", Interval(1, math.inf, integer=True), "training examples",
+                         kind="integer"),
     "momentum": FieldSpec("mu", Interval(0.0, 1.0, hi_closed=False), "momentum coefficient"),
     "seed": FieldSpec("seed", Interval(-math.inf, math.inf, integer=True), "random seed",
                       kind="integer"),
@@ -82,7 +84,7 @@ HYPER_ALIASES: dict[str, str] = {
     "init": "init_scale", "initialization_scale": "init_scale", "init_multiplier": "init_scale",
     "bs": "batch_size", "batch": "batch_size", "batchsize": "batch_size",
     "loss_fn": "loss", "loss_function": "loss", "criterion": "loss",
-    "random_seed": "seed",
+    "random_seed": "seed", "train_size": "n_train", "n_train_examples": "n_train",
 }
 
 _OPTIMIZER_ALIASES = {"sgdm": "sgd", "sgd_momentum": "sgd", "adam_w": "adamw",
@@ -634,24 +636,13 @@ class TrainingRun:
 # --------------------------------------------------------------------------- milestones
 
 
-def _threshold(name: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
-    if not (0.0 <= x <= 1.0):
-        raise ParameterError(f"{name} = {value!r} is outside its domain [0, 1] (accuracy "
-                             "thresholds are fractions)", name)
-    return x
-
-
 def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any,
              loss_threshold: Any):
-    from .milestones import Milestones, _derived, sustained_time
+    from .milestones import Milestones, _as_threshold, _derived, sustained_time
 
-    a_test = _threshold("threshold", threshold)
-    a_train = a_test if train_threshold is None else _threshold("train_threshold",
-                                                                train_threshold)
+    a_test = _as_threshold("threshold", threshold, 0.0, 1.0)
+    a_train = a_test if train_threshold is None else _as_threshold("train_threshold",
+                                                                   train_threshold, 0.0, 1.0)
     try:
         w = float(window)
     except (TypeError, ValueError):
