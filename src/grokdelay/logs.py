@@ -15,7 +15,11 @@ Formats (chosen by the file name, or by the type of ``source``):
   ``"hyper"``, ``"config"``, ``"hparams"``).
 * **TensorBoard** event files (``events.out.tfevents.*``, or a folder of them): through the
   optional extra ``tensorboard`` (``pip install "grokdelay[tensorboard]"``, which installs
-  ``tbparse``); scalars are merged by step.
+  ``tbparse``); scalars are merged by step, a tag in a sub-folder is named
+  ``<folder>/<tag>`` (Keras' ``train/epoch_accuracy``, ``validation/epoch_accuracy``). The
+  event files' step is read as the optimizer step; where it counts epochs (Keras'
+  ``epoch_*`` scalars), pass ``columns={"epoch": "step"}`` with
+  ``hyper={"steps_per_epoch": ...}``.
 * A **pandas DataFrame** (``df.attrs["hyper"]`` is read), or a **mapping of arrays**.
 * ``.gz``-compressed versions of the file formats.
 
@@ -75,14 +79,16 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
              "iter", "iterations", "optimizer_step", "update"),
     "epoch": ("epoch", "epochs"),
     "train_acc": ("train_acc", "train_accuracy", "training_accuracy", "training_acc",
-                  "acc_train", "accuracy_train", "train_top1", "acc", "accuracy"),
+                  "acc_train", "accuracy_train", "train_top1", "train_epoch_accuracy",
+                  "acc", "accuracy"),
     "test_acc": ("test_acc", "test_accuracy", "val_acc", "val_accuracy", "valid_acc",
                  "valid_accuracy", "validation_acc", "validation_accuracy", "eval_acc",
                  "eval_accuracy", "acc_test", "acc_val", "accuracy_test", "accuracy_val",
-                 "val_top1", "test_top1"),
-    "train_loss": ("train_loss", "training_loss", "loss_train", "loss"),
+                 "val_top1", "test_top1", "validation_epoch_accuracy",
+                 "val_epoch_accuracy"),
+    "train_loss": ("train_loss", "training_loss", "loss_train", "train_epoch_loss", "loss"),
     "test_loss": ("test_loss", "val_loss", "valid_loss", "validation_loss", "eval_loss",
-                  "loss_test", "loss_val"),
+                  "loss_test", "loss_val", "validation_epoch_loss", "val_epoch_loss"),
     "norm": ("norm", "param_norm", "params_norm", "parameter_norm", "parameters_norm",
              "weight_norm", "weights_norm", "wn_total", "wn", "norm_total",
              "param_norm_total", "total_param_norm", "total_parameter_norm",
@@ -402,9 +408,11 @@ def _read_flat_yaml(path: str) -> dict[str, Any]:
 
 
 def _event_files(path: str) -> list[str]:
+    """TensorBoard event files in ``path`` and its sub-folders."""
     if not os.path.isdir(path):
         return []
-    return sorted(os.path.join(path, f) for f in os.listdir(path) if "tfevents" in f)
+    return sorted(os.path.join(root, f) for root, _, files in os.walk(path)
+                  for f in files if "tfevents" in f)
 
 
 def _from_tensorboard(path: str, name: str) -> _Table:
@@ -415,7 +423,8 @@ def _from_tensorboard(path: str, name: str) -> _Table:
             f"{path}: reading TensorBoard event files needs the optional extra "
             "'tensorboard': pip install \"grokdelay[tensorboard]\" (it installs tbparse)",
             "source") from None
-    reader = SummaryReader(path, pivot=False)
+    # dir_name: Keras writes logs/train and logs/validation with the same tags
+    reader = SummaryReader(path, pivot=False, extra_columns={"dir_name"})
     triples = []
     with warnings.catch_warnings():      # tbparse's own pandas deprecations
         warnings.simplefilter("ignore", FutureWarning)
@@ -425,10 +434,11 @@ def _from_tensorboard(path: str, name: str) -> _Table:
     for df in frames:
         if df is None or len(df) == 0 or "value" not in df:
             continue
-        for step, tag, value in zip(df["step"].to_numpy(), df["tag"].to_numpy(),
-                                    df["value"].to_numpy()):
+        dirs = df["dir_name"].to_numpy() if "dir_name" in df else [""] * len(df)
+        for step, tag, value, sub in zip(df["step"].to_numpy(), df["tag"].to_numpy(),
+                                         df["value"].to_numpy(), dirs):
             if np.ndim(value) == 0:
-                triples.append((step, tag, value))
+                triples.append((step, f"{sub}/{tag}" if sub else tag, value))
     if not triples:
         raise ParameterError(f"{path}: no scalars in the TensorBoard event files", "source")
     by_step: dict[float, dict[str, float]] = {}
