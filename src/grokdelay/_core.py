@@ -202,17 +202,17 @@ _INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -
               "-infinity": -math.inf}
 
 
-def _decode_inf(value: Any) -> Any:
+def decode_inf(value: Any) -> Any:
     """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
     if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
         return _INF_WORDS[value.strip().lower()]
     if isinstance(value, list | tuple):
-        return [_decode_inf(v) for v in value]
+        return [decode_inf(v) for v in value]
     return value
 
 
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
-    value = _decode_inf(value)
+    value = decode_inf(value)
     if isinstance(value, bool | np.bool_) or isinstance(value, str):
         raise ParameterError(
             f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
@@ -239,7 +239,7 @@ def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
     return arr
 
 
-def _validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
+def validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
     if value is None:
         if spec.optional:
             return None
@@ -388,7 +388,7 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             spec = f.metadata["grokdelay"]
-            object.__setattr__(self, f.name, _validate_field(f.name, spec, getattr(self, f.name)))
+            object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
             np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
         except ValueError:
