@@ -1,19 +1,9 @@
 r"""Milestones from training logs, and how well each mechanism predicted them.
 
 A training log is a sequence of (step, train accuracy, test accuracy) records, optionally
-with losses and the parameter norm. The observed milestones are stopping times with a
-persistence window (seed 001, appendix F.4, "Persistence windows": a clock is complete at
-the first time from which the statistic *stays* past its threshold over a window, so that
-a single noisy iterate does not count):
-
-.. math::
-
-    t_\mathrm{mem} = \min\{s_i : \mathrm{acc}_\mathrm{train}(s_j) \ge a \;\;
-    \forall\, s_j \in [s_i, s_i + w]\}, \qquad
-    t_\mathrm{grok} = \text{the same for } \mathrm{acc}_\mathrm{test},
-
-where the log must reach :math:`s_i + w` for the window to be confirmed. Losses use
-:math:`\le` instead (seed 001, F.4, classifier-side estimator).
+with losses and the parameter norm. :func:`milestones_from_log` reads the observed
+milestones off arrays through :class:`~grokdelay.TrainingRun` (stopping times with a
+persistence window, seed 001 appendix F.4: see :mod:`grokdelay.observations`).
 
 :func:`compare_with_log` then sets each mechanism's prediction beside the observation
 (predicted / observed for ``t_mem``, ``t_grok``, the delay and the ratio).

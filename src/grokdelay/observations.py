@@ -29,7 +29,8 @@ import numpy as np
 
 from ._core import ParameterError
 
-__all__ = ["Milestones", "sustained_time", "derived", "as_steps", "as_series", "as_threshold"]
+__all__ = ["Milestones", "sustained_time", "derived", "as_steps", "as_column", "as_series",
+           "as_threshold"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,17 +158,26 @@ def as_steps(steps: Any) -> np.ndarray:
     return s
 
 
-def as_series(name: str, values: Any, n: int, *, lo: float | None = None,
-               hi: float | None = None, nan: str = "raise") -> np.ndarray:
+def as_column(name: str, values: Any, n: int | None, *, field: str | None = None) -> np.ndarray:
+    """``values`` as a 1-D float array of ``n`` entries (any length when ``n`` is None);
+    errors say ``name`` and carry ``field`` (default ``name``)."""
+    field = name if field is None else field
     try:
-        v = np.asarray(values, dtype=float)
+        v = np.array(values, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {values!r} is not an array of numbers", name) from None
+        raise ParameterError(f"{name} = {values!r:.80} is not an array of numbers",
+                             field) from None
     if v.ndim != 1:
-        raise ParameterError(f"{name} must be 1-D, got shape {v.shape}", name)
-    if v.size != n:
-        raise ParameterError(f"{name} has {v.size} entries but steps has {n}: the log columns "
-                             "must have one value per logged step", name)
+        raise ParameterError(f"{name} must be 1-D, got shape {v.shape}", field)
+    if n is not None and v.size != n:
+        raise ParameterError(f"{name} has {v.size} entries but steps has {n}: every column "
+                             "must have one value per logged record", field)
+    return v
+
+
+def as_series(name: str, values: Any, n: int, *, lo: float | None = None,
+              hi: float | None = None, nan: str = "raise") -> np.ndarray:
+    v = as_column(name, values, n)
     isnan = np.isnan(v)
     if isnan.any() and nan == "raise":
         i = int(np.argmax(isnan))

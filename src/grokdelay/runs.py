@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ._core import FieldSpec, Interval, ParameterError, decode_inf, validate_field
-from .observations import Milestones, as_threshold, derived, sustained_time
+from .observations import Milestones, as_column, as_threshold, derived, sustained_time
 
 __all__ = ["TrainingRun", "normalize_hyper", "column_key", "HYPER_FIELDS", "HYPER_ALIASES"]
 
@@ -223,18 +223,7 @@ def _label(field: str, sources: Mapping[str, str]) -> str:
 
 
 def _column(field: str, values: Any, n: int | None, sources: Mapping[str, str]) -> np.ndarray:
-    lab = _label(field, sources)
-    col = sources.get(field, field)
-    try:
-        v = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{lab} is not an array of numbers: {values!r:.80}", col) from None
-    if v.ndim != 1:
-        raise ParameterError(f"{lab} must be 1-D, got shape {v.shape}", col)
-    if n is not None and v.size != n:
-        raise ParameterError(f"{lab} has {v.size} entries but steps has {n}: every column "
-                             "must have one value per logged record", col)
-    return v
+    return as_column(_label(field, sources), values, n, field=sources.get(field, field))
 
 
 def _check_steps(values: Any, sources: Mapping[str, str]) -> np.ndarray:
