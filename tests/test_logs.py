@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import grokdelay as gd
 from grokdelay import trainer
@@ -285,3 +287,36 @@ def test_files_that_are_not_logs(tmp_path):
                    '{"step": 2, "train_acc": 1, "test_acc": 1}\n')
     with pytest.raises(gd.ParameterError, match="line 2"):
         gd.read_run(bad)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_writers_round_trip_any_run(tmp_path, data):
+    """TrainingRun.to_csv / to_jsonl / to_pandas read back to an equal run, for any values
+    (floats are written with repr, so they round-trip bit for bit)."""
+    n = data.draw(st.integers(1, 12))
+    steps = np.cumsum(data.draw(st.lists(st.integers(1, 1000), min_size=n, max_size=n)))
+    unit = st.floats(0.0, 1.0, allow_nan=False)
+    pos = st.floats(0.0, 1e6, allow_nan=False)
+    arr = lambda s: np.array(data.draw(st.lists(s, min_size=n, max_size=n)))  # noqa: E731
+    norm = {"a": arr(pos), "b": arr(pos)} if data.draw(st.booleans()) else None
+    hyper = {"lr": data.draw(st.floats(1e-6, 1.0)), "optimizer": "adamw",
+             "norm_ceiling": math.inf, "note": "kept"}
+    run = gd.TrainingRun(steps, arr(unit), arr(unit), train_loss=arr(pos), norm=norm,
+                         hyper=hyper, extra={"lr_schedule": arr(pos)})
+    csv_path, jsonl_path = tmp_path / "r.csv", tmp_path / "r.jsonl"
+    run.to_csv(csv_path)
+    run.to_jsonl(jsonl_path)
+    assert gd.read_run(csv_path, hyper=dict(run.hyper)) == run
+    assert gd.read_run(jsonl_path) == run
+    assert gd.read_run(run.to_pandas()) == run
+    assert gd.read_run(jsonl_path).hyper["norm_ceiling"] == math.inf
+
+
+def test_recorder_keeps_infinite_hyperparameters(tmp_path):
+    rec = gd.RunRecorder(tmp_path / "k.jsonl", hyper={"norm_ceiling": math.inf, "lr": 0.1})
+    rec.log(0, train_acc=0.5, test_acc=0.1)
+    rec.close()
+    assert '"inf"' in (tmp_path / "k.jsonl").read_text().splitlines()[0]
+    assert gd.read_run(tmp_path / "k.jsonl") == rec.run
+    assert gd.RunRecorder(tmp_path / "k.jsonl").hyper["norm_ceiling"] == math.inf

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ._core import GrokdelayWarning, ParameterError, jsonable
+from ._core import GrokdelayWarning, ParameterError
 from ._log_formats import Table, parse_jsonl
 from .logs import run_from_table
-from .runs import TrainingRun, column_key, normalize_hyper
+from .runs import TrainingRun, column_key, normalize_hyper, plain
 
 __all__ = ["RunRecorder", "parameter_norms"]
 
@@ -189,7 +189,7 @@ class RunRecorder:
             self._write({"_meta": self.hyper})
 
     def _write(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps({k: jsonable(v) for k, v in record.items()}, allow_nan=False)
+        line = json.dumps(plain(record), allow_nan=False)
         self._fh.write(line + "\n")
         self._fh.flush()
         if self.fsync:

@@ -49,7 +49,8 @@ import numpy as np
 from ._core import FieldSpec, Interval, ParameterError, decode_inf, validate_field
 from .observations import Milestones, as_column, as_threshold, derived, sustained_time
 
-__all__ = ["TrainingRun", "normalize_hyper", "column_key", "HYPER_FIELDS", "HYPER_ALIASES"]
+__all__ = ["TrainingRun", "normalize_hyper", "column_key", "plain", "HYPER_FIELDS",
+           "HYPER_ALIASES"]
 
 _POS = Interval(0.0, math.inf, lo_closed=False, typical=(1e-5, 1.0))
 
@@ -541,6 +542,48 @@ class TrainingRun:
         out.update(self._extra)
         return out
 
+    def to_csv(self, path: Any = None) -> str:
+        """Write the :meth:`columns` as CSV with a header (floats round-trip exactly, missing
+        values empty) to ``path`` if given; return the text. The hyperparameters are not in a
+        CSV: give them to ``read_run(path, hyper=run.hyper)``, or use :meth:`to_jsonl`."""
+        import csv
+        import io
+
+        cols = self.columns()
+        integral = bool(np.all(np.floor(self._steps) == self._steps))
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(list(cols))
+        for i in range(len(self)):
+            w.writerow([_cell(v[i], integral and k == "step") for k, v in cols.items()])
+        text = buf.getvalue()
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        return text
+
+    def to_jsonl(self, path: Any = None) -> str:
+        """Write the run as JSONL: a ``{"_meta": hyper}`` line, one record per line (missing
+        values as null) and the ``_summary`` line if the run has one; return the text."""
+        import json
+
+        cols = self.columns()
+        integral = bool(np.all(np.floor(self._steps) == self._steps))
+        lines = [json.dumps({"_meta": plain(self._hyper)}, allow_nan=False)]
+        for i in range(len(self)):
+            rec = {}
+            for k, v in cols.items():
+                x = float(v[i])
+                rec[k] = None if math.isnan(x) else (int(x) if integral and k == "step" else x)
+            lines.append(json.dumps(rec, allow_nan=False))
+        if self.summary is not None:
+            lines.append(json.dumps({"_summary": plain(self.summary)}, allow_nan=False))
+        text = "\n".join(lines) + "\n"
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        return text
+
     def to_pandas(self):
         """A :class:`pandas.DataFrame`, one row per record (pandas is an optional extra);
         ``df.attrs["hyper"]`` holds the hyperparameters, so ``read_run(df)`` restores them."""
@@ -626,6 +669,29 @@ class TrainingRun:
                        for k, v in self._summary_items())
         title = html.escape(f"TrainingRun {self.name}" if self.name else "TrainingRun")
         return f"<table><caption>{title}</caption>{rows}</table>"
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: mappings and sequences recursively, numpy scalars as Python numbers,
+    non-finite floats as the strings "inf", "-inf", "nan" (read back by the readers)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _cell(x: float, as_int: bool) -> str:
+    x = float(x)
+    if math.isnan(x):
+        return ""
+    return str(int(x)) if as_int else repr(x)
 
 
 # --------------------------------------------------------------------------- milestones
