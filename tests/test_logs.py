@@ -87,6 +87,15 @@ def test_done_when_every_format_reads_back_to_the_same_run(recorded, tmp_path):
                 b.t_mem, b.t_grok, b.delay, b.ratio, b.notes), (fmt, kw)
 
 
+def test_a_dataframe_of_a_lightning_csv_is_merged_too(recorded, tmp_path):
+    pd = pytest.importorskip("pandas")
+    _, run = recorded
+    _write_lightning(tmp_path / "v0", run)
+    df = pd.read_csv(tmp_path / "v0" / "metrics.csv")     # NaN where a row lacks a metric
+    assert df["step"].duplicated().any()
+    assert gd.read_run(df, hyper=dict(run.hyper)) == run
+
+
 def test_jsonl_gz_json_and_read_runs(recorded, tmp_path):
     path, run = recorded
     (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(path.read_bytes()))

@@ -56,8 +56,8 @@ def from_dataframe(df: Any, name: str | None) -> Table:
     if index_name is not None and str(index_name) not in cols:
         cols = {str(index_name): df.index.to_numpy(), **cols}
     meta = dict(df.attrs.get("hyper", {}) or {})
-    return Table(name or df.attrs.get("name"), cols=cols, meta=meta, what="DataFrame",
-                  merge=False)
+    # merged like a CSV when a step repeats (a pandas.read_csv of a Lightning metrics.csv)
+    return Table(name or df.attrs.get("name"), cols=cols, meta=meta, what="DataFrame")
 
 
 def from_mapping(m: Mapping, name: str, *, what: str) -> Table:

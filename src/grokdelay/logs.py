@@ -20,7 +20,9 @@ Formats (chosen by the file name, or by the type of ``source``):
   event files' step is read as the optimizer step; where it counts epochs (Keras'
   ``epoch_*`` scalars), pass ``columns={"epoch": "step"}`` with
   ``hyper={"steps_per_epoch": ...}``.
-* A **pandas DataFrame** (``df.attrs["hyper"]`` is read), or a **mapping of arrays**.
+* A **pandas DataFrame** (``df.attrs["hyper"]`` is read; NaN cells are missing values, and
+  rows of one step are merged as in a CSV, so ``pd.read_csv("metrics.csv")`` works), or a
+  **mapping of arrays** (one record per index: a repeated step raises).
 * ``.gz``-compressed versions of the file formats.
 
 Columns are found by name (lower case; ``-``, ``/``, ``.`` and spaces read as ``_``):
@@ -359,6 +361,23 @@ def _merge(table: Table, step_col: str, where: str) -> None:
     table.rows = merged
 
 
+def _repeats(values: Any) -> bool:
+    try:
+        s = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return s.ndim == 1 and bool(np.any(np.diff(s) == 0))
+
+
+def _rows_of(cols: Mapping[str, Any]) -> list[dict]:
+    """Columns to rows, NaN (pandas' missing value) as absent."""
+    def cell(v):
+        return None if isinstance(v, float) and math.isnan(v) else v
+    names = list(cols)
+    arrays = [list(np.asarray(cols[k], dtype=object)) for k in names]
+    return [{k: cell(v) for k, v in zip(names, vals)} for vals in zip(*arrays)]
+
+
 def _equal_cell(a: Any, b: Any) -> bool:
     try:
         return float(a) == float(b)
@@ -426,6 +445,9 @@ def run_from_table(table: Table, *, columns: Mapping[str, str] | None = None,
     if step_col is None:
         raise ParameterError(f"{where}: no step column among {', '.join(names)}; name it "
                              "with columns={'step': ...}", "step")
+    if table.merge and table.rows is None and _repeats(table.cols[step_col]):
+        table.rows = _rows_of(table.cols)
+        table.cols = None
     if table.rows is not None and table.merge:
         _merge(table, step_col, where)
     cols = _columns_of(table)
