@@ -24,11 +24,12 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "mechanisms": (2, ("linear_teacher_student", "norm_separation", "kramers",
                        "timescale_separation", "two_clocks", "spectral", "implicit_bias",
                        "ridge_null_space")),
-    "toolkits": (2, ("clock_estimators", "deep_linear", "modular_kernel")),
+    "toolkits": (2, ("clock_estimators", "deep_linear", "modular_kernel", "observations")),
     "scenarios": (3, ("scenarios",)),
-    "user": (4, ("compare", "sweep", "plotting", "milestones", "cli", "__main__")),
+    "runs": (4, ("runs", "_log_formats", "logs", "recorder", "trainer", "datasets")),
+    "user": (5, ("compare", "sweep", "plotting", "milestones", "cli", "__main__")),
 }
-SAME_LAYER = {"core", "engines", "toolkits", "user"}
+SAME_LAYER = {"core", "engines", "toolkits", "runs", "user"}
 MAX_LINES = 800
 
 LAYER_OF = {m: layer for layer, (_, mods) in LAYERS.items() for m in mods}

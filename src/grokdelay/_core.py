@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._fields import (REQUIRED, Choice, FieldSpec, GrokdelayWarning, Interval,
-                      ParameterError, moved_names, param, positive_array, validate_field, warn)
+                      ParameterError, decode_inf, moved_names, param, positive_array, validate_field,
+                      warn)
 
 __all__ = [
     "ParameterError",
@@ -44,6 +45,8 @@ __all__ = [
     "warn",
     "moved_names",
     "positive_array",
+    "validate_field",
+    "decode_inf",
 ]
 
 

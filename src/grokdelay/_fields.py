@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["ParameterError", "GrokdelayWarning", "warn", "Interval", "Choice", "REQUIRED",
-           "FieldSpec", "param", "validate_field", "moved_names", "positive_array"]
+           "FieldSpec", "param", "validate_field", "decode_inf", "moved_names", "positive_array"]
 
 
 class ParameterError(ValueError):
@@ -207,17 +207,17 @@ _INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -
               "-infinity": -math.inf}
 
 
-def _decode_inf(value: Any) -> Any:
+def decode_inf(value: Any) -> Any:
     """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
     if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
         return _INF_WORDS[value.strip().lower()]
     if isinstance(value, list | tuple):
-        return [_decode_inf(v) for v in value]
+        return [decode_inf(v) for v in value]
     return value
 
 
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
-    value = _decode_inf(value)
+    value = decode_inf(value)
     if isinstance(value, bool | np.bool_) or isinstance(value, str):
         raise ParameterError(
             f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
