@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _html
 from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
 
 __all__ = ["Table", "sweep", "grid_shape"]
@@ -154,17 +155,16 @@ class Table:
                 fh.write(text)
         return text
 
-    def __repr__(self) -> str:
-        head = f"Table({self._n} rows x {len(self._columns)} columns: {', '.join(self.columns)})"
-        return head if not self.notes else head + f", {len(self.notes)} note(s)"
+    def _title(self) -> str:
+        grid = f", grid {self.shape}" if len(self.shape) > 1 else ""
+        return f"Table: {self._n} rows x {len(self._columns)} columns{grid}"
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebooks
-        rows = [self.row(i) for i in range(min(self._n, 20))]
-        th = "".join(f"<th>{k}</th>" for k in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_cell(r[k])}</td>" for k in self.columns)
-                       + "</tr>" for r in rows)
-        more = f"<p>... {self._n - 20} more rows</p>" if self._n > 20 else ""
-        return f"<table><tr>{th}</tr>{body}</table>{more}"
+    def __repr__(self) -> str:
+        """Fixed-width preview: the columns that vary, then the constant ones, then notes."""
+        return _html.table_text(self._columns, notes=self.notes, title=self._title())
+
+    def _repr_html_(self) -> str:
+        return _html.table_html(self._columns, notes=self.notes, title=self._title())
 
 
 def _py(x: Any) -> Any:
