@@ -1,19 +1,114 @@
-"""The documentation builds offline, with warnings as errors, from the current code."""
+"""The documentation builds offline, with warnings as errors, from the current code.
 
+One build per test session (module fixture): the tutorial notebook is executed by that
+build, so its outputs are checked here too.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+REMOTE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 
 
-def test_docs_build_without_warnings(tmp_path):
-    sphinx_build = pytest.importorskip("sphinx.cmd.build")
-    status = sphinx_build.build_main(["-W", "--keep-going", "-q", "-b", "html",
-                                      "-d", str(tmp_path / "doctrees"), str(DOCS),
-                                      str(tmp_path / "html")])
-    assert status == 0
-    assert (tmp_path / "html" / "index.html").stat().st_size > 0
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from sphinx.cmd.build import build_main
+
+    out = tmp_path_factory.mktemp("docs")
+    status = build_main(["-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
+                         str(DOCS), str(out / "html")])
+    assert status == 0, "sphinx -W failed: see the warnings above"
+    return out / "html"
+
+
+class _Resources(HTMLParser):
+    """Every URL a page makes the browser load by itself (not the links a reader follows)."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+        self.inline_scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            if a.get("src"):
+                self.loads.append((tag, a["src"]))
+            else:
+                self._in_script = True
+        elif tag in ("img", "iframe", "audio", "video", "source", "embed") and a.get("src"):
+            self.loads.append((tag, a["src"]))
+        elif tag == "link" and a.get("href") and a.get("rel") not in (
+                "index", "search", "next", "prev", "top", "up", "canonical"):
+            self.loads.append((tag, a["href"]))
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.inline_scripts.append(data)
+
+
+def _resources(page: Path) -> _Resources:
+    p = _Resources()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p
+
+
+def test_docs_build_without_warnings(built):
+    assert (built / "index.html").stat().st_size > 0
+
+
+def test_pages_load_nothing_remote(built):
+    pages = sorted(built.rglob("*.html"))
+    assert len(pages) > 10
+    remote = []
+    for page in pages:
+        p = _resources(page)
+        remote += [f"{page.relative_to(built)}: <{tag}> {url}" for tag, url in p.loads
+                   if REMOTE.match(url)]
+        # a loader written inline (document.createElement('script').src = "https://...")
+        remote += [f"{page.relative_to(built)}: inline script loads {m}"
+                   for s in p.inline_scripts for m in re.findall(r"https?://[^\s'\"]+", s)]
+    assert not remote, "remote resources:\n" + "\n".join(remote)
+
+
+def test_equations_render_with_the_shipped_mathjax(built):
+    page = built / "mechanisms" / "kramers.html"
+    text = page.read_text(encoding="utf-8")
+    assert r"\(" in text or r"\[" in text  # the page has math for MathJax to typeset
+    scripts = [url for tag, url in _resources(page).loads if tag == "script"]
+    mathjax = [u for u in scripts if "mathjax" in u.lower()]
+    assert mathjax, f"no MathJax script on {page.name}: {scripts}"
+    for url in mathjax:
+        local = (page.parent / url.split("?")[0]).resolve()
+        assert local.is_file() and local.stat().st_size > 100_000, local
+    # the fonts MathJax's CHTML output asks for are there too (it resolves them next to
+    # its own script)
+    fonts = list((built / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
+    assert len(fonts) > 10
+
+
+def test_tutorial_is_rendered_with_its_outputs(built):
+    text = (built / "tutorial.html").read_text(encoding="utf-8")
+    # the executed cells' outputs: the HTML reprs, the figures (embedded or as files)
+    assert "grokdelay-repr" in text and "DelayPrediction" in text
+    assert "constant: " in text  # the sweep table, constant columns folded
+    images = [url for tag, url in _resources(built / "tutorial.html").loads if tag == "img"]
+    assert len(images) >= 3
+    for url in images:
+        if not url.startswith("data:"):
+            assert (built / url).is_file(), url
+    assert "Traceback" not in text and "Error" not in text.replace("ParameterError", "")
 
 
 def test_every_mechanism_has_a_docs_page():
