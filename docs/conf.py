@@ -18,6 +18,7 @@ extensions = [
     # MathJax 3 shipped with the pages (into _static/mathjax): equations render offline
     "sphinx-mathjax-offline",
     "grokdelay_fields",
+    "grokdelay_gallery",
     # reads docs/*.ipynb and executes it on every build (a failing cell fails the build)
     "myst_nb",
 ]

@@ -120,3 +120,20 @@ def test_every_mechanism_has_a_docs_page():
     for m in gd.mechanisms():
         text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
         assert f".. mechanism-fields:: {m}" in text, f"{m}.rst: render the field table"
+
+
+def test_every_mechanism_page_shows_a_figure(built):
+    import grokdelay as gd
+
+    for m in gd.mechanisms():
+        page = built / "mechanisms" / f"{m}.html"
+        images = [url for tag, url in _resources(page).loads if tag == "img"]
+        assert images, f"docs/mechanisms/{m}.rst shows no figure (.. example-figure:: NAME)"
+        for url in images:
+            assert (page.parent / url).resolve().is_file(), (m, url)
+
+
+def test_gallery_shows_every_example(built):
+    text = (built / "gallery.html").read_text(encoding="utf-8")
+    for path in sorted((DOCS.parent / "examples").glob("*.py")):
+        assert f'id="example-{path.stem.replace("_", "-")}"' in text, path.stem
