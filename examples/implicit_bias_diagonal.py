@@ -5,7 +5,7 @@ A 2-homogeneous diagonal linear network w = u^2 - v^2, initialized at scale alph
 with weight decay lambda. Early on it is in the kernel regime: it interpolates the data
 with a dense, poorly generalizing solution. Weight decay shrinks the scale by e^(-lambda t);
 once it has come down by alpha the network leaves the kernel regime and finds the sparse
-teacher. The implicit-bias mechanism (seed 000, section 2.5; Lyu, Jin, Li, Du, Lee, Hu,
+teacher. The implicit-bias mechanism (Analytical Proof, section 2.5; Lyu, Jin, Li, Du, Lee, Hu,
 ICLR 2024, arXiv 2311.18817) predicts t_grok = log(alpha) / lambda (gradient-flow time),
 to leading order: the law's prefactor is 1, and what it leaves out is an offset of order
 1 / lambda that does not depend on alpha.

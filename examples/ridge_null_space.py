@@ -5,7 +5,7 @@ of the data), trained by full-batch gradient descent with weight decay lambda fr
 random initialization. The training loss only sees the error in the span of the data,
 which contracts at rate eta (h + lambda) per step; the error in the null space of the
 features is invisible to it and contracts at eta lambda alone, yet it is part of the test
-error. The ridge-null-space mechanism (seed 000, section 2.6; the bound it cites is listed
+error. The ridge-null-space mechanism (Analytical Proof, section 2.6; the bound it cites is listed
 as Xu, Vardi and Safran, arXiv 2601.19791) times the two.
 
 Writes ``ridge_null_space.png``:

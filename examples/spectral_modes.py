@@ -2,7 +2,7 @@
 
 Gradient descent on a quadratic loss whose Hessian has the spectrum nu_i contracts the
 error along eigenvector i by (1 - eta nu_i) per step, so the modes converge one after the
-other, the stiffest first. The spectral mechanism (seed 000, section 4.3, the
+other, the stiffest first. The spectral mechanism (Analytical Proof, section 4.3, the
 spectral-asymmetry view it cites to Pasand, Goldt and Eftekhari 2025, listed as Pasand and
 Dohmatob, arXiv 2510.04930) times the first mode as t_mem and the slowest positive one as
 t_grok, so t_grok / t_mem = kappa = nu_max / nu_min under gradient flow.

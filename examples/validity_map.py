@@ -1,4 +1,4 @@
-"""Validity map of the linear teacher-student approximations (seed 003).
+"""Validity map of the linear teacher-student approximations (Levi et al. 2023).
 
 Relative error of the delay t_grok - t_mem given by ``method="lambert_w"`` (eqs 23-24) and
 ``method="asymptotic"`` (eq 11) against ``method="exact"``, over aspect_ratio in (0, 1) and

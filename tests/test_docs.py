@@ -137,3 +137,16 @@ def test_gallery_shows_every_example(built):
     text = (built / "gallery.html").read_text(encoding="utf-8")
     for path in sorted((DOCS.parent / "examples").glob("*.py")):
         assert f'id="example-{path.stem.replace("_", "-")}"' in text, path.stem
+
+
+def test_sources_are_named_by_paper_not_by_seed_number():
+    # "seed 000" reads as a random seed: what users read names the paper (docs/references.rst)
+    internal = re.compile(r"\bseeds? ?0\d\d\b|\bseed-?0\d\d|seeds 0\d\d/", re.IGNORECASE)
+    root = DOCS.parent
+    files = [*DOCS.glob("*.rst"), *(DOCS / "mechanisms").glob("*.rst"), root / "README.md",
+             root / "CHANGELOG.md", *(root / "examples").glob("*.py"),
+             DOCS / "tutorial.ipynb"]
+    hits = [f"{f.relative_to(root)}:{i}: {line.strip()}" for f in files
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+            if internal.search(re.sub(r"``[^`]*``", "", line))]  # code names are code's
+    assert not hits, "\n".join(hits)

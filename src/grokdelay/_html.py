@@ -35,7 +35,8 @@ MAX_ROWS = 12
 #: Longest note (characters) in a one-line repr; the HTML shows notes in full.
 NOTE_CHARS = 120
 
-_CSS = ("<style>.grokdelay-repr table{border-collapse:collapse;margin:0.2em 0}"
+_CSS = ("<style>.grokdelay-repr{overflow-x:auto}"
+        ".grokdelay-repr table{border-collapse:collapse;margin:0.2em 0}"
         ".grokdelay-repr th,.grokdelay-repr td{padding:0.1em 0.6em;text-align:right}"
         ".grokdelay-repr th{text-align:left}"
         ".grokdelay-repr .gd-notes{margin:0.3em 0;padding-left:1.2em;text-align:left}"
