@@ -39,6 +39,12 @@ from . import milestones, plotting, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
 from .sweep import Table
 
+# Real training runs: logs in, milestones out.
+from . import datasets, logs, recorder, runs, trainer
+from .logs import read_run, read_runs
+from .recorder import RunRecorder
+from .runs import TrainingRun
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -79,4 +85,14 @@ __all__ = [
     "Table",
     "compare_with_log",
     "milestones_from_log",
+    # real runs
+    "TrainingRun",
+    "RunRecorder",
+    "read_run",
+    "read_runs",
+    "runs",
+    "logs",
+    "datasets",
+    "recorder",
+    "trainer",
 ]
