@@ -150,6 +150,25 @@ def test_tensorboard_event_files(recorded, tmp_path):
     assert (m.t_mem, m.t_grok) == (ref.t_mem, ref.t_grok)
 
 
+def test_tensorboard_keras_layout_counts_epochs(tmp_path):
+    """Keras writes logs/train and logs/validation with the same tags, one step per epoch."""
+    pytest.importorskip("tbparse")
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    for sub, values in (("train", [0.5, 1.0, 1.0]), ("validation", [0.125, 0.5, 1.0])):
+        (tmp_path / sub).mkdir()
+        writer = EventFileWriter(str(tmp_path / sub))
+        for epoch, v in enumerate(values):
+            val = summary_pb2.Summary.Value(tag="epoch_accuracy", simple_value=v)
+            writer.add_event(event_pb2.Event(step=epoch, wall_time=1.0,
+                                             summary=summary_pb2.Summary(value=[val])))
+        writer.close()
+    run = gd.read_run(tmp_path, columns={"epoch": "step"}, hyper={"steps_per_epoch": 10})
+    assert run.steps.tolist() == [0, 10, 20] and run.test_acc.tolist() == [0.125, 0.5, 1.0]
+    assert run.milestones(0.95).t_mem == 10.0 and run.milestones(0.95).t_grok == 20.0
+
+
 def test_tensorboard_without_the_extra_names_it(monkeypatch, tmp_path):
     import builtins
 

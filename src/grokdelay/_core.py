@@ -11,8 +11,11 @@ turns that into a :class:`DelayPrediction`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -34,6 +37,8 @@ __all__ = [
     "method",
     "register",
     "mechanisms",
+    "register_scenario",
+    "scenario_builders",
     "predict_delay",
     "note_where",
 ]
@@ -199,17 +204,17 @@ _INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -
               "-infinity": -math.inf}
 
 
-def _decode_inf(value: Any) -> Any:
+def decode_inf(value: Any) -> Any:
     """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
     if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
         return _INF_WORDS[value.strip().lower()]
     if isinstance(value, list | tuple):
-        return [_decode_inf(v) for v in value]
+        return [decode_inf(v) for v in value]
     return value
 
 
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
-    value = _decode_inf(value)
+    value = decode_inf(value)
     if isinstance(value, bool | np.bool_) or isinstance(value, str):
         raise ParameterError(
             f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
@@ -236,7 +241,7 @@ def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
     return arr
 
 
-def _validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
+def validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
     if value is None:
         if spec.optional:
             return None
@@ -324,6 +329,31 @@ def mechanisms() -> dict[str, type[Parameters]]:
     return dict(_REGISTRY)
 
 
+_SCENARIOS: dict[str, Callable[[], Scenario]] = {}
+
+
+def register_scenario(name: str) -> Callable[[Callable[[], Scenario]], Callable[[], Scenario]]:
+    """Decorator: register a zero-argument builder of mechanism ``name``'s worked scenario.
+
+    The builder is cached (a scenario is built once per process) and is what
+    ``Mechanism.scenario()`` returns. Scenarios live above the mechanisms (in
+    :mod:`grokdelay.scenarios`), so a mechanism never imports the module that builds its
+    scenario; this registry is the link.
+    """
+
+    def deco(build: Callable[[], Scenario]) -> Callable[[], Scenario]:
+        cached = functools.cache(build)
+        _SCENARIOS[name] = cached
+        return cached
+
+    return deco
+
+
+def scenario_builders() -> dict[str, Callable[[], Scenario]]:
+    """``{mechanism: cached scenario builder}`` in mechanism registration order."""
+    return {name: _SCENARIOS[name] for name in _REGISTRY if name in _SCENARIOS}
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -360,7 +390,7 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             spec = f.metadata["grokdelay"]
-            object.__setattr__(self, f.name, _validate_field(f.name, spec, getattr(self, f.name)))
+            object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
             np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
         except ValueError:
@@ -375,8 +405,15 @@ class Parameters:
 
     @classmethod
     def scenario(cls) -> Scenario:
-        """This mechanism's inputs for the default comparison scenario. Override."""
-        raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        """This mechanism's inputs for the default comparison scenario (built once).
+
+        Registered with :func:`register_scenario` (the library's are in
+        :mod:`grokdelay.scenarios`); a subclass may also override this method.
+        """
+        build = _SCENARIOS.get(getattr(cls, "name", ""))
+        if build is None:
+            raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        return build()
 
     # introspection ------------------------------------------------------------
     @classmethod
@@ -414,7 +451,7 @@ class Parameters:
         """The plain-mapping form: ``{"mechanism": name, field: value, ...}`` (JSON-ready)."""
         out: dict[str, Any] = {"mechanism": self.name}
         for f in dataclasses.fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
+            out[f.name] = jsonable(getattr(self, f.name))
         return out
 
     def predict(self, method: str | None = None) -> DelayPrediction:
@@ -439,16 +476,16 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     """Plain JSON values; non-finite floats become the strings "inf", "-inf"."""
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return jsonable(v.tolist())
     if isinstance(v, np.generic):
-        return _jsonable(v.item())
+        return jsonable(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # "inf", "-inf"
     if isinstance(v, tuple | list):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     return v
 
 
@@ -532,14 +569,14 @@ class DelayPrediction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of the prediction fields (inf as the string ``"inf"``)."""
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("mechanism", "method", "t_mem", "t_grok", "delay", "ratio",
                          "log_delay", "units")}
         out["notes"] = list(self.notes)
         if self.params is not None:
             out["params"] = self.params.to_dict()
         if self.extra:
-            out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+            out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __getitem__(self, index: Any) -> DelayPrediction:
@@ -588,7 +625,7 @@ def note_where(mask: Any, text: str) -> list[str]:
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 
-def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
+def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
@@ -618,7 +655,7 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=dict(out.extra), **values)
 
 
-def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
+def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
         raise ParameterError(
@@ -650,7 +687,7 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
     anything else.
     """
     if isinstance(params, Mapping):
-        params = _from_mapping(params)
+        params = from_mapping(params)
     if not isinstance(params, Parameters) or type(params).__name__ not in {
             c.__name__ for c in _REGISTRY.values()}:
         raise TypeError(
@@ -697,7 +734,49 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
             + ", ".join(cls.methods), "method")
     b = params.broadcast()
     out = func(params, b)
-    return _finalize(params, name, b.shape, out)
+    return finalize(params, name, b.shape, out)
+
+
+def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
+
+    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
+    module is imported on first access only, so a module below it in the layering does not
+    import it.
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = moves.get(name)
+        if target is None:
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        module, _, new = target.partition(":")
+        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(module), new)
+
+    return __getattr__
+
+
+def positive_array(name: str, value: Any, *, allow_zero: bool = False,
+                   below_one: bool = False) -> np.ndarray:
+    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
+
+    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
+    (Fields of a parameter object are checked by their declaration instead.)
+    """
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
+            from None
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    if below_one:
+        ok &= arr < 1
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0] if arr.ndim else arr
+        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
+        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
+    return arr
 
 
 def is_scalar_number(x: Any) -> bool:

@@ -15,7 +15,11 @@ Formats (chosen by the file name, or by the type of ``source``):
   ``"hyper"``, ``"config"``, ``"hparams"``).
 * **TensorBoard** event files (``events.out.tfevents.*``, or a folder of them): through the
   optional extra ``tensorboard`` (``pip install "grokdelay[tensorboard]"``, which installs
-  ``tbparse``); scalars are merged by step.
+  ``tbparse``); scalars are merged by step, a tag in a sub-folder is named
+  ``<folder>/<tag>`` (Keras' ``train/epoch_accuracy``, ``validation/epoch_accuracy``). The
+  event files' step is read as the optimizer step; where it counts epochs (Keras'
+  ``epoch_*`` scalars), pass ``columns={"epoch": "step"}`` with
+  ``hyper={"steps_per_epoch": ...}``.
 * A **pandas DataFrame** (``df.attrs["hyper"]`` is read), or a **mapping of arrays**.
 * ``.gz``-compressed versions of the file formats.
 
@@ -51,23 +55,19 @@ numbers are kept in ``run.extra``.
 
 from __future__ import annotations
 
-import csv
 import glob as _glob
-import gzip
-import io
-import json
 import math
 import os
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ._core import ParameterError
-from .runs import TrainingRun, _key
+from ._log_formats import SUFFIXES, Table, event_files, load
+from .runs import TrainingRun, column_key, normalize_hyper
 
-__all__ = ["read_run", "read_runs", "ROLE_ALIASES"]
+__all__ = ["read_run", "read_runs", "run_from_table", "ROLE_ALIASES"]
 
 #: Column names per role (after lower-casing and mapping '-', '/', '.', ' ' to '_').
 ROLE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -75,14 +75,16 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
              "iter", "iterations", "optimizer_step", "update"),
     "epoch": ("epoch", "epochs"),
     "train_acc": ("train_acc", "train_accuracy", "training_accuracy", "training_acc",
-                  "acc_train", "accuracy_train", "train_top1", "acc", "accuracy"),
+                  "acc_train", "accuracy_train", "train_top1", "train_epoch_accuracy",
+                  "acc", "accuracy"),
     "test_acc": ("test_acc", "test_accuracy", "val_acc", "val_accuracy", "valid_acc",
                  "valid_accuracy", "validation_acc", "validation_accuracy", "eval_acc",
                  "eval_accuracy", "acc_test", "acc_val", "accuracy_test", "accuracy_val",
-                 "val_top1", "test_top1"),
-    "train_loss": ("train_loss", "training_loss", "loss_train", "loss"),
+                 "val_top1", "test_top1", "validation_epoch_accuracy",
+                 "val_epoch_accuracy"),
+    "train_loss": ("train_loss", "training_loss", "loss_train", "train_epoch_loss", "loss"),
     "test_loss": ("test_loss", "val_loss", "valid_loss", "validation_loss", "eval_loss",
-                  "loss_test", "loss_val"),
+                  "loss_test", "loss_val", "validation_epoch_loss", "val_epoch_loss"),
     "norm": ("norm", "param_norm", "params_norm", "parameter_norm", "parameters_norm",
              "weight_norm", "weights_norm", "wn_total", "wn", "norm_total",
              "param_norm_total", "total_param_norm", "total_parameter_norm",
@@ -90,9 +92,6 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _ROLES = tuple(ROLE_ALIASES)
 _LOOKUP = {alias: role for role, names in ROLE_ALIASES.items() for alias in names}
-_RECORD_KEYS = ("records", "history", "data", "rows", "log")
-_META_KEYS = ("_meta", "meta", "hyper", "hyperparameters", "config", "hparams")
-_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -143,8 +142,8 @@ def read_run(source: Any, *, columns: Mapping[str, str] | None = None,
     >>> run.milestones(0.95).t_grok, dict(run.hyper), sorted(run.extra)
     (20.0, {'weight_decay': 1.0}, ['lr'])
     """
-    table = _load(source, name)
-    return _to_run(table, columns=columns, hyper=hyper, nan=nan, percent=percent)
+    table = load(source, name)
+    return run_from_table(table, columns=columns, hyper=hyper, nan=nan, percent=percent)
 
 
 def read_runs(source: Any, **kwargs: Any) -> list[TrainingRun]:
@@ -164,7 +163,7 @@ def read_runs(source: Any, **kwargs: Any) -> list[TrainingRun]:
             items = [path]
         if not items:
             raise ParameterError(f"source = {path!r}: no training logs found (looked for "
-                                 f"{', '.join(_SUFFIXES)} files, metrics.csv, event files)",
+                                 f"{', '.join(SUFFIXES)} files, metrics.csv, event files)",
                                  "source")
     elif isinstance(source, Iterable) and not isinstance(source, Mapping):
         items = list(source)
@@ -179,279 +178,17 @@ def _folder_logs(path: str) -> list[str]:
     for entry in sorted(os.listdir(path)):
         full = os.path.join(path, entry)
         base = entry[:-3] if entry.endswith(".gz") else entry
-        if os.path.isfile(full) and base.lower().endswith(_SUFFIXES):
+        if os.path.isfile(full) and base.lower().endswith(SUFFIXES):
             out.append(full)
         elif os.path.isdir(full) and (os.path.isfile(os.path.join(full, "metrics.csv"))
-                                      or _event_files(full)):
+                                      or event_files(full)):
             out.append(full)
-    if not out and _event_files(path):
+    if not out and event_files(path):
         out.append(path)
     return out
 
 
-# --------------------------------------------------------------------------- loading
-
-
-class _Table:
-    """Rows (dicts, file order) or columns, plus what the log says about itself."""
-
-    def __init__(self, name, *, rows=None, cols=None, meta=None, summary=None, what="log",
-                 merge=True):
-        self.name, self.rows, self.cols = name, rows, cols
-        self.meta = dict(meta or {})
-        self.summary = summary
-        self.what = what
-        self.merge = merge
-        self.notes: list[str] = []
-
-
-def _load(source: Any, name: str | None) -> _Table:
-    if hasattr(source, "columns") and hasattr(source, "to_dict") and hasattr(source, "attrs"):
-        return _from_dataframe(source, name)
-    if isinstance(source, Mapping):
-        return _from_mapping(source, name or "mapping", what="mapping")
-    if isinstance(source, str | os.PathLike):
-        return _from_path(os.fspath(source), name)
-    raise ParameterError(f"source = {type(source).__name__} is not a path, a DataFrame or a "
-                         "mapping of columns", "source")
-
-
-def _from_dataframe(df: Any, name: str | None) -> _Table:
-    cols = {str(c): df[c].to_numpy() for c in df.columns}
-    index_name = getattr(df.index, "name", None)
-    if index_name is not None and str(index_name) not in cols:
-        cols = {str(index_name): df.index.to_numpy(), **cols}
-    meta = dict(df.attrs.get("hyper", {}) or {})
-    return _Table(name or df.attrs.get("name"), cols=cols, meta=meta, what="DataFrame",
-                  merge=False)
-
-
-def _from_mapping(m: Mapping, name: str, *, what: str) -> _Table:
-    meta: dict[str, Any] = {}
-    for k in _META_KEYS:
-        if k in m and isinstance(m[k], Mapping):
-            meta.update(m[k])
-    summary = m.get("_summary") if isinstance(m.get("_summary"), Mapping) else None
-    for k in _RECORD_KEYS:
-        if k in m and isinstance(m[k], list | tuple):
-            return _Table(name, rows=_check_records(m[k], name), meta=meta, summary=summary,
-                          what=what)
-    cols = {str(k): v for k, v in m.items()
-            if k not in _META_KEYS and k != "_summary" and not isinstance(v, Mapping | str)}
-    return _Table(name, cols=cols, meta=meta, summary=summary, what=what, merge=False)
-
-
-def _check_records(records: Sequence, name: str) -> list[dict]:
-    for i, r in enumerate(records):
-        if not isinstance(r, Mapping):
-            raise ParameterError(f"{name}: record {i} is {type(r).__name__}, not a mapping of "
-                                 "column to value", "source")
-    return [dict(r) for r in records]
-
-
-def _from_path(path: str, name: str | None) -> _Table:
-    if os.path.isdir(path):
-        metrics = os.path.join(path, "metrics.csv")
-        if os.path.isfile(metrics):
-            return _from_path(metrics, name or os.path.basename(os.path.normpath(path)))
-        if _event_files(path):
-            return _from_tensorboard(path, name or os.path.basename(os.path.normpath(path)))
-        raise ParameterError(f"source = {path!r} is a folder without metrics.csv or "
-                             "TensorBoard event files (read_runs reads a folder of logs)",
-                             "source")
-    if not os.path.exists(path):
-        raise ParameterError(f"source = {path!r}: no such file", "source")
-    base = os.path.basename(path)
-    if "tfevents" in base:
-        return _from_tensorboard(path, name or base)
-    inner = base[:-3] if base.endswith(".gz") else base
-    stem, ext = os.path.splitext(inner)
-    ext = ext.lower()
-    if ext not in _SUFFIXES:
-        raise ParameterError(f"source = {path!r}: unknown log format {ext or '(none)'!r}; "
-                             f"read_run reads {', '.join(_SUFFIXES)} (optionally .gz), "
-                             "TensorBoard event files, DataFrames and mappings", "source")
-    opener = gzip.open if base.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:
-        text = fh.read()
-    if stem == "metrics" and ext == ".csv" and name is None:
-        stem = os.path.basename(os.path.dirname(os.path.abspath(path))) or stem
-    table = _parse_text(text, ext, name or stem, path)
-    if base == "metrics.csv":
-        hp = os.path.join(os.path.dirname(os.path.abspath(path)), "hparams.yaml")
-        if os.path.isfile(hp):
-            table.meta = {**_read_flat_yaml(hp), **table.meta}
-    return table
-
-
-def _parse_text(text: str, ext: str, name: str, where: str) -> _Table:
-    if ext in (".jsonl", ".ndjson"):
-        return _parse_jsonl(text, name, where)
-    if ext == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParameterError(f"{where}: not valid JSON ({exc})", "source") from None
-        if isinstance(data, list):
-            return _Table(name, rows=_check_records(data, where), what="JSON")
-        if isinstance(data, Mapping):
-            return _from_mapping(data, name, what="JSON")
-        raise ParameterError(f"{where}: JSON holds a {type(data).__name__}, not records or "
-                             "columns", "source")
-    return _parse_csv(text, "\t" if ext == ".tsv" else ",", name, where)
-
-
-def _parse_jsonl(text: str, name: str, where: str) -> _Table:
-    """Records of a JSONL log; ``_meta`` (first line) and ``_summary`` lines set apart.
-
-    An unparsable last line without its newline is what a writer interrupted mid-line
-    leaves: it is skipped with a note (no complete record is in it). Any other bad line
-    raises.
-    """
-    rows: list[dict] = []
-    meta: dict[str, Any] = {}
-    summary = None
-    notes = []
-    lines = text.splitlines()
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if lineno == len(lines) and not text.endswith(("\n", "\r")):
-                notes.append(f"{where}: incomplete last line {lineno} skipped (an interrupted "
-                             "write)")
-                continue
-            raise ParameterError(f"{where}, line {lineno}: not a JSON record ({exc}); a "
-                                 "crashed writer leaves at most a partial last line: remove "
-                                 "it", "source") from None
-        if not isinstance(rec, Mapping):
-            raise ParameterError(f"{where}, line {lineno}: a JSON {type(rec).__name__}, not a "
-                                 "record", "source")
-        if "_meta" in rec and len(rec) == 1:
-            if rows:
-                raise ParameterError(f"{where}, line {lineno}: a _meta line after the data; it "
-                                     "must be the first line", "_meta")
-            meta.update(rec["_meta"])
-        elif "_summary" in rec and len(rec) == 1:
-            summary = dict(rec["_summary"])
-        else:
-            rows.append(dict(rec))
-    table = _Table(name, rows=rows, meta=meta, summary=summary, what="JSONL")
-    table.notes = notes
-    return table
-
-
-def _parse_csv(text: str, delimiter: str, name: str, where: str) -> _Table:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ParameterError(f"{where}: empty file (a CSV log needs a header line)",
-                             "source") from None
-    header = [h.strip() for h in header]
-    if all(_is_number(h) for h in header):
-        raise ParameterError(f"{where}: the first line {header[:6]!r} holds numbers, not "
-                             "column names; a CSV log needs a header line", "source")
-    rows = []
-    for lineno, cells in enumerate(reader, 2):
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ParameterError(f"{where}, line {lineno}: {len(cells)} cells for "
-                                 f"{len(header)} columns", "source")
-        rows.append({h: c for h, c in zip(header, cells) if c.strip() != ""})
-    return _Table(name, rows=rows, what="CSV")
-
-
-def _read_flat_yaml(path: str) -> dict[str, Any]:
-    """The top-level ``key: value`` pairs of a Lightning ``hparams.yaml`` (PyYAML when
-    installed; else scalars only, nested blocks skipped)."""
-    try:
-        import yaml
-    except ImportError:
-        yaml = None
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    if yaml is not None:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            data = None
-        if isinstance(data, Mapping):
-            return {str(k): v for k, v in data.items() if not isinstance(v, Mapping | list)}
-    out: dict[str, Any] = {}
-    for line in text.splitlines():
-        if not line or line[0] in " \t#-" or ":" not in line:
-            continue
-        k, _, v = line.partition(":")
-        v = v.strip()
-        if not v:
-            continue
-        special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, "~": None,
-                   ".nan": math.nan}
-        if v.lower() in special:
-            out[k.strip()] = special[v.lower()]
-            continue
-        try:
-            out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k.strip()] = v.strip("'\"")
-    return out
-
-
-def _event_files(path: str) -> list[str]:
-    if not os.path.isdir(path):
-        return []
-    return sorted(os.path.join(path, f) for f in os.listdir(path) if "tfevents" in f)
-
-
-def _from_tensorboard(path: str, name: str) -> _Table:
-    try:
-        from tbparse import SummaryReader
-    except ImportError:
-        raise ParameterError(
-            f"{path}: reading TensorBoard event files needs the optional extra "
-            "'tensorboard': pip install \"grokdelay[tensorboard]\" (it installs tbparse)",
-            "source") from None
-    reader = SummaryReader(path, pivot=False)
-    triples = []
-    with warnings.catch_warnings():      # tbparse's own pandas deprecations
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        frames = (reader.scalars, reader.tensors)
-    # PyTorch's SummaryWriter writes scalars; TF2 / tensorboard.summary write 0-d tensors
-    for df in frames:
-        if df is None or len(df) == 0 or "value" not in df:
-            continue
-        for step, tag, value in zip(df["step"].to_numpy(), df["tag"].to_numpy(),
-                                    df["value"].to_numpy()):
-            if np.ndim(value) == 0:
-                triples.append((step, tag, value))
-    if not triples:
-        raise ParameterError(f"{path}: no scalars in the TensorBoard event files", "source")
-    by_step: dict[float, dict[str, float]] = {}
-    for step, tag, value in triples:
-        row = by_step.setdefault(float(step), {"step": float(step)})
-        if tag in row and row[tag] != float(value):
-            raise ParameterError(f"{path}: tag {tag!r} has two values at step {step:g} "
-                                 f"({row[tag]!r}, {float(value)!r}); several runs in one "
-                                 "folder? read their folders one by one", str(tag))
-        row[str(tag)] = float(value)
-    rows = [by_step[s] for s in sorted(by_step)]
-    return _Table(name, rows=rows, what="TensorBoard")
-
-
 # --------------------------------------------------------------------------- to a run
-
-
-def _is_number(x: Any) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _role_of(key: str) -> str | None:
@@ -495,7 +232,7 @@ def _wandb_chart_names(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _columns_of(table: _Table) -> dict[str, list]:
+def _columns_of(table: Table) -> dict[str, list]:
     if table.cols is not None:
         return dict(table.cols)
     names: list[str] = []
@@ -534,16 +271,16 @@ def _resolve(names: list[str], columns: Mapping[str, str] | None,
     for n in names:
         if n in taken:
             continue
-        role = _role_of(_key(n))
+        role = _role_of(column_key(n))
         if role is not None and role not in chosen:
             cands.setdefault(role, []).append(n)
     for role, found in cands.items():
         if len(found) > 1:
-            exact = [n for n in found if _LOOKUP.get(_key(n)) == role]
-            if role == "train_acc" and any(_key(n) not in ("acc", "accuracy") for n in exact):
-                exact = [n for n in exact if _key(n) not in ("acc", "accuracy")]
-            if role == "train_loss" and any(_key(n) != "loss" for n in exact):
-                exact = [n for n in exact if _key(n) != "loss"]
+            exact = [n for n in found if _LOOKUP.get(column_key(n)) == role]
+            if role == "train_acc" and any(column_key(n) not in ("acc", "accuracy") for n in exact):
+                exact = [n for n in exact if column_key(n) not in ("acc", "accuracy")]
+            if role == "train_loss" and any(column_key(n) != "loss" for n in exact):
+                exact = [n for n in exact if column_key(n) != "loss"]
             if len(exact) != 1:
                 raise ParameterError(
                     f"{where}: columns {', '.join(map(repr, found))} could each be {role}; "
@@ -553,7 +290,7 @@ def _resolve(names: list[str], columns: Mapping[str, str] | None,
         taken.add(found[0])
     if not groups:
         for n in names:
-            g = _norm_group(_key(n))
+            g = _norm_group(column_key(n))
             if n not in taken and g is not None:
                 if g in groups:
                     raise ParameterError(f"{where}: columns {groups[g]!r} and {n!r} are both "
@@ -587,7 +324,7 @@ def _numeric(col: str, values: Sequence, where: str, *, required: bool) -> np.nd
     return out
 
 
-def _merge(table: _Table, step_col: str, where: str) -> None:
+def _merge(table: Table, step_col: str, where: str) -> None:
     """Merge rows of one step in place; raise on a decreasing step or conflicting values."""
     merged: list[dict] = []
     last = -math.inf
@@ -658,8 +395,14 @@ def _steps_from_epochs(epochs: np.ndarray, hyper: Mapping[str, Any], col: str,
                             "log counts epochs")
 
 
-def _to_run(table: _Table, *, columns, hyper, nan, percent,
-            hyper_from_meta: bool = True) -> TrainingRun:
+def run_from_table(table: Table, *, columns: Mapping[str, str] | None = None,
+                   hyper: Mapping[str, Any] | None = None, nan: str = "raise",
+                   percent: bool = False, hyper_from_meta: bool = True) -> TrainingRun:
+    """The :class:`~grokdelay.TrainingRun` of a loaded :class:`~grokdelay._log_formats.Table`:
+    columns resolved by role, rows of one step merged, epochs converted, hyperparameters
+    normalized (the table's ``meta`` unless ``hyper_from_meta=False``, then ``hyper``).
+    :func:`read_run` is ``run_from_table(load(source))``; the recorder and the corpus loader
+    call it on tables they parsed themselves."""
     where = table.name or table.what
     if table.rows is not None and not table.rows:
         raise ParameterError(f"{where}: the log has no records", "source")
@@ -669,8 +412,6 @@ def _to_run(table: _Table, *, columns, hyper, nan, percent,
         table.rows = [{rename[k]: v for k, v in r.items() if k in rename} for r in table.rows]
         names = list(_columns_of(table))
     chosen, groups = _resolve(names, columns, where)
-    from .runs import normalize_hyper
-
     file_hyper, notes = normalize_hyper(table.meta) if hyper_from_meta else ({}, [])
     notes = list(table.notes) + notes
     merged_hyper = {**file_hyper, **normalize_hyper(hyper)[0]}

@@ -1,19 +1,9 @@
 r"""Milestones from training logs, and how well each mechanism predicted them.
 
 A training log is a sequence of (step, train accuracy, test accuracy) records, optionally
-with losses and the parameter norm. The observed milestones are stopping times with a
-persistence window (seed 001, appendix F.4, "Persistence windows": a clock is complete at
-the first time from which the statistic *stays* past its threshold over a window, so that
-a single noisy iterate does not count):
-
-.. math::
-
-    t_\mathrm{mem} = \min\{s_i : \mathrm{acc}_\mathrm{train}(s_j) \ge a \;\;
-    \forall\, s_j \in [s_i, s_i + w]\}, \qquad
-    t_\mathrm{grok} = \text{the same for } \mathrm{acc}_\mathrm{test},
-
-where the log must reach :math:`s_i + w` for the window to be confirmed. Losses use
-:math:`\le` instead (seed 001, F.4, classifier-side estimator).
+with losses and the parameter norm. :func:`milestones_from_log` reads the observed
+milestones off arrays through :class:`~grokdelay.TrainingRun` (stopping times with a
+persistence window, seed 001 appendix F.4: see :mod:`grokdelay.observations`).
 
 :func:`compare_with_log` then sets each mechanism's prediction beside the observation
 (predicted / observed for ``t_mem``, ``t_grok``, the delay and the ratio).
@@ -21,15 +11,15 @@ where the log must reach :math:`s_i + w` for the window to be confirmed. Losses 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _html
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay
+from .observations import Milestones, as_threshold, sustained_time
+from .runs import TrainingRun
 from .sweep import Table
 
 __all__ = [
@@ -39,250 +29,6 @@ __all__ = [
     "compare_with_log",
     "estimate_inputs",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class Milestones:
-    """Observed milestones of one run (an immutable record, the observed counterpart of
-    :class:`~grokdelay.DelayPrediction`).
-
-    Attributes
-    ----------
-    t_mem, t_grok : float
-        First logged step from which the train (test) accuracy stays at or above its
-        threshold for the persistence window; ``inf`` if that never happens in the log.
-    delay : float
-        ``t_grok - t_mem``; ``inf`` when either milestone is missing.
-    ratio : float
-        ``t_grok / t_mem`` (``inf`` when ``t_mem == 0 < t_grok`` or a milestone is missing).
-    log_delay : float
-        ``log(delay)``; ``-inf`` when the delay is 0 or negative (test accuracy got there
-        first: no grokking delay; a note says so).
-    units : str
-        ``"steps"``: the unit of the logged step numbers.
-    notes : tuple of str
-        Why a value is inf, and anything unusual in the log.
-    thresholds : mapping
-        ``{"train": a_train, "test": a_test, "window": w}`` as used.
-    extra : mapping
-        Loss-based times (``t_mem_loss``, ``t_grok_loss``) when losses and
-        ``loss_threshold`` were given; the parameter norm at the milestones when norms were
-        given; ``first_crossing_mem`` / ``first_crossing_grok`` (the first step at the
-        threshold, without the persistence requirement).
-    """
-
-    t_mem: float
-    t_grok: float
-    delay: float
-    ratio: float
-    log_delay: float
-    units: str = "steps"
-    notes: tuple[str, ...] = ()
-    thresholds: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @classmethod
-    def from_values(cls, t_mem: float, t_grok: float, *, notes: Sequence[str] = (),
-                    units: str = "steps") -> Milestones:
-        """Milestones reported elsewhere (e.g. a paper's table), not read from a log.
-
-        >>> Milestones.from_values(200, 14_600).ratio
-        73.0
-        """
-        tm, tg = _check_time("t_mem", t_mem), _check_time("t_grok", t_grok)
-        delay, ratio, log_delay, more = _derived(tm, tg)
-        return cls(tm, tg, delay, ratio, log_delay, units, tuple(notes) + tuple(more))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain mapping (inf as the string ``"inf"``)."""
-        from ._core import _jsonable
-
-        out = {k: _jsonable(getattr(self, k))
-               for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay", "units")}
-        out["notes"] = list(self.notes)
-        out["thresholds"] = dict(self.thresholds)
-        out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
-        return out
-
-    def __repr__(self) -> str:
-        main = {k: getattr(self, k) for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay")}
-        return _html.record_repr("Milestones", {**main, "units": self.units}, self.notes,
-                                 {"thresholds": self.thresholds, "extra": self.extra})
-
-    def _repr_html_(self) -> str:
-        main = {k: getattr(self, k) for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay")}
-        more = {f"thresholds.{k}": v for k, v in self.thresholds.items()}
-        more.update({f"extra.{k}": v for k, v in self.extra.items()})
-        return _html.record_html("Milestones", main, self.notes,
-                                 subtitle=f"observed, units: {self.units}", more=more)
-
-    def __str__(self) -> str:
-        lines = ["observed milestones (units: steps)"]
-        for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay"):
-            lines.append(f"  {k:9s} = {getattr(self, k):.6g}")
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-
-def _check_time(name: str, v: Any) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {v!r} is not a number; it must lie in [0, inf]",
-                             name) from None
-    if math.isnan(x) or x < 0:
-        raise ParameterError(f"{name} = {v!r} is outside its domain [0, inf]", name)
-    return x
-
-
-def _derived(tm: float, tg: float) -> tuple[float, float, float, list[str]]:
-    notes = []
-    if math.isinf(tm):
-        return math.inf, math.inf, math.inf, notes
-    if math.isinf(tg):
-        return math.inf, math.inf, math.inf, notes
-    delay = tg - tm
-    ratio = 1.0 if tg == tm else (math.inf if tm == 0 else tg / tm)
-    if delay > 0:
-        log_delay = math.log(delay)
-    else:
-        log_delay = -math.inf
-        notes.append(f"t_grok = {tg:g} <= t_mem = {tm:g}: the test accuracy reached its "
-                     "threshold no later than the train accuracy, so there is no grokking "
-                     "delay (log_delay = -inf)")
-    return delay, ratio, log_delay, notes
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _as_steps(steps: Any) -> np.ndarray:
-    try:
-        s = np.asarray(steps, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"steps = {steps!r} is not an array of numbers", "steps") from None
-    if s.ndim != 1 or s.size == 0:
-        raise ParameterError(f"steps must be a non-empty 1-D array, got shape {s.shape}", "steps")
-    bad = ~np.isfinite(s)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ParameterError(f"steps[{i}] = {s[i]!r}: steps must be finite numbers", "steps")
-    if s.size > 1:
-        d = np.diff(s)
-        if np.any(d <= 0):
-            i = int(np.argmax(d <= 0))
-            raise ParameterError(
-                f"steps must be strictly increasing, but steps[{i}] = {s[i]:g} and "
-                f"steps[{i + 1}] = {s[i + 1]:g} (sort the log and drop duplicate records)",
-                "steps")
-    return s
-
-
-def _as_series(name: str, values: Any, n: int, *, lo: float | None = None,
-               hi: float | None = None, nan: str = "raise") -> np.ndarray:
-    try:
-        v = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {values!r} is not an array of numbers", name) from None
-    if v.ndim != 1:
-        raise ParameterError(f"{name} must be 1-D, got shape {v.shape}", name)
-    if v.size != n:
-        raise ParameterError(f"{name} has {v.size} entries but steps has {n}: the log columns "
-                             "must have one value per logged step", name)
-    isnan = np.isnan(v)
-    if isnan.any() and nan == "raise":
-        i = int(np.argmax(isnan))
-        raise ParameterError(
-            f"{name}[{i}] is NaN ({int(isnan.sum())} NaN entries); pass nan='fail' to count "
-            "NaN records as not meeting the threshold (e.g. a diverged run)", name)
-    finite = v[~isnan]
-    dom = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
-    if lo is not None and np.any(finite < lo) or hi is not None and np.any(finite > hi):
-        bad = finite[(finite < (lo if lo is not None else -np.inf))
-                     | (finite > (hi if hi is not None else np.inf))][0]
-        hint = " (percentages? divide by 100)" if hi == 1.0 and bad <= 100 else ""
-        raise ParameterError(f"{name} contains {bad:g}, outside {dom}{hint}", name)
-    return v
-
-
-def _as_threshold(name: str, value: Any, lo: float, hi: float) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
-    if not (lo <= x <= hi):
-        raise ParameterError(f"{name} = {value!r} is outside its domain [{lo:g}, {hi:g}]", name)
-    return x
-
-
-# --------------------------------------------------------------------------- estimators
-
-
-def sustained_time(steps: Any, values: Any, threshold: float, *, window: float = 0.0,
-                   above: bool = True) -> tuple[float, int | None, str | None]:
-    r"""First logged step from which ``values`` stays past ``threshold`` for ``window`` steps.
-
-    Seed 001, appendix F.4 ("Persistence windows"): the sustained time is the first
-    :math:`s_i` such that every record with :math:`s_i \le s_j \le s_i + w` satisfies the
-    inequality (``>=`` when ``above``, ``<=`` otherwise), and the log extends to
-    :math:`s_i + w`. NaN never satisfies it. Vectorized: the next failing record of every
-    index comes from one reversed running minimum.
-
-    Parameters
-    ----------
-    steps : array_like, shape (n,)
-        Strictly increasing, finite.
-    values : array_like, shape (n,)
-    threshold : float
-    window : float
-        Persistence window in the units of ``steps`` (0: the first record past threshold).
-    above : bool
-        ``True`` for accuracies (``>=``), ``False`` for losses (``<=``).
-
-    Returns
-    -------
-    (time, index, note)
-        ``time`` is ``inf`` (with ``index`` None and a note) when no such step exists.
-
-    Examples
-    --------
-    >>> sustained_time([0, 1, 2, 3, 4, 5], [0, .9, .2, .95, .97, .99], 0.9, window=2)
-    (3.0, 3, None)
-    """
-    s = _as_steps(steps)
-    v = _as_series("values", values, s.size, nan="fail")
-    w = float(window)
-    if not (w >= 0 and math.isfinite(w)):
-        raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
-    with np.errstate(invalid="ignore"):
-        ok = (v >= threshold) if above else (v <= threshold)
-    n = s.size
-    idx = np.where(ok, n, np.arange(n))
-    next_fail = np.minimum.accumulate(idx[::-1])[::-1]   # first failing index >= i (n: none)
-    # the window [s_i, s_i + w] must end before the next failure and inside the log
-    fail_step = np.where(next_fail < n, s[np.minimum(next_fail, n - 1)], np.inf)
-    covered = s[-1] >= s + w
-    good = ok & (fail_step > s + w) & covered
-    if good.any():
-        i = int(np.argmax(good))
-        return float(s[i]), i, None
-    word = ">=" if above else "<="
-    if not ok.any():
-        if np.all(np.isnan(v)):
-            best_txt = "all NaN"
-        else:
-            best_txt = f"best {np.nanmax(v) if above else np.nanmin(v):.6g}"
-        return math.inf, None, (f"never {word} {threshold:g} in the log ({best_txt}, last "
-                                f"step {s[-1]:g})")
-    sustained = ok & (fail_step > s + w)
-    if sustained.any():
-        i = int(np.argmax(sustained))
-        return math.inf, None, (f"{word} {threshold:g} from step {s[i]:g}, but the log ends "
-                                f"at step {s[-1]:g}, before the persistence window of {w:g} "
-                                "steps is complete")
-    return math.inf, None, (f"reaches {word} {threshold:g} (first at step "
-                            f"{s[int(np.argmax(ok))]:g}) but never stays there for the "
-                            f"persistence window of {w:g} steps")
 
 
 def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
@@ -340,11 +86,9 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
     """
     if nan not in ("raise", "fail"):
         raise ParameterError(f"nan = {nan!r} is not one of 'raise', 'fail'", "nan")
-    a_train = _as_threshold("threshold", threshold, 0.0, 1.0)
-    a_test = a_train if test_threshold is None else _as_threshold("test_threshold",
-                                                                  test_threshold, 0.0, 1.0)
-    from .runs import TrainingRun
-
+    a_train = as_threshold("threshold", threshold, 0.0, 1.0)
+    a_test = a_train if test_threshold is None else as_threshold("test_threshold",
+                                                                 test_threshold, 0.0, 1.0)
     run = TrainingRun(steps, train_accuracy, test_accuracy, train_loss, test_loss, norms,
                       nan=nan, sources={"train_acc": "train_accuracy",
                                         "test_acc": "test_accuracy", "norm": "norms"})
@@ -361,7 +105,7 @@ def _to_prediction(name: str | None, item: Any, method: str | None) -> DelayPred
         data = dict(item)
         if "mechanism" not in data and name is not None:
             data["mechanism"] = name
-        item = _from_mapping(data)
+        item = from_mapping(data)
     if isinstance(item, Parameters):
         return predict_delay(item, method=method)
     raise TypeError(f"{name}: expected Parameters, a mapping or a DelayPrediction, "
@@ -427,8 +171,6 @@ def compare_with_log(observed: Milestones,
     >>> round(float(t["delay_factor"][0]), 4)  # (log 2 / 0.01)(1 - 1/73) / 14,400
     0.0047
     """
-    from .runs import TrainingRun
-
     if isinstance(observed, TrainingRun):
         observed = observed.milestones()
     if not isinstance(observed, Milestones):

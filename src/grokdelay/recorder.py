@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ._core import GrokdelayWarning, ParameterError
-from .runs import TrainingRun, _key, normalize_hyper
+from ._core import GrokdelayWarning, ParameterError, jsonable
+from ._log_formats import Table, parse_jsonl
+from .logs import run_from_table
+from .runs import TrainingRun, column_key, normalize_hyper
 
 __all__ = ["RunRecorder", "parameter_norms"]
 
@@ -92,7 +94,7 @@ def parameter_norms(params: Any, *, groups: Any = "module") -> tuple[float, dict
         else:
             raise ParameterError(f"groups = {groups!r} is not 'module', 'name', None or a "
                                  "function", "groups")
-        g = _key(g)
+        g = column_key(g)
         sq[g] = sq.get(g, 0.0) + s
     return math.sqrt(total), {g: math.sqrt(v) for g, v in sq.items()}
 
@@ -156,8 +158,6 @@ class RunRecorder:
             self._open()
 
     def _open(self) -> None:
-        from .logs import _parse_jsonl
-
         exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
         if exists:
             with open(self.path, "rb") as fh:
@@ -171,7 +171,7 @@ class RunRecorder:
                 with open(self.path, "r+b") as fh:
                     fh.truncate(cut)
                 data = data[:cut]
-            table = _parse_jsonl(data.decode("utf-8"), self.name, self.path)
+            table = parse_jsonl(data.decode("utf-8"), self.name, self.path)
             if table.summary is not None:
                 raise ParameterError(f"{self.path} is a finished log (it has a _summary line); "
                                      "record a new run in a new file", "path")
@@ -189,9 +189,7 @@ class RunRecorder:
             self._write({"_meta": self.hyper})
 
     def _write(self, record: Mapping[str, Any]) -> None:
-        from ._core import _jsonable
-
-        line = json.dumps({k: _jsonable(v) for k, v in record.items()}, allow_nan=False)
+        line = json.dumps({k: jsonable(v) for k, v in record.items()}, allow_nan=False)
         self._fh.write(line + "\n")
         self._fh.flush()
         if self.fsync:
@@ -258,13 +256,11 @@ class RunRecorder:
     def run(self) -> TrainingRun:
         """The records so far as a :class:`~grokdelay.TrainingRun` (exactly what
         ``read_run(path)`` reads back)."""
-        from .logs import _Table, _to_run
-
         if not self._rows:
             raise ParameterError("no records yet: call log() first", "step")
-        table = _Table(self.name, rows=[dict(r) for r in self._rows], meta=self.hyper,
+        table = Table(self.name, rows=[dict(r) for r in self._rows], meta=self.hyper,
                        what="recorder")
-        return _to_run(table, columns=None, hyper=None, nan=self.nan, percent=False)
+        return run_from_table(table, columns=None, hyper=None, nan=self.nan, percent=False)
 
     def milestones(self, threshold: float = 0.95, train_threshold: float | None = None,
                    window: float = 0.0, **kwargs: Any):

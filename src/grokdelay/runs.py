@@ -46,9 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from ._core import FieldSpec, Interval, ParameterError, _decode_inf, _validate_field
+from ._core import FieldSpec, Interval, ParameterError, decode_inf, validate_field
+from .observations import Milestones, as_column, as_threshold, derived, sustained_time
 
-__all__ = ["TrainingRun", "normalize_hyper", "HYPER_FIELDS"]
+__all__ = ["TrainingRun", "normalize_hyper", "column_key", "HYPER_FIELDS", "HYPER_ALIASES"]
 
 _POS = Interval(0.0, math.inf, lo_closed=False, typical=(1e-5, 1.0))
 
@@ -91,7 +92,12 @@ _OPTIMIZER_ALIASES = {"sgdm": "sgd", "sgd_momentum": "sgd", "adam_w": "adamw",
                       "adam_coupled": "adam_l2", "adaml2": "adam_l2"}
 
 
-def _key(name: str) -> str:
+def column_key(name: str) -> str:
+    """A name as the readers compare it: lower case, ``-``, ``/``, ``.`` and spaces as ``_``.
+
+    >>> column_key("Val/Acc")
+    'val_acc'
+    """
     k = str(name).strip().lower()
     for ch in "-/ .":
         k = k.replace(ch, "_")
@@ -131,8 +137,8 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
     origin: dict[str, str] = {}
     notes: list[str] = []
     for raw, value in hyper.items():
-        value = _decode_inf(value) if isinstance(value, str) else value   # JSON's "inf"
-        k = _key(raw)
+        value = decode_inf(value) if isinstance(value, str) else value   # JSON's "inf"
+        k = column_key(raw)
         name = HYPER_ALIASES.get(k, k if k in HYPER_FIELDS or k in ("optimizer", "loss")
                                  else str(raw))
         if name in out and not _same(out[name], value):
@@ -155,7 +161,7 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
         if spec.kind == "integer" and isinstance(v, float) and v.is_integer():
             v = int(v)
         try:
-            out[name] = _validate_field(name, spec, v)
+            out[name] = validate_field(name, spec, v)
         except ParameterError as exc:
             hint = ""
             if name == "train_fraction" and isinstance(v, int | float) and 1 < v <= 100:
@@ -175,12 +181,12 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
         out["weight_decay"] = wd
         notes.append(f"hyper: decay_per_step = {d:g} converted to weight_decay = "
                      f"d / learning_rate = {wd:g}")
-    if _key(str(out.get("optimizer", ""))) == "muon" and "muon_lr" in out:
+    if column_key(str(out.get("optimizer", ""))) == "muon" and "muon_lr" in out:
         # Muon drives the matrix parameters at muon_lr; the rest (embeddings, gains,
         # biases) are trained by AdamW at lr. learning_rate is Muon's.
         if "learning_rate" in out:
             out["adamw_learning_rate"] = out["learning_rate"]
-        out["learning_rate"] = _validate_field("learning_rate", HYPER_FIELDS["learning_rate"],
+        out["learning_rate"] = validate_field("learning_rate", HYPER_FIELDS["learning_rate"],
                                                float(out.pop("muon_lr")))
         notes.append("hyper: Muon run: learning_rate = muon_lr (the matrix parameters'); "
                      "lr, the AdamW rate of the other parameters, is adamw_learning_rate")
@@ -188,7 +194,7 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
         raw_opt = out["optimizer"]
         if not isinstance(raw_opt, str):
             raise ParameterError(f"hyper: optimizer = {raw_opt!r} is not a name", "optimizer")
-        opt = _key(raw_opt)
+        opt = column_key(raw_opt)
         opt = _OPTIMIZER_ALIASES.get(opt, opt)
         if opt == "adam" and out.get("weight_decay", 0.0) > 0:
             opt = "adam_l2"
@@ -217,18 +223,7 @@ def _label(field: str, sources: Mapping[str, str]) -> str:
 
 
 def _column(field: str, values: Any, n: int | None, sources: Mapping[str, str]) -> np.ndarray:
-    lab = _label(field, sources)
-    col = sources.get(field, field)
-    try:
-        v = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{lab} is not an array of numbers: {values!r:.80}", col) from None
-    if v.ndim != 1:
-        raise ParameterError(f"{lab} must be 1-D, got shape {v.shape}", col)
-    if n is not None and v.size != n:
-        raise ParameterError(f"{lab} has {v.size} entries but steps has {n}: every column "
-                             "must have one value per logged record", col)
-    return v
+    return as_column(_label(field, sources), values, n, field=sources.get(field, field))
 
 
 def _check_steps(values: Any, sources: Mapping[str, str]) -> np.ndarray:
@@ -638,10 +633,8 @@ class TrainingRun:
 
 def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any,
              loss_threshold: Any):
-    from .milestones import Milestones, _as_threshold, _derived, sustained_time
-
-    a_test = _as_threshold("threshold", threshold, 0.0, 1.0)
-    a_train = a_test if train_threshold is None else _as_threshold("train_threshold",
+    a_test = as_threshold("threshold", threshold, 0.0, 1.0)
+    a_train = a_test if train_threshold is None else as_threshold("train_threshold",
                                                                    train_threshold, 0.0, 1.0)
     try:
         w = float(window)
@@ -670,7 +663,7 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
     if math.isinf(tm) and math.isfinite(tg):
         notes.append("the test accuracy reaches its threshold but the train accuracy does "
                      "not: no delay can be measured (delay = inf); check the thresholds")
-    delay, ratio, log_delay, more = _derived(tm, tg)
+    delay, ratio, log_delay, more = derived(tm, tg)
     notes += more
     extra["censored"] = bool(censored)
     extra["censored_at"] = last if censored else None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import io
 import math
-import tarfile
 from importlib import resources
 from typing import Any
 
 from .._core import ParameterError
+from .._log_formats import parse_jsonl
+from ..logs import run_from_table
 from ..runs import TrainingRun
 
 __all__ = ["fu2026", "FU2026_ATTRIBUTION", "FU2026_STUDIES"]
@@ -89,8 +90,7 @@ def fu2026_hyper(meta: dict[str, Any], study: str, name: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _load_all() -> tuple[TrainingRun, ...]:
-    from ..logs import _parse_jsonl, _to_run
-
+    import tarfile
     runs = []
     data = resources.files(__name__).joinpath("data", "fu2026.tar.gz").read_bytes()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
@@ -100,8 +100,8 @@ def _load_all() -> tuple[TrainingRun, ...]:
             study, _, fname = member.name.partition("/")
             stem = fname[: -len(".jsonl")]
             text = tar.extractfile(member).read().decode("utf-8")
-            table = _parse_jsonl(text, f"{study}/{stem}", member.name)
-            runs.append(_to_run(table, columns=None, hyper=fu2026_hyper(table.meta, study, stem),
+            table = parse_jsonl(text, f"{study}/{stem}", member.name)
+            runs.append(run_from_table(table, columns=None, hyper=fu2026_hyper(table.meta, study, stem),
                                 nan="raise", percent=False, hyper_from_meta=False))
     return tuple(runs)
 
