@@ -1,7 +1,7 @@
 """How well eq 18 (frozen kernel) and the corrected eq 17 (coupled kernel) predict two-layer GD.
 
 Run: ``python benchmarks/two_layer_validity.py [--seeds N] [--d-in D]``. For each
-(d_out, d_h, init_scale) it runs two-layer gradient descent (seed 003 eq 40, the library's
+(d_out, d_h, init_scale) it runs two-layer gradient descent (Levi et al. 2023 eq 40, the library's
 ``simulate_gradient_descent(method="direct")``) and reports the relative error of the time
 at which the generalization loss has fallen by 1e-2, 1e-3, 1e-4 of its initial value:
 

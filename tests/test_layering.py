@@ -18,6 +18,7 @@ PACKAGE = ROOT / "src" / "grokdelay"
 #: layer -> (rank, modules). A module may import modules of a lower rank; within a layer
 #: only where ``SAME_LAYER`` allows it (without circles).
 LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "rendering": (-1, ("_html",)),
     "core": (0, ("_fields", "_core")),
     "engines": (1, ("_marchenko_pastur", "_lts_engine", "_lts_simulation", "_two_layer",
                     "_contraction", "_kl_law", "_langevin", "_norm_simulation")),

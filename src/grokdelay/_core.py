@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _html
 from ._fields import (REQUIRED, Choice, FieldSpec, GrokdelayWarning, Interval,
                       ParameterError, decode_inf, moved_names, param, positive_array, validate_field,
                       warn)
@@ -380,6 +381,21 @@ class DelayPrediction:
             raise TypeError("a scalar prediction cannot be indexed")
         vals = {k: _scalarize(np.asarray(getattr(self, k))[index]) for k in self.NUMERIC}
         return dataclasses.replace(self, **vals)
+
+    def __repr__(self) -> str:
+        fields = {"mechanism": self.mechanism, "method": self.method,
+                  **{k: getattr(self, k) for k in self.NUMERIC}, "units": self.units}
+        return _html.record_repr("DelayPrediction", fields, self.notes)
+
+    def _repr_html_(self) -> str:
+        more: dict[str, Any] = {}
+        if self.params is not None:
+            more.update({f"params.{f.name}": getattr(self.params, f.name)
+                         for f in dataclasses.fields(self.params)})
+        more.update({f"extra.{k}": v for k, v in self.extra.items()})
+        return _html.record_html(
+            "DelayPrediction", {k: getattr(self, k) for k in self.NUMERIC}, self.notes,
+            subtitle=f"{self.mechanism}, method {self.method}, units: {self.units}", more=more)
 
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]

@@ -199,6 +199,16 @@ def parse_csv(text: str, delimiter: str, name: str, where: str) -> Table:
     return Table(name, rows=rows, what="CSV")
 
 
+def _number_or_text(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    try:
+        x = json.loads(v)
+    except json.JSONDecodeError:
+        return v
+    return x if isinstance(x, int | float) and not isinstance(x, bool) else v
+
+
 def read_flat_yaml(path: str) -> dict[str, Any]:
     """The top-level ``key: value`` pairs of a Lightning ``hparams.yaml`` (PyYAML when
     installed; else scalars only, nested blocks skipped)."""
@@ -214,7 +224,10 @@ def read_flat_yaml(path: str) -> dict[str, Any]:
         except yaml.YAMLError:
             data = None
         if isinstance(data, Mapping):
-            return {str(k): v for k, v in data.items() if not isinstance(v, Mapping | list)}
+            # PyYAML reads YAML 1.1, where 1e-08 (no dot) is a string; YAML 1.2 and the
+            # fallback below read it as the number it is
+            return {str(k): _number_or_text(v) for k, v in data.items()
+                    if not isinstance(v, Mapping | list)}
     out: dict[str, Any] = {}
     for line in text.splitlines():
         if not line or line[0] in " \t#-" or ":" not in line:

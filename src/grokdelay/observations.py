@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _html
 from ._core import ParameterError
 from .clock_estimators import sustained_time as _persist
 
@@ -96,6 +97,18 @@ class Milestones:
         out["thresholds"] = dict(self.thresholds)
         out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
+
+    def __repr__(self) -> str:
+        main = {k: getattr(self, k) for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay")}
+        return _html.record_repr("Milestones", {**main, "units": self.units}, self.notes,
+                                 {"thresholds": self.thresholds, "extra": self.extra})
+
+    def _repr_html_(self) -> str:
+        main = {k: getattr(self, k) for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay")}
+        more = {f"thresholds.{k}": v for k, v in self.thresholds.items()}
+        more.update({f"extra.{k}": v for k, v in self.extra.items()})
+        return _html.record_html("Milestones", main, self.notes,
+                                 subtitle=f"observed, units: {self.units}", more=more)
 
     def __str__(self) -> str:
         lines = ["observed milestones (units: steps)"]
