@@ -25,3 +25,14 @@ def test_every_mechanism_has_a_docs_page():
     for m in gd.mechanisms():
         text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
         assert f".. mechanism-fields:: {m}" in text, f"{m}.rst: render the field table"
+
+
+def test_every_closed_form_is_rendered_from_its_symbolic_law():
+    # a mechanism with a closed form shows it from grokdelay._symbolic, not retyped
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    for m in gd.mechanisms():
+        if methods_with_laws(m):
+            text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
+            assert f".. mechanism-laws:: {m}" in text, f"{m}.rst: render the closed forms"

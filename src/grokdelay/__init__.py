@@ -35,8 +35,9 @@ from .ridge_null_space import RidgeNullSpace
 from . import clock_estimators, deep_linear, modular_kernel
 
 # The user-facing layer: sweeps, plots, milestones from training logs.
-from . import milestones, plotting, sweep
+from . import milestones, plotting, sensitivity, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
+from .sensitivity import Elasticity, elasticity
 from .sweep import Table
 
 __version__ = "0.1.0"
@@ -74,7 +75,10 @@ __all__ = [
     # user-facing layer
     "milestones",
     "plotting",
+    "sensitivity",
     "sweep",
+    "Elasticity",
+    "elasticity",
     "Milestones",
     "Table",
     "compare_with_log",

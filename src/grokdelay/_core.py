@@ -419,6 +419,12 @@ class Parameters:
         """Shorthand for ``predict_delay(self, method=method)``."""
         return predict_delay(self, method=method)
 
+    def _repr_latex_(self) -> str | None:
+        """The default method's closed form (Jupyter); None when it has none."""
+        from ._symbolic import latex_for_params   # sympy only when a notebook asks
+
+        return latex_for_params(self)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
@@ -546,6 +552,12 @@ class DelayPrediction:
             raise TypeError("a scalar prediction cannot be indexed")
         vals = {k: _scalarize(np.asarray(getattr(self, k))[index]) for k in self.NUMERIC}
         return dataclasses.replace(self, **vals)
+
+    def _repr_latex_(self) -> str | None:
+        """The method's closed form with the predicted numbers (Jupyter); None without one."""
+        from ._symbolic import latex_for_prediction   # sympy only when a notebook asks
+
+        return latex_for_prediction(self)
 
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]

@@ -167,7 +167,9 @@ class Law:
         def tex(e):
             return sp.latex(e, symbol_names=self.latex_names)
 
-        wanted = quantities or self.stated
+        inputs = set(self.fields.values())
+        # a time that is an input (t_mem given) is not a law: leave it out
+        wanted = quantities or tuple(k for k in self.stated if self.quantities[k] not in inputs)
         lines = [f"{_TEX_Q[k]} = {tex(self.quantities[k])}" for k in wanted]
         lines += [f"{tex(sym)} = {tex(value)}" for sym, value in self.defs]
         return lines
