@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["Law", "laws", "law_for", "latex_for_params", "latex_for_prediction",
-           "GammaIncInv"]
+__all__ = ["Law", "laws", "law_for", "methods_with_laws", "latex_for_params",
+           "latex_for_prediction", "GammaIncInv", "LogAbs1m"]
 
 
 # --------------------------------------------------------------------------- special functions
@@ -63,6 +63,25 @@ class GammaIncInv(sp.Function):
         return rf"P^{{-1}}\!\left({a},\, {y}\right)"
 
 
+class LogAbs1m(sp.Function):
+    r""":math:`\log|1 - x|`, evaluated without cancellation (``log1p`` below 1), as the
+    per-step contraction of a gradient-descent mode; derivative :math:`1/(x - 1)`."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return 1 / (self.args[0] - 1)
+
+    def _latex(self, printer):
+        return rf"\log\left|1 - {printer._print(self.args[0])}\right|"
+
+
+def _log_abs_1m(x):
+    from .spectral import _log_contraction
+
+    return _log_contraction(x)
+
+
 def _lambertw_real(z):
     from scipy import special
 
@@ -75,7 +94,8 @@ def _gammaincinv(a, y):
     return special.gammaincinv(a, y)
 
 
-_MODULES = [{"LambertW": _lambertw_real, "GammaIncInv": _gammaincinv}, "scipy", "numpy"]
+_MODULES = [{"LambertW": _lambertw_real, "GammaIncInv": _gammaincinv,
+             "LogAbs1m": _log_abs_1m}, "scipy", "numpy"]
 
 
 # --------------------------------------------------------------------------- laws
@@ -151,7 +171,10 @@ class Law:
         return out
 
     def _lambdify(self, expr: sp.Expr) -> Callable:
-        return sp.lambdify(self.args, expr, modules=_MODULES)
+        from sympy.codegen.rewriting import log1p_opt, optimize
+
+        # log(1 - x) -> log1p(-x): no cancellation for a small decay rate
+        return sp.lambdify(self.args, optimize(expr, [log1p_opt]), modules=_MODULES)
 
     @functools.cache  # noqa: B019 (laws live for the whole process)
     def log_function(self, quantity: str) -> Callable:
@@ -222,8 +245,8 @@ def _spectral() -> list[Law]:
                {"t_mem": sp.log(1 / tol) / (eta * nmax), "t_grok": sp.log(1 / tol) / (eta * nmin)},
                constants=consts, latex_names=names, source="seed 000, 4.3")
     gd = Law("spectral", "gradient_descent", f,
-             {"t_mem": sp.log(tol) / sp.log(sp.Abs(1 - eta * nmax)),
-              "t_grok": sp.log(tol) / sp.log(sp.Abs(1 - eta * nmin))},
+             {"t_mem": sp.log(tol) / LogAbs1m(eta * nmax),
+              "t_grok": sp.log(tol) / LogAbs1m(eta * nmin)},
              constants=consts, latex_names=names, rounded=True,
              source="exact discrete gradient descent, unrounded")
     return [flow, gd]
@@ -237,13 +260,13 @@ def _ridge() -> list[Law]:
                {"t_mem": ell / (eta * (h + lam)), "t_grok": ell / (eta * lam),
                 "delay": ell * h / (eta * lam * (h + lam))},
                defs=((ell, sp.log(1 / tol)),), latex_names=names, source="seed 000, 2.6")
-    t_null = sp.log(tol) / sp.log(sp.Abs(1 - eta * lam))
-    one = sp.log(tol) / sp.log(sp.Abs(1 - eta * (h + lam)))
+    t_null = sp.log(tol) / LogAbs1m(eta * lam)
+    one = sp.log(tol) / LogAbs1m(eta * (h + lam))
     gd_none = Law("ridge_null_space", "gradient_descent", f, {"t_mem": one, "t_grok": t_null},
                   latex_names=names, rounded=True, when=_absent("gram_max"),
                   variant="gram_max not given", source="exact discrete gradient descent")
-    both = sp.log(tol) / sp.Max(sp.log(sp.Abs(1 - eta * (h + lam))),
-                                sp.log(sp.Abs(1 - eta * (hmax + lam))))
+    both = sp.log(tol) / sp.Max(LogAbs1m(eta * (h + lam)),
+                                LogAbs1m(eta * (hmax + lam)))
     gd_max = Law("ridge_null_space", "gradient_descent", {**f, "gram_max": hmax},
                  {"t_mem": both, "t_grok": t_null}, latex_names=names, rounded=True,
                  when=_given("gram_max"), variant="gram_max given",
@@ -264,7 +287,7 @@ def _implicit_bias() -> list[Law]:
             {"t_mem": tm, "t_grok": sp.log(al) / lam}, latex_names=names,
             when=_absent("learning_rate"), variant="time units", source=src),
         Law("implicit_bias", "gradient_descent", {**base, "learning_rate": eta},
-            {"t_mem": tm, "t_grok": -sp.log(al) / sp.log(sp.Abs(1 - eta * lam))},
+            {"t_mem": tm, "t_grok": -sp.log(al) / LogAbs1m(eta * lam)},
             latex_names=names, rounded=True, source="exact decoupled decay"),
     ]
 
