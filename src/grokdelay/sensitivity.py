@@ -85,7 +85,8 @@ class Elasticity:
                 else f"d log({self.of}) / d log({self.field}) = {v}")
         lines = [f"{self.mechanism} ({self.method}): {head}"]
         if np.ndim(v) == 0 and math.isfinite(float(v)):
-            lines.append(f"  a 2x {self.field} moves {self.of} by x{2.0 ** float(v):.4g}")
+            factor = f"{2.0 ** float(v):.4g}" if abs(float(v)) < 1000 else f"2^{float(v):.6g}"
+            lines.append(f"  a 2x {self.field} moves {self.of} by x{factor} (to first order)")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -195,15 +196,36 @@ def elasticity(params, field: str, *, method: str | None = None, of: str = "dela
     """
     if of not in _OF:
         raise ParameterError(f"of = {of!r} is not one of " + ", ".join(map(repr, _OF)), "of")
+    obj = params
     params, name, given = _resolve(params, method)
     _check_field(params, field)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GrokdelayWarning)
         pred = given if given is not None else predict_delay(params, method=name)
-    value, exact, notes = _elasticity(params, field, name, of, pred)
+    if isinstance(obj, DelayPrediction) and given is None and of == "t_grok":
+        value, exact, notes = _rescaled_t_grok(obj, params, field, name, pred)
+    else:
+        value, exact, notes = _elasticity(params, field, name, of, pred)
     value = float(value) if np.ndim(value) == 0 else value
     exact = bool(exact) if np.ndim(exact) == 0 else exact
     return Elasticity(value, field, of, params.name, name, exact, tuple(dict.fromkeys(notes)))
+
+
+def _rescaled_t_grok(obj, params, field, name, pred):
+    """t_grok = t_mem + C delay of a rescaled (calibrated) prediction: its own weights on the
+    base method's elasticities of t_mem and of the delay (C drops out of the latter)."""
+    e_mem, x_mem, n_mem = _elasticity(params, field, name, "t_mem", pred)
+    e_del, x_del, n_del = _elasticity(params, field, name, "delay", pred)
+    t_mem = np.asarray(obj.t_mem, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        w = np.exp(np.log(t_mem) - _log_of(obj, "t_grok"))      # t_mem / t_grok
+        mixed = w * e_mem + (1.0 - w) * e_del
+    delay = np.asarray(obj.delay, dtype=float)
+    value = np.where(t_mem == 0, e_del, np.where(delay == 0, e_mem, mixed))
+    value = np.where(np.isfinite(_log_of(obj, "t_grok")), value, np.inf)
+    notes = [f"{obj.method} prediction: t_grok = t_mem + (its delay); elasticities of "
+             f"t_mem and of the delay from method {name!r}"] + n_mem + n_del
+    return value, x_mem & x_del, notes
 
 
 def _elasticity(params, field, name, of, pred):
@@ -229,6 +251,9 @@ def _elasticity(params, field, name, of, pred):
     spec = type(params).field_specs()[field][0]
     if law is not None and law.differentiable(field):
         ex, ok = _exact(params, law, field, of, g0)
+        if of == "t_grok":
+            # t_grok clipped to t_mem (no delay) is the other branch of a max: numerical there
+            ok &= np.broadcast_to(np.asarray(pred.delay, dtype=float) != 0, shape)
         use = todo & ok
         value[use] = ex[use]
         exact |= use
