@@ -18,7 +18,8 @@ never-groks region) and the elasticity is ``inf`` with a note. Never NaN:
 
 * ``of`` is ``inf`` (never groks) or 0 (no delay) at the point: ``inf``, with a note (there
   is no relative change to speak of);
-* ``field`` is 0 (e.g. no weight decay): 0, with a note (scaling 0 changes nothing);
+* ``field`` is 0 (e.g. no weight decay) or an infinite limit (``hidden_width = inf``): 0,
+  with a note (scaling it changes nothing);
 * an integer step count (``"gradient_descent"``, ``"discrete"`` methods) is a step function
   of its fields: the elasticity is that of the unrounded count, with a note.
 """
@@ -239,8 +240,11 @@ def _elasticity(params, field, name, of, pred):
     notes += note_where(bad, f"{of} is inf or 0 at this point (never groks, never fits, or no "
                         "delay): no relative change, elasticity reported as inf")
     value[bad] = np.inf
-    zero = ~bad & (x == 0)
-    notes += note_where(zero, f"{field} = 0: scaling it changes nothing, elasticity 0")
+    zero = ~bad & ((x == 0) | np.isinf(x))
+    notes += note_where(zero & (x == 0), f"{field} = 0: scaling it changes nothing, "
+                        "elasticity 0")
+    notes += note_where(zero & np.isinf(x), f"{field} = inf (its limit): scaling it changes "
+                        "nothing, elasticity 0")
     value[zero] = 0.0
     todo = np.isnan(value)
     if not todo.any():
