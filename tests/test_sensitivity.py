@@ -257,3 +257,22 @@ def test_mapping_input_and_integer_field_with_a_closed_form():
     e = gd.elasticity(m, "n_classes", of="t_mem")
     # t_mem = log((K-1)/eps)/gamma: d log t_mem / d log K = K / ((K-1) log((K-1)/eps))
     assert e.value == pytest.approx(97 / (96 * math.log(96 / 0.01)), rel=1e-12) and e.exact
+
+
+def test_compare_elasticities_in_the_shell(capsys):
+    import json
+
+    from grokdelay.cli import main
+
+    assert main(["compare", "--elasticities"]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("Elasticities d log(delay)"):]
+    # the seed-000 norm-separation row: k* at gamma = 2e-3, exact from the closed form
+    g = 2e-3
+    line = [x for x in block.splitlines() if x.strip().startswith("norm_separation")][0]
+    assert f"weight_decay {g / ((1 - g) * math.log1p(-g)):.4g}*" in line
+    assert "nan" not in block
+    assert main(["compare", "--json", "--elasticities"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[1]["elasticities"]["learning_rate"] == pytest.approx(
+        g / ((1 - g) * math.log1p(-g)), rel=1e-12)

@@ -37,7 +37,7 @@ import numpy as np
 from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameters, as_params,
                     note_where, predict_delay)
 
-__all__ = ["elasticity", "Elasticity"]
+__all__ = ["elasticity", "Elasticity", "elasticities", "format_elasticities"]
 
 _OF = ("delay", "t_mem", "t_grok")
 _H = 1e-3          # log-space step: Richardson error ~h^4 |g^(5)|, rounding ~1e-15/h
@@ -372,3 +372,31 @@ def _numerical(params, field, name, of, g0, x, todo):
                             f"{field} (the edge of the never-groks region or of the domain); "
                             "elasticity reported as inf")
     return value, notes
+
+
+def elasticities(pred: DelayPrediction, *, of: str = "delay") -> dict[str, Elasticity]:
+    """``{field: Elasticity}`` of one prediction for each of its scalar fields that is given."""
+    params = pred.params
+    out = {}
+    for f, (spec, _) in type(params).field_specs().items():
+        if spec.broadcasts and getattr(params, f) is not None:
+            try:
+                out[f] = elasticity(pred, f, of=of)
+            except ParameterError:      # an integer field of a method without a closed form
+                continue
+    return out
+
+
+def format_elasticities(rows: list[DelayPrediction], *, of: str = "delay") -> str:
+    """Plain-text block of each prediction's elasticities (``grokdelay compare
+    --elasticities``): which knob moves ``of`` and how much."""
+    lines = [f"Elasticities d log({of}) / d log(field) (a 2x field moves {of} by 2^E; "
+             "* exact from the closed form; inf: not a finite sensitivity, see the notes):"]
+    for r in rows:
+        es = elasticities(r, of=of)
+        cells = []
+        for f, e in es.items():
+            v = float(e.value)
+            cells.append(f"{f} {'inf' if math.isinf(v) else f'{v:.4g}'}{'*' if e.exact else ''}")
+        lines.append(f"  {r.mechanism} ({r.method}): " + (", ".join(cells) or "no scalar field"))
+    return "\n".join(lines)
