@@ -276,3 +276,35 @@ def test_compare_elasticities_in_the_shell(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows[1]["elasticities"]["learning_rate"] == pytest.approx(
         g / ((1 - g) * math.log1p(-g)), rel=1e-12)
+
+
+@pytest.mark.parametrize("mech", list(gd.mechanisms()))
+def test_elasticity_is_never_nan_over_the_domains(mech):
+    # hypothesis draws field-wise valid points, domain edges included (conformance strategy)
+    from hypothesis import assume
+
+    import conformance as cf
+
+    cls = gd.mechanisms()[mech]
+    scalar = [f for f, (s, _) in cls.field_specs().items() if s.broadcasts]
+
+    @settings(max_examples=12, deadline=None, derandomize=True)
+    @given(cf.params_strategy(cls), st.sampled_from(scalar), st.sampled_from(list(cls.methods)),
+           st.sampled_from(["delay", "t_mem", "t_grok"]))
+    def check(kwargs, field, method, of):
+        try:
+            params = cls(**kwargs)
+            _predict(params, method)
+        except gd.ParameterError:
+            assume(False)
+        assume(getattr(params, field) is not None)
+        try:
+            e = gd.elasticity(params, field, method=method, of=of)
+        except gd.ParameterError as exc:        # an integer field without a closed form
+            assert "integer field" in str(exc)
+            return
+        assert not np.isnan(e.value).any()
+        if np.isinf(e.value).any():
+            assert e.notes
+
+    check()
