@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from grokdelay import modular_kernel as mk
+from grokdelay import scenarios as scn
 
 
 @pytest.fixture(scope="module")
@@ -157,14 +158,14 @@ def test_readout_kernel_norm_scales_as_eq6():
 def test_parameter_helpers(small):
     task, net = small
     s = mk.kernel_summary(net, task)
-    ts = mk.timescale_parameters(s, 0.01)
+    ts = scn.timescale_parameters(s, 0.01)
     assert ts.kernel_norm == s.ntk_norm and ts.width == 12
-    sp = mk.spectral_parameters(s, 0.01)
+    sp = scn.spectral_parameters(s, 0.01)
     assert sp.eigenvalues.max() == pytest.approx(s.feature_spectrum.max())
-    rp = mk.ridge_parameters(s, 0.01, 0.1)
+    rp = scn.ridge_parameters(s, 0.01, 0.1)
     assert rp.gram_min == s.ntk_min and rp.gram_max == s.ntk_norm
     with pytest.raises(ValueError, match="ntk_min"):
-        mk.ridge_parameters(mk.kernel_summary(net, task, smallest=False), 0.01, 0.1)
+        scn.ridge_parameters(mk.kernel_summary(net, task, smallest=False), 0.01, 0.1)
 
 
 @pytest.mark.slow
@@ -177,14 +178,14 @@ def test_seed000_ntk_min_constant_is_reproduced():
     import scipy.linalg as sl
     from scipy.linalg.blas import dsyrk
 
-    cfg = mk.SEED000
+    cfg = scn.SEED000
     task = mk.modular_addition_task(cfg["p"], cfg["train_fraction"], seed=0)
     net = mk.init_network(cfg["width"], task.input_dim, cfg["alpha"], n_out=task.p, seed=0)
     pk = mk._PairKernels(net, task, task.train)
     s2 = pk.s2 / pk.n
     K = dsyrk(s2, np.asfortranarray(pk.phi), lower=1)
     K += np.tril(s2 * pk.hadamard_dense(pk.D, np.mean(net.A**2, axis=1), pk.D))
-    lam = mk.SEED000_NTK_MIN
+    lam = scn.SEED000_NTK_MIN
     idx = np.arange(pk.n)
     K[idx, idx] -= (1 - 1e-6) * lam
     sl.cholesky(K, lower=True, check_finite=False)  # succeeds: K - s I > 0

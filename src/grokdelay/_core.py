@@ -11,8 +11,11 @@ turns that into a :class:`DelayPrediction`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -32,8 +35,11 @@ __all__ = [
     "method",
     "register",
     "mechanisms",
+    "register_scenario",
+    "scenario_builders",
     "predict_delay",
     "note_where",
+    "register_latex",
 ]
 
 
@@ -252,6 +258,20 @@ def _validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
     raise TypeError(f"unknown field kind {spec.kind!r}")
 
 
+# --------------------------------------------------------------------------- display hooks
+
+#: LaTeX renderers of parameter objects and predictions (``_repr_latex_``), registered by a
+#: higher layer (``sensitivity``, from the symbolic laws): the core imports no renderer,
+#: and sympy is imported only when one is called.
+_LATEX: dict[str, Callable[[Any], str | None]] = {}
+
+
+def register_latex(params: Callable[[Any], str | None],
+                   prediction: Callable[[Any], str | None]) -> None:
+    """Install the ``_repr_latex_`` renderers of parameter objects and of predictions."""
+    _LATEX.update(params=params, prediction=prediction)
+
+
 # --------------------------------------------------------------------------- registry
 
 _REGISTRY: dict[str, type[Parameters]] = {}
@@ -322,6 +342,31 @@ def mechanisms() -> dict[str, type[Parameters]]:
     return dict(_REGISTRY)
 
 
+_SCENARIOS: dict[str, Callable[[], Scenario]] = {}
+
+
+def register_scenario(name: str) -> Callable[[Callable[[], Scenario]], Callable[[], Scenario]]:
+    """Decorator: register a zero-argument builder of mechanism ``name``'s worked scenario.
+
+    The builder is cached (a scenario is built once per process) and is what
+    ``Mechanism.scenario()`` returns. Scenarios live above the mechanisms (in
+    :mod:`grokdelay.scenarios`), so a mechanism never imports the module that builds its
+    scenario; this registry is the link.
+    """
+
+    def deco(build: Callable[[], Scenario]) -> Callable[[], Scenario]:
+        cached = functools.cache(build)
+        _SCENARIOS[name] = cached
+        return cached
+
+    return deco
+
+
+def scenario_builders() -> dict[str, Callable[[], Scenario]]:
+    """``{mechanism: cached scenario builder}`` in mechanism registration order."""
+    return {name: _SCENARIOS[name] for name in _REGISTRY if name in _SCENARIOS}
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -373,8 +418,15 @@ class Parameters:
 
     @classmethod
     def scenario(cls) -> Scenario:
-        """This mechanism's inputs for the default comparison scenario. Override."""
-        raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        """This mechanism's inputs for the default comparison scenario (built once).
+
+        Registered with :func:`register_scenario` (the library's are in
+        :mod:`grokdelay.scenarios`); a subclass may also override this method.
+        """
+        build = _SCENARIOS.get(getattr(cls, "name", ""))
+        if build is None:
+            raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        return build()
 
     # introspection ------------------------------------------------------------
     @classmethod
@@ -412,7 +464,7 @@ class Parameters:
         """The plain-mapping form: ``{"mechanism": name, field: value, ...}`` (JSON-ready)."""
         out: dict[str, Any] = {"mechanism": self.name}
         for f in dataclasses.fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
+            out[f.name] = jsonable(getattr(self, f.name))
         return out
 
     def predict(self, method: str | None = None) -> DelayPrediction:
@@ -421,9 +473,8 @@ class Parameters:
 
     def _repr_latex_(self) -> str | None:
         """The default method's closed form (Jupyter); None when it has none."""
-        from ._symbolic import latex_for_params   # sympy only when a notebook asks
-
-        return latex_for_params(self)
+        hook = _LATEX.get("params")
+        return None if hook is None else hook(self)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -443,16 +494,16 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     """Plain JSON values; non-finite floats become the strings "inf", "-inf"."""
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return jsonable(v.tolist())
     if isinstance(v, np.generic):
-        return _jsonable(v.item())
+        return jsonable(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # "inf", "-inf"
     if isinstance(v, tuple | list):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     return v
 
 
@@ -536,14 +587,14 @@ class DelayPrediction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of the prediction fields (inf as the string ``"inf"``)."""
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("mechanism", "method", "t_mem", "t_grok", "delay", "ratio",
                          "log_delay", "units")}
         out["notes"] = list(self.notes)
         if self.params is not None:
             out["params"] = self.params.to_dict()
         if self.extra:
-            out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+            out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __getitem__(self, index: Any) -> DelayPrediction:
@@ -555,9 +606,8 @@ class DelayPrediction:
 
     def _repr_latex_(self) -> str | None:
         """The method's closed form with the predicted numbers (Jupyter); None without one."""
-        from ._symbolic import latex_for_prediction   # sympy only when a notebook asks
-
-        return latex_for_prediction(self)
+        hook = _LATEX.get("prediction")
+        return None if hook is None else hook(self)
 
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]
@@ -583,7 +633,7 @@ def note_where(mask: Any, text: str) -> list[str]:
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 
-def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
+def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
@@ -613,7 +663,7 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=dict(out.extra), **values)
 
 
-def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
+def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
         raise ParameterError(
@@ -645,7 +695,7 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
     anything else.
     """
     if isinstance(params, Mapping):
-        params = _from_mapping(params)
+        params = from_mapping(params)
     if not isinstance(params, Parameters) or type(params).__name__ not in {
             c.__name__ for c in _REGISTRY.values()}:
         raise TypeError(
@@ -692,7 +742,49 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
             + ", ".join(cls.methods), "method")
     b = params.broadcast()
     out = func(params, b)
-    return _finalize(params, name, b.shape, out)
+    return finalize(params, name, b.shape, out)
+
+
+def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
+
+    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
+    module is imported on first access only, so a module below it in the layering does not
+    import it.
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = moves.get(name)
+        if target is None:
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        module, _, new = target.partition(":")
+        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(module), new)
+
+    return __getattr__
+
+
+def positive_array(name: str, value: Any, *, allow_zero: bool = False,
+                   below_one: bool = False) -> np.ndarray:
+    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
+
+    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
+    (Fields of a parameter object are checked by their declaration instead.)
+    """
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
+            from None
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    if below_one:
+        ok &= arr < 1
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0] if arr.ndim else arr
+        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
+        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
+    return arr
 
 
 def is_scalar_number(x: Any) -> bool:

@@ -77,9 +77,9 @@ class LogAbs1m(sp.Function):
 
 
 def _log_abs_1m(x):
-    from .spectral import _log_contraction
+    from ._contraction import log_contraction
 
-    return _log_contraction(x)
+    return log_contraction(x)
 
 
 def _lambertw_real(z):
@@ -238,7 +238,8 @@ def _timescale() -> list[Law]:
 
 def _spectral() -> list[Law]:
     eta, tol, nmax, nmin = (_pos(n) for n in ("eta", "tol", "nu_max", "nu_min"))
-    consts = {nmax: lambda p, a: p._extremes()[0], nmin: lambda p, a: p._extremes()[1]}
+    consts = {nmax: lambda p, a: np.max(p.eigenvalues),
+              nmin: lambda p, a: np.min(p.eigenvalues[p.eigenvalues > 0])}
     names = {nmax: r"\nu_{\max}", nmin: r"\nu_{\min}^{+}", tol: r"\mathrm{tol}"}
     f = {"learning_rate": eta, "tolerance": tol}
     flow = Law("spectral", "gradient_flow", f,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay
 from .sweep import Table
 
 __all__ = [
@@ -94,13 +94,13 @@ class Milestones:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping (inf as the string ``"inf"``)."""
-        from ._core import _jsonable
+        from ._core import jsonable
 
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay", "units")}
         out["notes"] = list(self.notes)
         out["thresholds"] = dict(self.thresholds)
-        out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+        out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __str__(self) -> str:
@@ -399,7 +399,7 @@ def _to_prediction(name: str | None, item: Any, method: str | None) -> DelayPred
         data = dict(item)
         if "mechanism" not in data and name is not None:
             data["mechanism"] = name
-        item = _from_mapping(data)
+        item = from_mapping(data)
     if isinstance(item, Parameters):
         return predict_delay(item, method=method)
     raise TypeError(f"{name}: expected Parameters, a mapping or a DelayPrediction, "

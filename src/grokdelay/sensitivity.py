@@ -35,11 +35,26 @@ from typing import Any
 import numpy as np
 
 from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameters, as_params,
-                    note_where, predict_delay)
+                    note_where, predict_delay, register_latex)
 
 __all__ = ["elasticity", "Elasticity", "elasticities", "format_elasticities"]
 
 _OF = ("delay", "t_mem", "t_grok")
+
+
+def _latex_params(params):
+    from ._symbolic import latex_for_params   # sympy only when a notebook asks
+
+    return latex_for_params(params)
+
+
+def _latex_prediction(pred):
+    from ._symbolic import latex_for_prediction
+
+    return latex_for_prediction(pred)
+
+
+register_latex(_latex_params, _latex_prediction)
 _H = 1e-3          # log-space step: Richardson error ~h^4 |g^(5)|, rounding ~1e-15/h
 _SMOOTH = 1e-5     # one-sided derivatives agreeing to this (relative) count as smooth
 _AGREE = 1e-8      # a law is the prediction's branch where its log agrees to this
