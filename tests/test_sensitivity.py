@@ -230,6 +230,14 @@ def test_calibrated_prediction_uses_its_base_method():
     # t_grok = t_mem + C k*: the weights are the calibrated times'
     e_t = gd.elasticity(pred, "weight_decay", of="t_grok").value
     assert e_t == pytest.approx(e.value * pred.delay / pred.t_grok, rel=1e-12)
+    # without extra["base_method"], the method of its params that reproduces its delay
+    import dataclasses
+
+    bare = dataclasses.replace(pred, extra={}, delay=pred.delay / pred.extra["constant"],
+                               log_delay=pred.log_delay - math.log(pred.extra["constant"]))
+    assert gd.elasticity(bare, "weight_decay").value == pytest.approx(e.value, rel=1e-14)
+    with pytest.raises(gd.ParameterError, match="base_method"):
+        gd.elasticity(dataclasses.replace(pred, extra={}), "weight_decay")
     # a prediction of a registered method is differentiated as given
     assert gd.elasticity(base.predict(), "norm_mem").value == pytest.approx(
         gd.elasticity(base, "norm_mem").value)

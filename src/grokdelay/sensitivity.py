@@ -134,11 +134,12 @@ def _resolve(obj: Any, method: str | None) -> tuple[Parameters, str, DelayPredic
         if base not in type(params).methods:
             # a calibrated prediction rescales a method's delay by a constant; its delay has
             # that method's elasticity (see the docs: "Sensitivities")
-            base = obj.extra.get("base_method")
+            base = obj.extra.get("base_method") or _reproducing_method(obj)
             if base is None:
                 raise ParameterError(
-                    f"prediction method {obj.method!r} is not a method of {params.name} and its "
-                    "extra has no 'base_method' naming the method it rescales", "method")
+                    f"prediction method {obj.method!r} is not a method of {params.name}, its "
+                    "extra has no 'base_method' naming the method it rescales, and no method "
+                    "of its params reproduces its delay", "method")
         if method is not None and method != base:
             raise ParameterError(f"method = {method!r} contradicts the prediction's method "
                                  f"{base!r}", "method")
@@ -153,6 +154,24 @@ def _resolve(obj: Any, method: str | None) -> tuple[Parameters, str, DelayPredic
         raise ParameterError(f"method = {name!r} is not a method of {params.name}; it has: "
                              + ", ".join(type(params).methods), "method")
     return params, name, None
+
+
+def _reproducing_method(pred: DelayPrediction) -> str | None:
+    """The method of ``pred.params`` whose log-delay is the prediction's (to 1e-9), if any:
+    a calibrated prediction that carries its fitted parameters is that method's law."""
+    for name in type(pred.params).methods:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", GrokdelayWarning)
+                mine = predict_delay(pred.params, method=name).log_delay
+        except ParameterError:
+            continue
+        with np.errstate(invalid="ignore"):
+            same = np.isclose(mine, pred.log_delay, rtol=1e-9, atol=1e-12) | (
+                np.asarray(mine) == np.asarray(pred.log_delay))
+        if np.all(same):
+            return name
+    return None
 
 
 def _check_field(params: Parameters, field: str) -> None:
