@@ -174,7 +174,7 @@ class Law:
         from sympy.codegen.rewriting import log1p_opt, optimize
 
         # log(1 - x) -> log1p(-x): no cancellation for a small decay rate
-        return sp.lambdify(self.args, optimize(expr, [log1p_opt]), modules=_MODULES)
+        return sp.lambdify(self.args, optimize(expr, [log1p_opt]), modules=_MODULES, cse=True)
 
     @functools.cache  # noqa: B019 (laws live for the whole process)
     def log_function(self, quantity: str) -> Callable:
