@@ -26,7 +26,6 @@ never-groks region) and the elasticity is ``inf`` with a note. Never NaN:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
@@ -37,7 +36,8 @@ import numpy as np
 from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameters, as_params,
                     note_where, predict_delay, register_latex)
 
-__all__ = ["elasticity", "Elasticity", "elasticities", "format_elasticities"]
+__all__ = ["elasticity", "Elasticity", "ElasticityFloat", "ElasticityArray", "elasticities",
+           "format_elasticities"]
 
 _OF = ("delay", "t_mem", "t_grok")
 
@@ -60,42 +60,45 @@ _SMOOTH = 1e-5     # one-sided derivatives agreeing to this (relative) count as 
 _AGREE = 1e-8      # a law is the prediction's branch where its log agrees to this
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class Elasticity:
-    """The result of :func:`elasticity`: ``value`` (float or ndarray) and how it was got.
+    """What :func:`elasticity` returns: the number (a ``float``, or an ``ndarray`` of the
+    parameters' broadcast shape), carrying how it was got.
+
+    It *is* the value: ``ElasticityFloat`` subclasses ``float`` and ``ElasticityArray``
+    subclasses ``numpy.ndarray`` (arithmetic and ufuncs give plain floats and arrays), both
+    subclass this class.
 
     Attributes
     ----------
     value : float or ndarray
-        :math:`\\partial\\log(\\text{of})/\\partial\\log(\\text{field})`, broadcast shape of
-        the parameters; ``inf`` where it does not exist (see ``notes``).
+        :math:`\\partial\\log(\\text{of})/\\partial\\log(\\text{field})` as a plain
+        float or array; ``inf`` where it does not exist (see ``notes``).
     field, of, mechanism, method : str
     exact : bool or ndarray
         True where the value comes from the symbolic derivative of the closed form.
     notes : tuple of str
     """
 
-    value: Any
     field: str
     of: str
     mechanism: str
     method: str
     exact: Any
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...]
 
-    def __float__(self) -> float:
-        return float(self.value)
-
-    def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.value, dtype=dtype)
+    @property
+    def value(self):
+        return float(self) if isinstance(self, float) else np.asarray(self).view(np.ndarray)
 
     def factor(self, scale: float = 2.0):
         """The multiplicative change of ``of`` when ``field`` is multiplied by ``scale``,
         to first order in log(scale): ``scale ** value``."""
         with np.errstate(over="ignore"):
-            return np.power(float(scale), self.value)
+            out = np.power(float(scale), self.value)
+        return float(out) if np.ndim(out) == 0 else out
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """Multi-line description: the value, the doubling reading and the notes."""
         v = self.value
         head = (f"d log({self.of}) / d log({self.field}) = {float(v):.6g}" if np.ndim(v) == 0
                 else f"d log({self.of}) / d log({self.field}) = {v}")
@@ -105,6 +108,35 @@ class Elasticity:
             lines.append(f"  a 2x {self.field} moves {self.of} by x{factor} (to first order)")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+class ElasticityFloat(Elasticity, float):
+    """A scalar :class:`Elasticity`: a ``float``."""
+
+    def __new__(cls, value, **meta):
+        obj = float.__new__(cls, value)
+        obj.__dict__.update(meta)
+        return obj
+
+    def __repr__(self) -> str:
+        return f"Elasticity({float(self)!r}, field={self.field!r}, of={self.of!r})"
+
+
+class ElasticityArray(Elasticity, np.ndarray):
+    """An array :class:`Elasticity`: an ``ndarray`` (results of arithmetic are plain)."""
+
+    def __new__(cls, value, **meta):
+        obj = np.array(value, dtype=float).view(cls)
+        obj.__dict__.update(meta)
+        return obj
+
+    def __array_finalize__(self, obj):
+        if obj is not None:
+            self.__dict__.update(getattr(obj, "__dict__", {}))
+
+    def __array_wrap__(self, out, context=None, return_scalar=False):
+        out = np.asarray(out).view(np.ndarray)
+        return out[()] if return_scalar else out
 
 
 def _log_of(pred: DelayPrediction, of: str) -> np.ndarray:
@@ -209,9 +241,9 @@ def elasticity(params, field: str, *, method: str | None = None, of: str = "dela
     Returns
     -------
     Elasticity
-        ``.value`` has the broadcast shape of the fields (a float for scalars);
-        ``float(result)`` and ``np.asarray(result)`` work; ``.factor(2)`` is the change for
-        a doubled field.
+        The number itself: a ``float`` for scalar fields, else an ``ndarray`` of their
+        broadcast shape, with ``.notes``, ``.exact`` (per point), ``.summary()`` and
+        ``.factor(2)`` (the change for a doubled field) attached.
 
     Raises
     ------
@@ -224,9 +256,9 @@ def elasticity(params, field: str, *, method: str | None = None, of: str = "dela
     >>> import grokdelay as gd
     >>> p = gd.NormSeparation(learning_rate=1e-3, weight_decay=1.0, norm_mem=10.0,
     ...                       norm_post=1.0)
-    >>> round(float(gd.elasticity(p, "weight_decay", method="law")), 12)
+    >>> round(gd.elasticity(p, "weight_decay", method="law"), 12)
     -1.0
-    >>> round(float(gd.elasticity(p, "norm_mem", method="law")), 6)   # 1 / log(10)
+    >>> round(gd.elasticity(p, "norm_mem", method="law"), 6)   # 1 / log(10)
     0.434294
     """
     if of not in _OF:
@@ -243,7 +275,10 @@ def elasticity(params, field: str, *, method: str | None = None, of: str = "dela
         value, exact, notes = _elasticity(params, field, name, of, pred)
     value = float(value) if np.ndim(value) == 0 else value
     exact = bool(exact) if np.ndim(exact) == 0 else exact
-    return Elasticity(value, field, of, params.name, name, exact, tuple(dict.fromkeys(notes)))
+    meta = dict(field=field, of=of, mechanism=params.name, method=name, exact=exact,
+                notes=tuple(dict.fromkeys(notes)))
+    return ElasticityFloat(value, **meta) if np.ndim(value) == 0 else \
+        ElasticityArray(value, **meta)
 
 
 def _rescaled_t_grok(obj, params, field, name, pred):
