@@ -355,3 +355,62 @@ def test_discrete_counts_agree_with_the_flow_to_relative_order_eta(mechanism, fl
         assert sp.limit(r, e, 0) == 1
         slope = sp.limit(sp.diff(r, e), e, 0)
         assert slope.free_symbols and sp.simplify(slope) != 0   # first order: -rate/2
+
+
+# --------------------------------------------------------------------------- further claims
+
+
+def test_ridge_delay_limits_of_the_docs():
+    # ridge_null_space docs: the delay l h / (eta lambda (h + lambda)) is ~ l / (eta lambda) for
+    # lambda << h and ~ l h / (eta lambda^2) for lambda >> h; t_grok / t_mem = 1 + h / lambda
+    law = S.law_for(gd.RidgeNullSpace(1.0, 0.1, 0.01), "gradient_flow")
+    f = law.fields
+    h, lam, eta = f["gram_min"], f["weight_decay"], f["learning_rate"]
+    ell = law.defs[0][0]
+    d = law.quantities["delay"]
+    assert sp.limit(d / (ell / (eta * lam)), h, sp.oo) == 1
+    assert sp.limit(d / (ell * h / (eta * lam ** 2)), lam, sp.oo) == 1
+    assert sp.simplify(law.quantities["t_grok"] / law.quantities["t_mem"] - (1 + h / lam)) == 0
+    assert sp.simplify(law.quantities["t_grok"] - law.quantities["t_mem"] - d) == 0
+
+
+def test_two_clocks_theorem_5_6_growth_rates():
+    # Thm 5.6 (docs): with delta = eps^beta the plateau T_rep - T_cls grows like
+    # eps^(-beta (2 theta - 1)) / (c (2 theta - 1)) while T_cls grows like log(1/eps)/gamma
+    law = [x for x in S.laws() if x.method == "coupled" and x.variant == "E0 = inf"][0]
+    f = law.fields
+    eps, beta, th, c, gam = (f[k] for k in ("loss_target", "coupling_exponent", "kl_exponent",
+                                            "kl_rate", "gap_rate"))
+    x = sp.Symbol("x", positive=True)            # x = 1/eps -> oo; assumption theta > 1/2
+    plateau = law.quantities["delay"].subs(eps, 1 / x).subs(th, sp.Rational(3, 4))
+    lead = x ** (beta * sp.Rational(1, 2)) / (c * sp.Rational(1, 2))
+    assert sp.limit(plateau / lead, x, sp.oo) == 1
+    t_cls = law.quantities["t_mem"].subs(eps, 1 / x)
+    assert sp.limit(t_cls / (sp.log(x) / gam), x, sp.oo) == 1
+
+
+def test_lyapunov_bounds_equal_the_count_without_a_drive():
+    # norm_separation docs: both discrete Lyapunov bounds equal k* at D = 0 (r = D / gamma = 0)
+    nm, npost, g, r = sp.symbols("n_mem n_post gamma r", positive=True)
+    lower = sp.log((nm + r) / (npost + r)) / -sp.log(1 - g)
+    upper = sp.log((nm - r) / (npost - r)) / -sp.log(1 - g)
+    law = S.law_for(gd.NormSeparation(1e-3, 1.0, 10.0, 1.0, gamma_eff=1e-3), "contraction")
+    k = law.quantities["delay"].subs({law.fields["norm_mem"]: nm, law.fields["norm_post"]: npost,
+                                      law.fields["gamma_eff"]: g})
+    for bound in (lower, upper):
+        assert sp.simplify(sp.expand_log(bound.subs(r, 0) - k, force=True)) == 0
+    # and they bracket it for a drive (r > 0, r < n_post): lower < k* < upper, at a point
+    vals = {nm: 10, npost: 2, g: sp.Rational(1, 100), r: 1}
+    assert float(lower.subs(vals)) < float(k.subs(vals)) < float(upper.subs(vals))
+
+
+def test_discretized_temperature_is_the_stationary_variance_of_the_chain():
+    # kramers docs: theta <- theta - eta h theta + sqrt(2 T eta) xi has stationary variance
+    # 2 T eta / (1 - (1 - eta h)^2) = T / (h (1 - eta h / 2)): a temperature T / (1 - eta h/2)
+    T, eta, h, v = sp.symbols("T eta h v", positive=True)
+    var = sp.solve(sp.Eq(v, (1 - eta * h) ** 2 * v + 2 * T * eta), v)[0]
+    assert sp.simplify(var - T / (h * (1 - eta * h / 2))) == 0
+    from grokdelay import kramers as kr
+
+    assert kr.discretized_temperature(1.0, 0.1, 2.0) == pytest.approx(
+        float((var * h).subs({T: 1, eta: sp.Rational(1, 10), h: 2})), rel=1e-15)
