@@ -196,7 +196,7 @@ def test_property_rows_match_grid_any_chunking(n1, n2, chunk, swap):
 # --------------------------------------------------------------------------- registry-wide
 
 
-REFS = {"spectral": BASE, **{name: gd._core._from_mapping(case["params"])
+REFS = {"spectral": BASE, **{name: gd._core.from_mapping(case["params"])
                                 for name, case in cf.first_cases().items()
                                 if name != "spectral"}}
 
