@@ -151,3 +151,14 @@ def test_sources_are_named_by_paper_not_by_seed_number():
             # code names (``...``, :func:`...`) are the code's business
             if internal.search(re.sub(r"``[^`]*``|:\w+:`[^`]*`", "", line))]
     assert not hits, "\n".join(hits)
+
+
+def test_every_closed_form_is_rendered_from_its_symbolic_law():
+    # a mechanism with a closed form shows it from grokdelay._symbolic, not retyped
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    for m in gd.mechanisms():
+        if methods_with_laws(m):
+            text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
+            assert f".. mechanism-laws:: {m}" in text, f"{m}.rst: render the closed forms"

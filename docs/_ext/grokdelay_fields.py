@@ -1,4 +1,5 @@
-"""Sphinx directive ``.. mechanism-fields:: NAME``: the parameter table of a mechanism.
+"""Sphinx directives ``.. mechanism-fields:: NAME`` (the parameter table of a mechanism) and
+``.. mechanism-laws:: NAME`` (its closed forms, rendered from the sympy expressions).
 
 The table is rendered from the field declarations (``param(...)`` in the source), so the
 docs cannot drift from the validation: symbol, domain, default and meaning of each field,
@@ -48,6 +49,46 @@ class MechanismFields(Directive):
         return container.children
 
 
+def _laws(name: str) -> list[str]:
+    """reST for ``.. mechanism-laws:: NAME``: each method's closed form, rendered from the one
+    sympy expression of ``grokdelay._symbolic`` (the docs cannot retype a law)."""
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    cls = gd.mechanisms()[name]
+    have = methods_with_laws(name)
+    lines: list[str] = []
+    for m in cls.methods:
+        if m not in have:
+            lines += [f"* ``\"{m}\"``: no closed form (a numerical method; its elasticities are numerical derivatives).", ""]
+            continue
+        for law in have[m]:
+            label = f" ({law.variant})" if law.variant else ""
+            src = f", {law.source}" if law.source else ""
+            rounded = ("; the prediction is the first integer step at or after this count"
+                       if law.rounded else "")
+            lines += [f"* ``\"{m}\"``{label}{src}{rounded}:", "",
+                      "  .. math::", "     :nowrap:", "", r"     \[\begin{aligned}"]
+            body = law.latex()
+            for i, line in enumerate(body):
+                lhs, _, rhs = line.partition(" = ")
+                end = r" \\" if i < len(body) - 1 else ""
+                lines.append(f"     {lhs} &= {rhs}{end}")
+            lines += [r"     \end{aligned}\]", ""]
+    return lines
+
+
+class MechanismLaws(Directive):
+    required_arguments = 1
+
+    def run(self):
+        container = nodes.container()
+        self.state.nested_parse(StringList(_laws(self.arguments[0])), self.content_offset,
+                                container)
+        return container.children
+
+
 def setup(app):
     app.add_directive("mechanism-fields", MechanismFields)
+    app.add_directive("mechanism-laws", MechanismLaws)
     return {"parallel_read_safe": True, "version": "1"}

@@ -39,8 +39,9 @@ from . import clock_estimators, deep_linear, modular_kernel
 from . import scenarios
 
 # The user-facing layer: sweeps, plots, milestones from training logs.
-from . import milestones, plotting, sweep
+from . import milestones, plotting, sensitivity, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
+from .sensitivity import Elasticity, elasticity
 from .sweep import Table
 
 # Real training runs: logs in, milestones out.
@@ -85,7 +86,10 @@ __all__ = [
     # user-facing layer
     "milestones",
     "plotting",
+    "sensitivity",
     "sweep",
+    "Elasticity",
+    "elasticity",
     "Milestones",
     "Table",
     "compare_with_log",

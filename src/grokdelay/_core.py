@@ -48,8 +48,23 @@ __all__ = [
     "positive_array",
     "validate_field",
     "decode_inf",
+    "register_latex",
 ]
 
+
+
+# --------------------------------------------------------------------------- display hooks
+
+#: LaTeX renderers of parameter objects and predictions (``_repr_latex_``), registered by a
+#: higher layer (``sensitivity``, from the symbolic laws): the core imports no renderer,
+#: and sympy is imported only when one is called.
+_LATEX: dict[str, Callable[[Any], str | None]] = {}
+
+
+def register_latex(params: Callable[[Any], str | None],
+                   prediction: Callable[[Any], str | None]) -> None:
+    """Install the ``_repr_latex_`` renderers of parameter objects and of predictions."""
+    _LATEX.update(params=params, prediction=prediction)
 
 
 # --------------------------------------------------------------------------- registry
@@ -251,6 +266,11 @@ class Parameters:
         """Shorthand for ``predict_delay(self, method=method)``."""
         return predict_delay(self, method=method)
 
+    def _repr_latex_(self) -> str | None:
+        """The default method's closed form (Jupyter); None when it has none."""
+        hook = _LATEX.get("params")
+        return None if hook is None else hook(self)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
@@ -396,6 +416,11 @@ class DelayPrediction:
         return _html.record_html(
             "DelayPrediction", {k: getattr(self, k) for k in self.NUMERIC}, self.notes,
             subtitle=f"{self.mechanism}, method {self.method}, units: {self.units}", more=more)
+
+    def _repr_latex_(self) -> str | None:
+        """The method's closed form with the predicted numbers (Jupyter); None without one."""
+        hook = _LATEX.get("prediction")
+        return None if hook is None else hook(self)
 
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]

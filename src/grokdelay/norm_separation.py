@@ -525,7 +525,8 @@ class Calibration:
             f"({self.level:.0%} CI {self.constant_ci[0]:.4g}-{self.constant_ci[1]:.4g}) fitted "
             f"on {self.n_runs} runs with MAE {self.mae_percent:.1f}%"]
         out = Outcome(t_mem=base.t_mem, t_grok=np.asarray(base.t_mem) + delay, notes=notes,
-                      delay=delay, log_delay=log_delay, extra={**base.extra, "constant": c})
+                      delay=delay, log_delay=log_delay,
+                      extra={**base.extra, "constant": c, "base_method": "contraction"})
         return finalize(params, "calibrated", params.shape, out)
 
 
