@@ -39,14 +39,19 @@ def _table(name: str) -> list[str]:
     return lines + [""]
 
 
-class MechanismFields(Directive):
-    required_arguments = 1
+def _rst_directive(make_lines):
+    """A directive taking one mechanism name whose body is the reST ``make_lines(name)``."""
 
-    def run(self):
-        container = nodes.container()
-        self.state.nested_parse(StringList(_table(self.arguments[0])), self.content_offset,
-                                container)
-        return container.children
+    class _Generated(Directive):
+        required_arguments = 1
+
+        def run(self):
+            container = nodes.container()
+            self.state.nested_parse(StringList(make_lines(self.arguments[0])),
+                                    self.content_offset, container)
+            return container.children
+
+    return _Generated
 
 
 def _laws(name: str) -> list[str]:
@@ -78,17 +83,7 @@ def _laws(name: str) -> list[str]:
     return lines
 
 
-class MechanismLaws(Directive):
-    required_arguments = 1
-
-    def run(self):
-        container = nodes.container()
-        self.state.nested_parse(StringList(_laws(self.arguments[0])), self.content_offset,
-                                container)
-        return container.children
-
-
 def setup(app):
-    app.add_directive("mechanism-fields", MechanismFields)
-    app.add_directive("mechanism-laws", MechanismLaws)
+    app.add_directive("mechanism-fields", _rst_directive(_table))
+    app.add_directive("mechanism-laws", _rst_directive(_laws))
     return {"parallel_read_safe": True, "version": "1"}
