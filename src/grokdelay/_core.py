@@ -20,6 +20,7 @@ import numpy as np
 
 __all__ = [
     "ParameterError",
+    "NotApplicable",
     "GrokdelayWarning",
     "Interval",
     "Choice",
@@ -43,6 +44,20 @@ class ParameterError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class NotApplicable(ParameterError):
+    """A mechanism's premise does not hold on a run or input: the message says which and why.
+
+    Raised instead of a number, e.g. by a weight-decay law asked about a run without weight
+    decay, or by a calibrated law asked about an optimizer it was not calibrated for.
+    ``field`` names the hyperparameter or log column behind the failed premise when there is
+    one; ``mechanism`` names the law.
+    """
+
+    def __init__(self, message: str, field: str | None = None, mechanism: str | None = None):
+        super().__init__(message, field)
+        self.mechanism = mechanism
 
 
 class GrokdelayWarning(UserWarning):
