@@ -44,6 +44,11 @@ from . import milestones, plotting, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
 from .sweep import Table
 
+# Real runs: which theory applies, calibrated laws, cross-validation (issue 13).
+from . import calibration, diagnose as _diagnose_module
+from .calibration import Calibration, CrossValidation, calibrate, cross_validate, plot_predictions
+from .diagnose import Diagnosis, diagnose
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -91,4 +96,13 @@ __all__ = [
     "Table",
     "compare_with_log",
     "milestones_from_log",
+    # real runs
+    "calibration",
+    "Calibration",
+    "CrossValidation",
+    "Diagnosis",
+    "calibrate",
+    "cross_validate",
+    "diagnose",
+    "plot_predictions",
 ]
