@@ -44,10 +44,15 @@ from . import milestones, plotting, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
 from .sweep import Table
 
+# Real training runs: logs in, milestones out.
+from . import datasets, logs, runs
+from .logs import read_run, read_runs
+from .runs import TrainingRun
+
 # Real runs: which theory applies, calibrated laws, cross-validation (issue 13).
-from . import calibration, diagnose as _diagnose_module
+from . import calibration, premises
 from .calibration import Calibration, CrossValidation, calibrate, cross_validate, plot_predictions
-from .diagnose import Diagnosis, diagnose
+from .premises import Diagnosis, diagnose
 
 __version__ = "0.1.0"
 
@@ -97,7 +102,14 @@ __all__ = [
     "compare_with_log",
     "milestones_from_log",
     # real runs
+    "TrainingRun",
+    "read_run",
+    "read_runs",
+    "runs",
+    "logs",
+    "datasets",
     "calibration",
+    "premises",
     "Calibration",
     "CrossValidation",
     "Diagnosis",
