@@ -208,6 +208,12 @@ class Calibration:
                                      train_threshold=self.train_threshold, window=self.window)
 
     def _checked(self, facts) -> dict[str, np.ndarray]:
+        per_scale = self.constants.get("norm_init_per_scale")
+        if per_scale is not None and np.all(np.isnan(facts["norm_init"])) and \
+                np.all(np.isfinite(facts["init_scale"])):
+            # before training: the initial norm is the init scale times the pilots' norm at
+            # scale 1 (an architecture constant read off the pilot logs)
+            facts = dict(facts, norm_init=np.asarray(facts["init_scale"]) * per_scale)
         self._fit.law.check(facts)
         if facts["optimizer"] != self.optimizer:
             raise NotApplicable(
@@ -218,10 +224,6 @@ class Calibration:
         F = {k: np.asarray(facts[k], dtype=float) for k in
              ("learning_rate", "weight_decay", "init_scale", "train_fraction", "norm_post",
               "norm_init", "norm_mem", "t_mem")}
-        if "norm_init" in self._fit.law.needs and np.all(np.isfinite(F["init_scale"])) and \
-                "norm_init_per_scale" in self.constants and \
-                not np.all(np.isfinite(F["norm_init"])):
-            F["norm_init"] = F["init_scale"] * self.constants["norm_init_per_scale"]
         shape = np.broadcast_shapes(*(np.shape(v) for v in F.values()))
         F = {k: np.broadcast_to(v, shape) for k, v in F.items()}
         gap = self._fit.law.no_gap(self._fit.theta, F)
@@ -338,7 +340,7 @@ class Calibration:
                                     self.mechanism)
             for _ in range(90):          # bisection: 80 / 2^90 in log units
                 mid = 0.5 * (lo + hi)
-                go_up = (h(mid) * slope) > 0
+                go_up = (h(mid) * slope) < 0     # the root lies above mid
                 lo, hi = np.where(go_up, mid, lo), np.where(go_up, hi, mid)
             return np.exp(0.5 * (lo + hi))
 
@@ -661,6 +663,15 @@ def _floor(facts: list[dict[str, Any]], cells: list) -> np.ndarray:
     return out
 
 
+def _refusal(names: list[str], facts: dict[str, Any]) -> str:
+    """Why no law among ``names`` applies to a run, each distinct reason once."""
+    if not math.isfinite(facts["t_mem"]):
+        return "the run never memorizes: no prediction at memorization exists"
+    why = dict.fromkeys(r for n in names for _, r in LAWS[n].reasons(facts))
+    return ("no law applies: " if len(names) > 1 else f"{names[0]} does not apply: ") + \
+        "; ".join(why)
+
+
 def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
                    threshold: float = 0.95, train_threshold: float | None = None,
                    window: float = 0.0, level: float = 0.8) -> CrossValidation:
@@ -709,6 +720,10 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
                "observed": f["delay"] if math.isfinite(f["delay"]) else f["bound"],
                "predicted": math.nan, "lo": math.nan, "hi": math.nan, "ape": math.nan,
                "covers": False, "floor_ape": floor[i], "reason": ""}
+        if not usable[i]:
+            row["reason"] = _refusal(names, f)
+            rows.append(row)
+            continue
         train = tuple(j for j in range(len(runs)) if keys[j] != keys[i] and usable[j]
                       and facts[j]["optimizer"] == f["optimizer"])
         if train not in cache:
