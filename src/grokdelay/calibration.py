@@ -531,13 +531,23 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
                 continue
             selection[name] = score
             scored.append((score, p, name))
-        if not scored:
-            raise ParameterError("no law can be chosen by leave-one-out: " + "; ".join(
-                f"{k}: {v}" for k, v in selection.items()), "runs")
-        scored.sort()
-        chosen = scored[0][2]
-        notes.append(f"auto chose {chosen}: lowest leave-one-out MAPE on the pilots "
-                     f"({scored[0][0]:.1f}%) among " + ", ".join(n for _, _, n in scored))
+        n_obs = int(np.sum(np.isfinite(F["delay"]) & (F["delay"] > 0)))
+        if scored:
+            scored.sort()
+            chosen = scored[0][2]
+            notes.append(f"auto chose {chosen}: lowest leave-one-out MAPE on the pilots "
+                         f"({scored[0][0]:.1f}%) among " + ", ".join(n for _, _, n in scored))
+        else:
+            # too few pilots to score any law: the one with the fewest constants that can
+            # still be fitted with a residual degree of freedom, said plainly
+            fits = sorted((len(_law_for(n, F).names(F)), i, n) for i, n in enumerate(candidates)
+                          if n_obs > len(_law_for(n, F).names(F)))
+            if not fits:
+                raise ParameterError("no law can be fitted: " + "; ".join(
+                    f"{k}: {v}" for k, v in selection.items()), "runs")
+            chosen = fits[0][2]
+            notes.append(f"auto chose {chosen} without leave-one-out ({n_obs} grokked pilots "
+                         "are too few to score any law): it has the fewest constants")
     else:
         chosen = mechanism
     law = _law_for(chosen, F)
