@@ -133,6 +133,9 @@ def test_premises_fail_with_not_applicable_never_a_number():
                            hyper={"lr": 1e-3, "wd": 0.0, "optimizer": "adamw"})
     with pytest.raises(gd.NotApplicable, match="weight_decay = 0"):
         cal.predict(no_wd)
+    early = synthetic_run(1e-3, 1.0, 30.0).until(50)
+    with pytest.raises(gd.NotApplicable, match="has not memorized"):
+        gd.calibrate(pilots(), "power_law").predict(early)
     with pytest.raises(gd.NotApplicable, match="weight_decay = 0"):
         gd.calibrate(pilots() + [no_wd], "first_passage")
     assert issubclass(gd.NotApplicable, gd.ParameterError)
@@ -206,9 +209,11 @@ def test_fu2026_adamw_subset():
     assert cal.mechanism in ("first_passage", "two_phase")
     for r in runs:
         p = cal.predict(r)
-        obs = r.milestones(0.95, 0.99).delay
+        obs = r.milestones(0.95, 0.99)
         lo, hi = p.extra["interval"]
-        assert lo < p.delay < hi and 0.3 < p.delay / obs < 3
+        assert lo < p.delay < hi and 0.3 < p.delay / obs.delay < 3
+        # three records (75 steps) past memorization are all a prediction reads
+        assert cal.predict(r.until(obs.t_mem + 75)).delay == p.delay
     d = gd.diagnose(gd.datasets.fu2026("mech")[0], train_threshold=0.99)
     assert not d["first_passage"]["applies"]
     assert any("grows after memorization" in w for w in d["first_passage"]["reasons"])

@@ -8,9 +8,11 @@ regimes every such law has: no separation to close (delay 0) and no decay (delay
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._core import Outcome, note_where
+from ._core import Interval, Outcome, ParameterError, note_where, param
 
 
 def log_decay_outcome(t_mem, log_ratio, log_rate, rate, *, discrete: bool, no_gap: str,
@@ -45,3 +47,40 @@ def log_decay_outcome(t_mem, log_ratio, log_rate, rate, *, discrete: bool, no_ga
                         "the delay overflows float64; log_delay is exact")
     return Outcome(t_mem=t_mem, t_grok=t_mem + delay, units="steps", notes=notes, delay=delay,
                    log_delay=log_delay, extra=dict(extra or {}))
+
+
+# --------------------------------------------------------------------------- shared fields
+
+def learning_rate_field():
+    """The learning-rate field every weight-decay law declares."""
+    return param("eta", Interval(0, math.inf, lo_closed=False, hi_closed=False,
+                                 typical=(1e-5, 1e-1)), "learning rate (step size)")
+
+
+def weight_decay_field():
+    """Decoupled weight decay in the library's convention (API.md)."""
+    return param("lambda", Interval(0, math.inf, hi_closed=False, typical=(1e-4, 5.0)),
+                 "decoupled weight decay, theta <- (1 - eta lambda) theta - eta step")
+
+
+def t_mem_field():
+    return param("T_mem", Interval(0, math.inf, hi_closed=False, typical=(0.0, 1e5)),
+                 "memorization step; t_grok = t_mem + delay", 0.0)
+
+
+def check_contraction(rate, field: str, what: str) -> None:
+    """ParameterError unless the per-step decay ``rate`` lies in [0, 1) everywhere."""
+    if np.any(np.asarray(rate) >= 1):
+        bad = float(np.ravel(rate)[np.argmax(np.ravel(rate) >= 1)])
+        raise ParameterError(f"{what} = {bad:g} >= 1: the decay no longer shrinks the norm "
+                             "monotonically (it zeroes it at 1 and flips its sign above); the "
+                             "product must lie in [0, 1)", field)
+
+
+#: Sources of the inputs every law shares in the default comparison scenario (seed 000).
+SEED000_SOURCES = {
+    "learning_rate": "seed 000 section 4.1: eta = 1e-3",
+    "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss (gradient 2 lambda theta), "
+                    "so the library's decoupled weight_decay is 2.0",
+    "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch, so steps)",
+}

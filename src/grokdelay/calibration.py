@@ -204,8 +204,15 @@ class Calibration:
         if not hasattr(run_or_hyper, "milestones"):
             raise TypeError(f"predict takes a TrainingRun or a mapping of hyperparameters, got "
                             f"{type(run_or_hyper).__name__}")
-        return facts_at_memorization(run_or_hyper, threshold=self.threshold,
-                                     train_threshold=self.train_threshold, window=self.window)
+        facts = facts_at_memorization(run_or_hyper, threshold=self.threshold,
+                                      train_threshold=self.train_threshold, window=self.window)
+        if not math.isfinite(facts["t_mem"]):
+            raise NotApplicable(
+                f"{facts.get('name') or 'this run'} has not memorized (train accuracy below "
+                f"{self.train_threshold or self.threshold:g} throughout its log): a prediction "
+                "is made at memorization; ask again once it memorizes, or predict from its "
+                "hyperparameters (a mapping)", "train_acc", self.mechanism)
+        return facts
 
     def _checked(self, facts) -> dict[str, np.ndarray]:
         per_scale = self.constants.get("norm_init_per_scale")

@@ -35,8 +35,9 @@ import math
 
 import numpy as np
 
-from ._core import Choice, Interval, ParameterError, Parameters, Scenario, method, param, register
-from ._decay_law import log_decay_outcome
+from ._core import Interval, Parameters, Scenario, method, param, register
+from ._decay_law import (SEED000_SOURCES, check_contraction, learning_rate_field,
+                         log_decay_outcome, t_mem_field, weight_decay_field)
 
 __all__ = ["FirstPassage", "PAPER_CONSTANTS"]
 
@@ -111,11 +112,8 @@ class FirstPassage(Parameters):
     357.75
     """
 
-    learning_rate: float = param("eta", Interval(0, math.inf, lo_closed=False, hi_closed=False,
-                                                 typical=(1e-5, 1e-1)), "learning rate (step size)")
-    weight_decay: float = param("lambda", Interval(0, math.inf, hi_closed=False,
-                                                   typical=(1e-4, 5.0)),
-                                "decoupled weight decay, theta <- (1 - eta lambda) theta - eta step")
+    learning_rate: float = learning_rate_field()
+    weight_decay: float = weight_decay_field()
     norm_mem: float = param("||theta_mem||", Interval(0, math.inf, lo_closed=False,
                                                       hi_closed=False, typical=(1e-1, 1e3)),
                             "parameter norm (not squared) at memorization; V_mem = norm_mem^2")
@@ -127,17 +125,12 @@ class FirstPassage(Parameters):
                                               typical=(0.05, 2.0)),
                          "AdamW correction to the clean-SGD contraction rate 2 eta lambda of V; "
                          "calibrated per architecture", 1.0)
-    t_mem: float = param("T_mem", Interval(0, math.inf, hi_closed=False, typical=(0.0, 1e5)),
-                         "memorization step; t_grok = t_mem + delay", 0.0)
+    t_mem: float = t_mem_field()
 
     def _check(self) -> None:
-        g = np.multiply(np.multiply(self.kappa, self.learning_rate), self.weight_decay)
-        if np.any(g >= 1):
-            bad = float(np.ravel(g)[np.argmax(np.ravel(g) >= 1)])
-            raise ParameterError(
-                f"kappa * learning_rate * weight_decay = {bad:g} >= 1: the contraction "
-                "V <- (1 - kappa eta lambda)^2 V no longer shrinks monotonically; the product "
-                "must lie in [0, 1)", "weight_decay")
+        check_contraction(np.multiply(np.multiply(self.kappa, self.learning_rate),
+                                      self.weight_decay),
+                          "weight_decay", "kappa * learning_rate * weight_decay")
 
     def _outcome(self, a, discrete: bool):
         with np.errstate(divide="ignore", under="ignore"):
@@ -164,15 +157,12 @@ class FirstPassage(Parameters):
         params = cls(learning_rate=1e-3, weight_decay=2.0, norm_mem=math.sqrt(512.0),
                      norm_star=1.0, kappa=0.252, t_mem=200.0)
         return Scenario(params, sources={
-            "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-            "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss (gradient 2 lambda "
-                            "theta), so the library's decoupled weight_decay is 2.0",
+            **SEED000_SOURCES,
             "norm_mem": "seed 000 section 3.1: the memorizing interpolant has ||theta||^2 = "
                         "Theta(N), N = 512, constant taken as 1 (assumption)",
             "norm_star": "seed 000 section 3.1: the generalizing circuit has norm O(1), taken as "
                          "1 (assumption: V_star is calibrated per architecture)",
             "kappa": "arXiv 2605.18845 section 5.3: kappa = 0.252 calibrated on its 1L "
                      "transformer (an assumption that it carries to seed 000's network)",
-            "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch)",
         }, summary="seed 000 run, V ratio 512, with the paper's 1L-transformer kappa: delay = "
                    "log(512) / (2 * 0.252 * 0.002) = 6189 steps, t_grok = 6389 vs 14,600 observed")

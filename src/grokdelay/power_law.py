@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from ._core import Interval, Outcome, Parameters, Scenario, method, note_where, param, register
+from ._decay_law import SEED000_SOURCES, learning_rate_field, t_mem_field
 
 __all__ = ["PowerLaw"]
 
@@ -64,8 +65,7 @@ class PowerLaw(Parameters):
     1600.0
     """
 
-    learning_rate: float = param("eta", Interval(0, math.inf, lo_closed=False, hi_closed=False,
-                                                 typical=(1e-5, 1e-1)), "learning rate (step size)")
+    learning_rate: float = learning_rate_field()
     weight_decay: float = param("lambda", Interval(0, math.inf, hi_closed=False,
                                                    typical=(1e-4, 5.0)), "weight decay")
     train_fraction: float = param("r", Interval(0, 1, lo_closed=False, typical=(0.05, 1.0)),
@@ -78,8 +78,7 @@ class PowerLaw(Parameters):
                                "exponent of the weight decay (theory -1)", -1.0)
     exponent_fraction: float = param("c", Interval(-10, 10, typical=(-3.0, 0.0)),
                                      "exponent of the training fraction (no theory value)", 0.0)
-    t_mem: float = param("T_mem", Interval(0, math.inf, hi_closed=False, typical=(0.0, 1e5)),
-                         "memorization step; t_grok = t_mem + delay", 0.0)
+    t_mem: float = t_mem_field()
 
     @method("power", default=True, summary="C eta^a lambda^b r^c (calibrated exponents)")
     def _power(self, a) -> Outcome:
@@ -111,10 +110,7 @@ class PowerLaw(Parameters):
     def scenario(cls) -> Scenario:
         params = cls(learning_rate=1e-3, weight_decay=2.0, train_fraction=0.3, t_mem=200.0)
         return Scenario(params, sources={
-            "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-            "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss, so the library's "
-                            "weight_decay is 2.0",
+            **SEED000_SOURCES,
             "train_fraction": "seed 000 section 1.2: rho = 0.3 of the p^2 pairs are trained on",
-            "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch)",
         }, summary="seed 000 run with the theory exponents and C = 1 (uncalibrated): delay = "
                    "1 / (eta lambda) = 500 steps, t_grok = 700 vs 14,600 observed")

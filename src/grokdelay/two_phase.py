@@ -36,8 +36,9 @@ import math
 
 import numpy as np
 
-from ._core import Interval, ParameterError, Parameters, Scenario, method, param, register
-from ._decay_law import log_decay_outcome
+from ._core import Interval, Parameters, Scenario, method, param, register
+from ._decay_law import (SEED000_SOURCES, check_contraction, learning_rate_field,
+                         log_decay_outcome, t_mem_field, weight_decay_field)
 
 __all__ = ["TwoPhaseDecay"]
 
@@ -105,11 +106,8 @@ class TwoPhaseDecay(Parameters):
     395.9
     """
 
-    learning_rate: float = param("eta", Interval(0, math.inf, lo_closed=False, hi_closed=False,
-                                                 typical=(1e-5, 1e-1)), "learning rate (step size)")
-    weight_decay: float = param("lambda", Interval(0, math.inf, hi_closed=False,
-                                                   typical=(1e-4, 5.0)),
-                                "decoupled weight decay, theta <- (1 - eta lambda) theta - eta step")
+    learning_rate: float = learning_rate_field()
+    weight_decay: float = weight_decay_field()
     norm_init: float = param("w_0", Interval(0, math.inf, lo_closed=False, hi_closed=False,
                                              typical=(1e-1, 1e3)),
                              "parameter norm of the standard initialization (init scale 1)")
@@ -122,32 +120,21 @@ class TwoPhaseDecay(Parameters):
     constant: float = param("c", Interval(0, math.inf, lo_closed=False, hi_closed=False,
                                           typical=(0.1, 10.0)),
                             "constant of the Theta(1/(eta lambda)) delay (calibrated)", 1.0)
-    t_mem: float = param("T_mem", Interval(0, math.inf, hi_closed=False, typical=(0.0, 1e5)),
-                         "memorization step; t_grok = t_mem + delay", 0.0)
+    t_mem: float = t_mem_field()
 
     def _check(self) -> None:
-        g = np.multiply(self.learning_rate, self.weight_decay)
-        if np.any(g >= 1):
-            bad = float(np.ravel(g)[np.argmax(np.ravel(g) >= 1)])
-            raise ParameterError(
-                f"learning_rate * weight_decay = {bad:g} >= 1: decoupled decay "
-                "w <- (1 - eta lambda) w no longer shrinks monotonically; the product must lie "
-                "in [0, 1)", "weight_decay")
+        check_contraction(np.multiply(self.learning_rate, self.weight_decay), "weight_decay",
+                          "learning_rate * weight_decay")
 
     def _outcome(self, a, discrete: bool):
         with np.errstate(divide="ignore", under="ignore"):
-            log_rate = np.log(a.learning_rate) + np.log(a.weight_decay) - np.log(a.constant)
-            rate = a.learning_rate * a.weight_decay
+            log_rate = np.log(a.learning_rate) + np.log(a.weight_decay)
         log_ratio = np.log(a.init_scale) + np.log(a.norm_init) - np.log(a.norm_c)
-        if discrete:
-            # c / -log(1 - g): the discrete count of pure decay, times the constant
-            with np.errstate(divide="ignore", under="ignore"):
-                log_rate = (np.log(-np.log1p(-np.where(rate > 0, rate, 0.5)))
-                            - np.log(a.constant))
-                log_rate = np.where(rate > 0, log_rate, -np.inf)
+        # the constant c scales the log-ratio to close (c > 0 keeps its sign)
         return log_decay_outcome(
-            a.t_mem, log_ratio, log_rate, rate, discrete=False, no_gap=_NO_GAP,
-            no_decay=_NO_DECAY, extra={"log_norm_ratio": log_ratio})
+            a.t_mem, a.constant * log_ratio, log_rate, a.learning_rate * a.weight_decay,
+            discrete=discrete, no_gap=_NO_GAP, no_decay=_NO_DECAY,
+            extra={"log_norm_ratio": log_ratio})
 
     @method("omnigrok", default=True,
             summary="c log(alpha w_0 / w_c) / (eta lambda) (2505.20172 with Omnigrok's log)")
@@ -163,13 +150,10 @@ class TwoPhaseDecay(Parameters):
         params = cls(learning_rate=1e-3, weight_decay=2.0, norm_init=math.sqrt(512.0),
                      norm_c=1.0, init_scale=1.0, constant=1.0, t_mem=200.0)
         return Scenario(params, sources={
-            "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-            "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss, so the library's "
-                            "decoupled weight_decay is 2.0",
+            **SEED000_SOURCES,
             "norm_init": "seed 000 section 3.1: the memorizing random-feature solution has "
                          "||theta||^2 = Theta(N), N = 512; taken as the starting norm "
                          "(assumption: seed 000 gives no initialization norm)",
             "norm_c": "seed 000 section 3.1: the generalizing circuit has norm O(1), taken as 1",
-            "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch)",
         }, summary="seed 000 run: delay = log(sqrt(512)) / 0.002 = 1560 steps with c = 1 "
                    "(uncalibrated), t_grok = 1760 vs 14,600 observed")
