@@ -1,4 +1,4 @@
-"""Cross-validated predictions of real runs: the table and figure of docs/real_runs.rst.
+"""Cross-validated predictions of real runs: the table and figure of docs/predicting_runs.rst.
 
 Run by hand (not in CI):  python benchmarks/real_runs.py [--quick]
 
