@@ -86,7 +86,7 @@ def test_bad_values_name_the_field():
     with pytest.raises(gd.ParameterError, match="has 3 entries but steps has 2") as e:
         TrainingRun([0, 1], [0.0, 1.0], [0.0, 0.5, 1.0])
     assert e.value.field == "test_acc"
-    with pytest.raises(gd.ParameterError, match="NaN at step 1") as e:
+    with pytest.raises(gd.ParameterError, match=r"test_acc\[1\] is missing or NaN \(step 1") as e:
         TrainingRun([0, 1], [0.0, 1.0], [0.0, math.nan])
     assert e.value.field == "test_acc"
     with pytest.raises(gd.ParameterError, match="required"):

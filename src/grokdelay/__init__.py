@@ -45,8 +45,9 @@ from .milestones import Milestones, compare_with_log, milestones_from_log
 from .sweep import Table
 
 # Real training runs: logs in, milestones out.
-from . import datasets, logs, runs
+from . import datasets, logs, recorder, runs, trainer
 from .logs import read_run, read_runs
+from .recorder import RunRecorder
 from .runs import TrainingRun
 
 # Real runs: which theory applies, calibrated laws, cross-validation (issue 13).
@@ -103,11 +104,14 @@ __all__ = [
     "milestones_from_log",
     # real runs
     "TrainingRun",
+    "RunRecorder",
     "read_run",
     "read_runs",
     "runs",
     "logs",
     "datasets",
+    "recorder",
+    "trainer",
     "calibration",
     "premises",
     "Calibration",

@@ -58,6 +58,7 @@ import io
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -201,6 +202,7 @@ class _Table:
         self.summary = summary
         self.what = what
         self.merge = merge
+        self.notes: list[str] = []
 
 
 def _load(source: Any, name: str | None) -> _Table:
@@ -284,7 +286,7 @@ def _from_path(path: str, name: str | None) -> _Table:
 
 def _parse_text(text: str, ext: str, name: str, where: str) -> _Table:
     if ext in (".jsonl", ".ndjson"):
-        return _parse_jsonl(text.splitlines(), name, where)
+        return _parse_jsonl(text, name, where)
     if ext == ".json":
         try:
             data = json.loads(text)
@@ -299,17 +301,28 @@ def _parse_text(text: str, ext: str, name: str, where: str) -> _Table:
     return _parse_csv(text, "\t" if ext == ".tsv" else ",", name, where)
 
 
-def _parse_jsonl(lines: Iterable[str], name: str, where: str) -> _Table:
-    """Records of a JSONL log; ``_meta`` (first line) and ``_summary`` lines set apart."""
+def _parse_jsonl(text: str, name: str, where: str) -> _Table:
+    """Records of a JSONL log; ``_meta`` (first line) and ``_summary`` lines set apart.
+
+    An unparsable last line without its newline is what a writer interrupted mid-line
+    leaves: it is skipped with a note (no complete record is in it). Any other bad line
+    raises.
+    """
     rows: list[dict] = []
     meta: dict[str, Any] = {}
     summary = None
+    notes = []
+    lines = text.splitlines()
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
+            if lineno == len(lines) and not text.endswith(("\n", "\r")):
+                notes.append(f"{where}: incomplete last line {lineno} skipped (an interrupted "
+                             "write)")
+                continue
             raise ParameterError(f"{where}, line {lineno}: not a JSON record ({exc}); a "
                                  "crashed writer leaves at most a partial last line: remove "
                                  "it", "source") from None
@@ -325,7 +338,9 @@ def _parse_jsonl(lines: Iterable[str], name: str, where: str) -> _Table:
             summary = dict(rec["_summary"])
         else:
             rows.append(dict(rec))
-    return _Table(name, rows=rows, meta=meta, summary=summary, what="JSONL")
+    table = _Table(name, rows=rows, meta=meta, summary=summary, what="JSONL")
+    table.notes = notes
+    return table
 
 
 def _parse_csv(text: str, delimiter: str, name: str, where: str) -> _Table:
@@ -374,6 +389,11 @@ def _read_flat_yaml(path: str) -> dict[str, Any]:
         v = v.strip()
         if not v:
             continue
+        special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, "~": None,
+                   ".nan": math.nan}
+        if v.lower() in special:
+            out[k.strip()] = special[v.lower()]
+            continue
         try:
             out[k.strip()] = json.loads(v)
         except json.JSONDecodeError:
@@ -395,12 +415,24 @@ def _from_tensorboard(path: str, name: str) -> _Table:
             f"{path}: reading TensorBoard event files needs the optional extra "
             "'tensorboard': pip install \"grokdelay[tensorboard]\" (it installs tbparse)",
             "source") from None
-    df = SummaryReader(path, pivot=False).scalars
-    if df is None or len(df) == 0:
+    reader = SummaryReader(path, pivot=False)
+    triples = []
+    with warnings.catch_warnings():      # tbparse's own pandas deprecations
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        frames = (reader.scalars, reader.tensors)
+    # PyTorch's SummaryWriter writes scalars; TF2 / tensorboard.summary write 0-d tensors
+    for df in frames:
+        if df is None or len(df) == 0 or "value" not in df:
+            continue
+        for step, tag, value in zip(df["step"].to_numpy(), df["tag"].to_numpy(),
+                                    df["value"].to_numpy()):
+            if np.ndim(value) == 0:
+                triples.append((step, tag, value))
+    if not triples:
         raise ParameterError(f"{path}: no scalars in the TensorBoard event files", "source")
     by_step: dict[float, dict[str, float]] = {}
-    for step, tag, value in zip(df["step"].to_numpy(), df["tag"].to_numpy(),
-                                df["value"].to_numpy()):
+    for step, tag, value in triples:
         row = by_step.setdefault(float(step), {"step": float(step)})
         if tag in row and row[tag] != float(value):
             raise ParameterError(f"{path}: tag {tag!r} has two values at step {step:g} "
@@ -561,6 +593,8 @@ def _merge(table: _Table, step_col: str, where: str) -> None:
     last = -math.inf
     for i, r in enumerate(table.rows):
         raw = r.get(step_col)
+        if raw is None:
+            raise ParameterError(f"{where}: record {i} has no {step_col}", step_col)
         try:
             s = float(raw)
         except (TypeError, ValueError):
@@ -598,12 +632,21 @@ def _equal_cell(a: Any, b: Any) -> bool:
 def _steps_from_epochs(epochs: np.ndarray, hyper: Mapping[str, Any], col: str,
                        where: str) -> tuple[np.ndarray, str]:
     spe = hyper.get("steps_per_epoch")
+    how = "steps_per_epoch"
     if spe is None and hyper.get("full_batch") is True:
-        spe = 1
+        spe, how = 1, "full_batch"
+    n_train = hyper.get("n_train")
+    if spe is None and n_train is not None and "batch_size" in hyper:
+        # a DataLoader's batches per epoch: ceil(n / B), or floor with drop_last=True
+        whole = n_train // hyper["batch_size"]
+        spe = whole if hyper.get("drop_last") else -(-n_train // hyper["batch_size"])
+        how = (f"{'floor' if hyper.get('drop_last') else 'ceil'}(n_train {n_train} / "
+               f"batch_size {hyper['batch_size']})")
     if spe is None:
         raise ParameterError(f"{where}: the log counts epochs (column {col!r}) and has no step "
-                             "column; give hyper={'steps_per_epoch': ...} (or "
-                             "'full_batch': True) to convert epochs to optimizer steps", col)
+                             "column; give hyper={'steps_per_epoch': ...} (or 'full_batch': "
+                             "True, or 'batch_size' and 'n_train') to convert epochs to "
+                             "optimizer steps", col)
     try:
         spe_f = float(spe)
     except (TypeError, ValueError):
@@ -611,8 +654,8 @@ def _steps_from_epochs(epochs: np.ndarray, hyper: Mapping[str, Any], col: str,
     if not (spe_f >= 1 and spe_f.is_integer()):
         raise ParameterError(f"steps_per_epoch = {spe!r} is not an integer >= 1",
                              "steps_per_epoch")
-    return epochs * spe_f, (f"steps = {col} x steps_per_epoch ({spe_f:g}): the log counts "
-                            "epochs")
+    return epochs * spe_f, (f"steps = {col} x steps_per_epoch ({spe_f:g}, from {how}): the "
+                            "log counts epochs")
 
 
 def _to_run(table: _Table, *, columns, hyper, nan, percent,
@@ -629,6 +672,7 @@ def _to_run(table: _Table, *, columns, hyper, nan, percent,
     from .runs import normalize_hyper
 
     file_hyper, notes = normalize_hyper(table.meta) if hyper_from_meta else ({}, [])
+    notes = list(table.notes) + notes
     merged_hyper = {**file_hyper, **normalize_hyper(hyper)[0]}
     for role in ("train_acc", "test_acc"):
         if role not in chosen:

@@ -327,66 +327,15 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
     """
     if nan not in ("raise", "fail"):
         raise ParameterError(f"nan = {nan!r} is not one of 'raise', 'fail'", "nan")
-    s = _as_steps(steps)
-    n = s.size
-    train = _as_series("train_accuracy", train_accuracy, n, lo=0.0, hi=1.0, nan=nan)
-    test = _as_series("test_accuracy", test_accuracy, n, lo=0.0, hi=1.0, nan=nan)
     a_train = _as_threshold("threshold", threshold, 0.0, 1.0)
     a_test = a_train if test_threshold is None else _as_threshold("test_threshold",
                                                                   test_threshold, 0.0, 1.0)
-    w = float(window) if _is_number(window) else math.nan
-    if not (w >= 0 and math.isfinite(w)):
-        raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
-    notes: list[str] = []
-    extra: dict[str, Any] = {}
-    tm, im, note = sustained_time(s, train, a_train, window=w)
-    if note:
-        notes.append(f"no memorization: train accuracy {note}")
-    tg, ig, note = sustained_time(s, test, a_test, window=w)
-    if note:
-        notes.append(f"no grokking: test accuracy {note}")
-    for key, series, thr in (("first_crossing_mem", train, a_train),
-                             ("first_crossing_grok", test, a_test)):
-        with np.errstate(invalid="ignore"):
-            hit = series >= thr
-        extra[key] = float(s[int(np.argmax(hit))]) if hit.any() else math.inf
-    if math.isinf(tm) and math.isfinite(tg):
-        notes.append("the test accuracy reaches its threshold but the train accuracy does not: "
-                     "no delay can be measured (delay = inf); check the thresholds")
-    delay, ratio, log_delay, more = _derived(tm, tg)
-    notes += more
-    if loss_threshold is not None:
-        lt = float(loss_threshold)
-        if not (lt >= 0 and math.isfinite(lt)):
-            raise ParameterError(f"loss_threshold = {loss_threshold!r} is outside [0, inf)",
-                                 "loss_threshold")
-    for key, name, series in (("t_mem_loss", "train_loss", train_loss),
-                              ("t_grok_loss", "test_loss", test_loss)):
-        if series is None:
-            continue
-        v = _as_series(name, series, n, lo=0.0, nan=nan)
-        extra[name] = v
-        if loss_threshold is not None:
-            t, _, note = sustained_time(s, v, lt, window=w, above=False)
-            extra[key] = t
-            if note:
-                notes.append(f"{name} {note}")
-    if norms is not None:
-        nv = _as_series("norms", norms, n, lo=0.0, nan=nan)
-        extra["norms"] = nv
-        extra["steps"] = s
-        extra["norm_mem"] = float(nv[im]) if im is not None else math.inf
-        extra["norm_grok"] = float(nv[ig]) if ig is not None else math.inf
-    return Milestones(tm, tg, delay, ratio, log_delay, "steps", tuple(notes),
-                      {"train": a_train, "test": a_test, "window": w}, extra)
+    from .runs import TrainingRun
 
-
-def _is_number(x: Any) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(x, bool | str)
+    run = TrainingRun(steps, train_accuracy, test_accuracy, train_loss, test_loss, norms,
+                      nan=nan, sources={"train_acc": "train_accuracy",
+                                        "test_acc": "test_accuracy", "norm": "norms"})
+    return run.milestones(a_test, a_train, window, loss_threshold=loss_threshold)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -427,8 +376,9 @@ def compare_with_log(observed: Milestones,
 
     Parameters
     ----------
-    observed : Milestones
-        From :func:`milestones_from_log` or :meth:`Milestones.from_values`.
+    observed : Milestones or TrainingRun
+        From :func:`milestones_from_log`, :meth:`Milestones.from_values` or
+        :meth:`grokdelay.TrainingRun.milestones`; a run is read with its default thresholds.
     predictions : mapping or sequence
         ``{mechanism: params}`` where params is a parameter object, a mapping of its
         fields (the ``"mechanism"`` key may be omitted) or a ready
@@ -464,8 +414,13 @@ def compare_with_log(observed: Milestones,
     >>> round(float(t["delay_factor"][0]), 4)  # (log 2 / 0.01)(1 - 1/73) / 14,400
     0.0047
     """
+    from .runs import TrainingRun
+
+    if isinstance(observed, TrainingRun):
+        observed = observed.milestones()
     if not isinstance(observed, Milestones):
-        raise TypeError(f"observed must be a Milestones, got {type(observed).__name__}")
+        raise TypeError(f"observed must be a Milestones or a TrainingRun, got "
+                        f"{type(observed).__name__}")
     if time_per_step is not None:
         tps = float(time_per_step)
         if not (tps > 0 and math.isfinite(tps)):

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import FieldSpec, Interval, ParameterError, _validate_field
+from ._core import FieldSpec, Interval, ParameterError, _decode_inf, _validate_field
 
 __all__ = ["TrainingRun", "normalize_hyper", "HYPER_FIELDS"]
 
@@ -66,6 +66,8 @@ HYPER_FIELDS: dict[str, FieldSpec] = {
                             kind="integer"),
     "steps_per_epoch": FieldSpec("S", Interval(1, math.inf, integer=True),
                                  "optimizer steps per epoch", kind="integer"),
+    "n_train": FieldSpec("n", Interval(1, math.inf, integer=True), "training examples",
+                         kind="integer"),
     "momentum": FieldSpec("mu", Interval(0.0, 1.0, hi_closed=False), "momentum coefficient"),
     "seed": FieldSpec("seed", Interval(-math.inf, math.inf, integer=True), "random seed",
                       kind="integer"),
@@ -82,7 +84,7 @@ HYPER_ALIASES: dict[str, str] = {
     "init": "init_scale", "initialization_scale": "init_scale", "init_multiplier": "init_scale",
     "bs": "batch_size", "batch": "batch_size", "batchsize": "batch_size",
     "loss_fn": "loss", "loss_function": "loss", "criterion": "loss",
-    "random_seed": "seed",
+    "random_seed": "seed", "train_size": "n_train", "n_train_examples": "n_train",
 }
 
 _OPTIMIZER_ALIASES = {"sgdm": "sgd", "sgd_momentum": "sgd", "adam_w": "adamw",
@@ -129,6 +131,7 @@ def normalize_hyper(hyper: Mapping[str, Any] | None) -> tuple[dict[str, Any], li
     origin: dict[str, str] = {}
     notes: list[str] = []
     for raw, value in hyper.items():
+        value = _decode_inf(value) if isinstance(value, str) else value   # JSON's "inf"
         k = _key(raw)
         name = HYPER_ALIASES.get(k, k if k in HYPER_FIELDS or k in ("optimizer", "loss")
                                  else str(raw))
@@ -258,8 +261,9 @@ def _check_values(field: str, v: np.ndarray, steps: np.ndarray, sources: Mapping
     if isnan.any() and nan == "raise":
         i = int(np.argmax(isnan))
         raise ParameterError(
-            f"{lab} is missing or NaN at step {steps[i]:g} ({int(isnan.sum())} of {v.size} "
-            "records); policy: NaN is never guessed. Pass nan='drop' to drop the records "
+            f"{col}[{i}]{'' if col == field else f' ({field})'} is missing or NaN (step "
+            f"{steps[i]:g}; {int(isnan.sum())} of {v.size} records); policy: NaN is never "
+            "guessed. Pass nan='drop' to drop the records "
             "whose accuracies are missing (e.g. test accuracy evaluated less often), or "
             "nan='fail' to keep them as not meeting any threshold (a diverged run)", col)
     finite = v[~isnan]
@@ -580,6 +584,22 @@ class TrainingRun:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getstate__(self) -> dict[str, Any]:      # mappingproxy does not pickle
+        return {k: dict(v) if isinstance(v, types.MappingProxyType) else v
+                for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            if isinstance(v, np.ndarray):
+                _frozen(v)
+        for k in ("_groups", "_extra"):
+            state[k] = {g: _frozen(a) for g, a in state[k].items()}
+        for k in ("_groups", "_extra", "_hyper", "meta"):
+            state[k] = types.MappingProxyType(state[k])
+        if state.get("summary") is not None:
+            state["summary"] = types.MappingProxyType(state["summary"])
+        self.__dict__.update(state)
+
     def _summary_items(self) -> list[tuple[str, str]]:
         s = self._steps
         items = [("records", f"{s.size} (steps {s[0]:g} to {s[-1]:g})"),
@@ -616,24 +636,13 @@ class TrainingRun:
 # --------------------------------------------------------------------------- milestones
 
 
-def _threshold(name: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
-    if not (0.0 <= x <= 1.0):
-        raise ParameterError(f"{name} = {value!r} is outside its domain [0, 1] (accuracy "
-                             "thresholds are fractions)", name)
-    return x
-
-
 def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any,
              loss_threshold: Any):
-    from .milestones import Milestones, _derived, sustained_time
+    from .milestones import Milestones, _as_threshold, _derived, sustained_time
 
-    a_test = _threshold("threshold", threshold)
-    a_train = a_test if train_threshold is None else _threshold("train_threshold",
-                                                                train_threshold)
+    a_test = _as_threshold("threshold", threshold, 0.0, 1.0)
+    a_train = a_test if train_threshold is None else _as_threshold("train_threshold",
+                                                                   train_threshold, 0.0, 1.0)
     try:
         w = float(window)
     except (TypeError, ValueError):
@@ -666,6 +675,9 @@ def _observe(run: TrainingRun, threshold: Any, train_threshold: Any, window: Any
     extra["censored"] = bool(censored)
     extra["censored_at"] = last if censored else None
     extra["censored_milestones"] = tuple(censored)
+    for name in ("train_loss", "test_loss"):
+        if getattr(run, name) is not None:
+            extra[name] = getattr(run, name)
     if loss_threshold is not None:
         try:
             lt = float(loss_threshold)

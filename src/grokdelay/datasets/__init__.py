@@ -100,7 +100,7 @@ def _load_all() -> tuple[TrainingRun, ...]:
             study, _, fname = member.name.partition("/")
             stem = fname[: -len(".jsonl")]
             text = tar.extractfile(member).read().decode("utf-8")
-            table = _parse_jsonl(text.splitlines(), f"{study}/{stem}", member.name)
+            table = _parse_jsonl(text, f"{study}/{stem}", member.name)
             runs.append(_to_run(table, columns=None, hyper=fu2026_hyper(table.meta, study, stem),
                                 nan="raise", percent=False, hyper_from_meta=False))
     return tuple(runs)
