@@ -126,20 +126,62 @@ def cv_row(runs, law, groups, corpus, optimizer):
             "refused": s["n_refused"]}, cv
 
 
+#: The reference-trainer grid (a two-layer quadratic MLP on (a + b) mod 23, full batch,
+#: gd.trainer.QUICK otherwise): optimizer -> (learning rates, weight decays, init scales).
+MLP_GRID = {"adamw": ((1e-3, 3e-3), (0.3, 1.0, 3.0), (1.0, 2.0))}
+MLP_SEEDS = (0, 1, 2)
+
+
 def reference_runs(quick: bool):
-    """MLP runs from the reference trainer, or None when it is not installed."""
+    """MLP runs from the reference trainer (cached as JSONL), or None without the trainer."""
     try:
         from grokdelay import trainer
     except ImportError:
         return None
-    lrs, wds, seeds = ((1e-3,), (0.5, 1.0), (0, 1, 2)) if quick else \
-        ((1e-3, 3e-3), (0.3, 1.0, 3.0), (0, 1, 2))
-    base = dict(trainer.QUICK.__dict__) if hasattr(trainer.QUICK, "__dict__") else {}
+    cache = ROOT / "benchmarks" / "results" / "mlp_runs"
+    cache.mkdir(parents=True, exist_ok=True)
     out = []
-    for lr, wd, seed in itertools.product(lrs, wds, seeds):
-        cfg = dict(base, learning_rate=lr, weight_decay=wd, seed=seed, optimizer="adamw")
-        out.append(trainer.train(cfg))
+    for opt, (lrs, wds, scales) in MLP_GRID.items():
+        if quick:
+            lrs, wds, scales = lrs[-1:], wds[1:], scales[:1]
+        for lr, wd, sc, seed in itertools.product(lrs, wds, scales, MLP_SEEDS):
+            path = cache / f"{opt}_lr{lr:g}_wd{wd:g}_sc{sc:g}_s{seed}.jsonl"
+            if not path.exists():
+                t = time.perf_counter()
+                trainer.train(trainer.QUICK, path=path, optimizer=opt, learning_rate=lr,
+                              weight_decay=wd, init_scale=sc, seed=seed, steps=12_000,
+                              stop_after_grok=100)
+                print(f"trained {path.name} in {time.perf_counter() - t:.1f} s", flush=True)
+            out.append(gd.read_run(path))
     return out
+
+
+def cross_architecture_row(source, target, law):
+    """Calibrate on 4 fu2026 AdamW pilots (2 seeds x 2 cells), predict every MLP run."""
+    cells = grokking_cells(source, "adamw")[:2]
+    pilots = [r for c in cells for r in c if r.hyper.get("seed") in (0, 1)]
+    cal = gd.calibrate(pilots, law, **KW)
+    ape, cover, floor, refused = [], [], [], 0
+    for r in target:
+        try:
+            p = cal.predict(r)
+        except gd.NotApplicable:
+            refused += 1
+            continue
+        d = r.milestones(KW["threshold"], KW["train_threshold"]).delay
+        if math.isfinite(d):
+            lo, hi = p.extra["interval"]
+            ape.append(100 * abs(p.delay - d) / d)
+            cover.append(lo <= d <= hi)
+            floor.append(floor_ape(r, target))
+    f = np.array(floor)
+    return {"protocol": "transformer -> MLP", "corpus": "fu2026 -> reference MLP",
+            "optimizer": "adamw", "law": law, "chosen": cal.mechanism, "choices": 1,
+            "n": len(ape), "mape": float(np.mean(ape)) if ape else math.nan,
+            "median": float(np.median(ape)) if ape else math.nan,
+            "coverage": float(np.mean(cover)) if cover else math.nan,
+            "floor": float(np.nanmean(f)) if np.isfinite(f).any() else math.nan,
+            "censored_consistent": "", "refused": refused}
 
 
 def fmt(x, pct=True):
@@ -177,6 +219,7 @@ def main(argv=None):
                        "cross-architecture rows")
     else:
         for law in LAWS:
+            results.append(cross_architecture_row(fu, mlp, law))
             row, why = four_pilot_protocol(mlp, "adamw", law, "reference MLP")
             if row:
                 results.append(row)

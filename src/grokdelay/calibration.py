@@ -82,7 +82,7 @@ def _jacobian(law: RunLaw, theta: np.ndarray, F) -> np.ndarray:
 
 def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
     """Tobit maximum likelihood in log space (censored runs are lower bounds)."""
-    from scipy import optimize, stats
+    from scipy import optimize, special
 
     obs = np.isfinite(F["delay"]) & (F["delay"] > 0)
     cens = ~obs & np.isfinite(F["bound"])
@@ -112,9 +112,10 @@ def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
         if not np.all(np.isfinite(mu)):
             return 1e300
         r = (y - mu) / s
-        return float(np.sum(z[-1] + 0.5 * r[obs] ** 2) - np.sum(stats.norm.logsf(r[cens])))
+        # log P(eps > r) = log_ndtr(-r): the censored runs' lower bounds
+        return float(np.sum(z[-1] + 0.5 * r[obs] ** 2) - np.sum(special.log_ndtr(-r[cens])))
 
-    res = optimize.minimize(nll, np.append(theta0, ls0), method="L-BFGS-B",
+    res = optimize.minimize(nll, np.append(theta0, ls0), method="SLSQP",
                             bounds=bounds + [(math.log(min_sigma), 5.0)])
     theta, sigma = res.x[:-1], math.exp(res.x[-1])
     dof = n_obs - p
@@ -122,7 +123,8 @@ def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
     mu = law.mu(theta, F)
     J = _jacobian(law, theta, F)
     z = (y - mu) / scale
-    mills = stats.norm.pdf(z) / np.maximum(stats.norm.sf(z), 1e-300)
+    # inverse Mills ratio pdf(z) / sf(z), from logs so it stays finite far in the tail
+    mills = np.exp(-0.5 * z * z - 0.5 * math.log(2 * math.pi) - special.log_ndtr(-z))
     w = np.where(obs, 1.0, mills * (mills - z)) / scale ** 2
     info = J.T @ (w[:, None] * J)
     cov = np.linalg.pinv(info)
@@ -137,12 +139,12 @@ def _upper_bounds(law: RunLaw, F, n: int) -> list[float]:
 
 def _predict_log(fit: _Fit, F, level: float):
     """(mu, sd, q) of the log delay for facts F (arrays)."""
-    from scipy import stats
+    from scipy import special
 
     mu = fit.law.mu(fit.theta, F)
     g = _jacobian(fit.law, fit.theta, F)
     var = fit.scale ** 2 + np.einsum("...i,ij,...j->...", g, fit.cov, g)
-    q = float(stats.t.ppf(0.5 + level / 2, fit.dof))
+    q = float(special.stdtrit(fit.dof, 0.5 + level / 2))    # Student t quantile
     return mu, np.sqrt(var), q
 
 
