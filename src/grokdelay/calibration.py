@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, NotApplicable, Outcome, ParameterError, _finalize
+from ._core import DelayPrediction, NotApplicable, Outcome, ParameterError, finalize
 from ._run_laws import (LAWS, PowerLawLaw, RunLaw, facts_at_memorization, facts_from_mapping,
                         stack_facts)
 
@@ -296,7 +296,7 @@ class Calibration:
                  "constants": dict(self.constants)}
         out = Outcome(t_mem=t_mem, t_grok=t_mem + delay, notes=notes, delay=delay,
                       log_delay=mu, extra=extra)
-        return _finalize(params, "calibrated", np.shape(delay), out)
+        return finalize(params, "calibrated", np.shape(delay), out)
 
     def invert(self, given, *, by_step=None, delay=None, field: str = "weight_decay",
                ) -> Inversion:
