@@ -21,15 +21,16 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "rendering": (-1, ("_html",)),
     "core": (0, ("_fields", "_core")),
     "engines": (1, ("_marchenko_pastur", "_lts_engine", "_lts_simulation", "_two_layer",
-                    "_contraction", "_kl_law", "_langevin", "_norm_simulation", "_symbolic")),
+                    "_contraction", "_kl_law", "_langevin", "_norm_simulation", "_symbolic",
+                    "_decay_law")),
     "mechanisms": (2, ("linear_teacher_student", "norm_separation", "kramers",
                        "timescale_separation", "two_clocks", "spectral", "implicit_bias",
-                       "ridge_null_space")),
+                       "ridge_null_space", "first_passage", "two_phase", "power_law")),
     "toolkits": (2, ("clock_estimators", "deep_linear", "modular_kernel", "observations")),
     "scenarios": (3, ("scenarios",)),
     "runs": (4, ("runs", "_log_formats", "logs", "recorder", "trainer", "datasets")),
     "user": (5, ("compare", "sweep", "plotting", "milestones", "sensitivity", "cli",
-                 "__main__")),
+                 "__main__", "_run_laws", "premises", "calibration")),
 }
 SAME_LAYER = {"core", "engines", "toolkits", "runs", "user"}
 MAX_LINES = 800

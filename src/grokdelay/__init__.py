@@ -9,8 +9,8 @@ Every mechanism is a parameter class registered under a name (see :func:`mechani
 :func:`predict_delay` turns its parameters into a :class:`DelayPrediction`.
 """
 
-from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameters, Scenario,
-                    mechanisms, predict_delay)
+from ._core import (DelayPrediction, GrokdelayWarning, NotApplicable, ParameterError, Parameters,
+                    Scenario, mechanisms, predict_delay)
 
 # Mechanisms register themselves on import; this order is the order of `grokdelay compare`:
 # the six of the API contract, then the two extra rows of the Analytical Proof notes' table 5.1.
@@ -30,6 +30,11 @@ from . import implicit_bias
 from .implicit_bias import ImplicitBias
 from . import ridge_null_space
 from .ridge_null_space import RidgeNullSpace
+# The laws a real training run can feed (issue 13).
+from . import first_passage, power_law, two_phase
+from .first_passage import FirstPassage
+from .two_phase import TwoPhaseDecay
+from .power_law import PowerLaw
 
 # Toolkits that feed the mechanisms.
 from . import clock_estimators, deep_linear, modular_kernel
@@ -50,6 +55,11 @@ from .logs import read_run, read_runs
 from .recorder import RunRecorder
 from .runs import TrainingRun
 
+# Real runs: which theory applies, calibrated laws, cross-validation (issue 13).
+from . import calibration, premises
+from .calibration import Calibration, CrossValidation, calibrate, cross_validate, plot_predictions
+from .premises import Diagnosis, diagnose
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -57,6 +67,7 @@ __all__ = [
     "DelayPrediction",
     "GrokdelayWarning",
     "ParameterError",
+    "NotApplicable",
     "Parameters",
     "Scenario",
     "mechanisms",
@@ -70,6 +81,12 @@ __all__ = [
     "SpectralConditioning",
     "ImplicitBias",
     "RidgeNullSpace",
+    "FirstPassage",
+    "TwoPhaseDecay",
+    "PowerLaw",
+    "first_passage",
+    "two_phase",
+    "power_law",
     "linear_teacher_student",
     "norm_separation",
     "kramers",
@@ -104,4 +121,13 @@ __all__ = [
     "datasets",
     "recorder",
     "trainer",
+    "calibration",
+    "premises",
+    "Calibration",
+    "CrossValidation",
+    "Diagnosis",
+    "calibrate",
+    "cross_validate",
+    "diagnose",
+    "plot_predictions",
 ]

@@ -27,6 +27,7 @@ from ._fields import (REQUIRED, Choice, FieldSpec, GrokdelayWarning, Interval,
 
 __all__ = [
     "ParameterError",
+    "NotApplicable",
     "GrokdelayWarning",
     "Interval",
     "Choice",
@@ -65,6 +66,20 @@ def register_latex(params: Callable[[Any], str | None],
                    prediction: Callable[[Any], str | None]) -> None:
     """Install the ``_repr_latex_`` renderers of parameter objects and of predictions."""
     _LATEX.update(params=params, prediction=prediction)
+
+
+class NotApplicable(ParameterError):
+    """A mechanism's premise does not hold on a run or input: the message says which and why.
+
+    Raised instead of a number, e.g. by a weight-decay law asked about a run without weight
+    decay, or by a calibrated law asked about an optimizer it was not calibrated for.
+    ``field`` names the hyperparameter or log column behind the failed premise when there is
+    one; ``mechanism`` names the law.
+    """
+
+    def __init__(self, message: str, field: str | None = None, mechanism: str | None = None):
+        super().__init__(message, field)
+        self.mechanism = mechanism
 
 
 # --------------------------------------------------------------------------- registry
