@@ -5,26 +5,31 @@ whose fields are declared once with :func:`param` (symbol, domain, one-line mean
 That declaration drives validation, error messages, the CLI flags, the docs tables and
 the conformance tests. Its methods, marked with :func:`method`, receive the scalar
 fields already broadcast together and return an :class:`Outcome`; :func:`predict_delay`
-turns that into a :class:`DelayPrediction`.
+turns that into a :class:`DelayPrediction`. The field declarations themselves, the errors
+and the warnings live one level down, in :mod:`grokdelay._fields` (re-exported here).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import math
 import numbers
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._domains import Choice, Interval, did_you_mean  # re-exported: the core's domains
+from . import _html
+from ._fields import (MAX_INTEGER, REQUIRED, ArgumentTypeError, Choice, FieldSpec,
+                      GrokdelayWarning, Interval, ParameterError, decode_inf, did_you_mean,
+                      moved_names, param, positive_array, real_array, real_scalar,
+                      validate_field, warn)
 
 __all__ = [
     "ParameterError",
+    "ArgumentTypeError",
+    "NotApplicable",
     "GrokdelayWarning",
     "Interval",
     "Choice",
@@ -41,197 +46,47 @@ __all__ = [
     "scenario_builders",
     "predict_delay",
     "note_where",
+    "overflow_note",
+    "warn",
+    "moved_names",
+    "positive_array",
+    "validate_field",
+    "decode_inf",
+    "real_array",
+    "real_scalar",
+    "did_you_mean",
+    "MAX_INTEGER",
+    "register_latex",
 ]
 
 
-class ParameterError(ValueError):
-    """An input outside its domain: the message names the field, the value and the domain."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+# --------------------------------------------------------------------------- display hooks
 
-
-class GrokdelayWarning(UserWarning):
-    """A valid input in a regime where a formula's assumptions are strained."""
+#: LaTeX renderers of parameter objects and predictions (``_repr_latex_``), registered by a
+#: higher layer (``sensitivity``, from the symbolic laws): the core imports no renderer,
+#: and sympy is imported only when one is called.
+_LATEX: dict[str, Callable[[Any], str | None]] = {}
 
 
-REQUIRED = dataclasses.MISSING
+def register_latex(params: Callable[[Any], str | None],
+                   prediction: Callable[[Any], str | None]) -> None:
+    """Install the ``_repr_latex_`` renderers of parameter objects and of predictions."""
+    _LATEX.update(params=params, prediction=prediction)
 
 
-@dataclasses.dataclass(frozen=True)
-class FieldSpec:
-    """The declaration of one parameter field.
+class NotApplicable(ParameterError):
+    """A mechanism's premise does not hold on a run or input: the message says which and why.
 
-    kind:
-      ``"scalar"``  a real number or array; broadcasts with the other scalar fields.
-      ``"integer"`` an integer or integer array; broadcasts too.
-      ``"choice"``  a string from ``domain.values``; never broadcast.
-      ``"custom"``  anything else (a spectrum, a Hessian); validated and converted by
-                    ``convert``; never broadcast.
-    ``optional``: ``None`` is allowed and means "not given" (see ``doc``).
-    ``examples`` / ``invalid_examples``: sample values for the conformance tests of
-    ``custom`` fields (scalar fields are drawn from ``domain``).
+    Raised instead of a number, e.g. by a weight-decay law asked about a run without weight
+    decay, or by a calibrated law asked about an optimizer it was not calibrated for.
+    ``field`` names the hyperparameter or log column behind the failed premise when there is
+    one; ``mechanism`` names the law.
     """
 
-    symbol: str
-    domain: Any
-    doc: str
-    kind: str = "scalar"
-    optional: bool = False
-    convert: Callable[[str, Any], Any] | None = None
-    examples: tuple = ()
-    invalid_examples: tuple = ()
-    cli_help: str = ""
-
-    @property
-    def broadcasts(self) -> bool:
-        return self.kind in ("scalar", "integer")
-
-
-def param(
-    symbol: str,
-    domain: Any,
-    doc: str,
-    default: Any = REQUIRED,
-    *,
-    kind: str = "scalar",
-    optional: bool = False,
-    convert: Callable[[str, Any], Any] | None = None,
-    examples: tuple = (),
-    invalid_examples: tuple = (),
-    cli_help: str = "",
-) -> Any:
-    """Declare a parameter field (use as a dataclass field default)."""
-    spec = FieldSpec(symbol, domain, doc, kind, optional, convert, tuple(examples),
-                     tuple(invalid_examples), cli_help)
-    return dataclasses.field(default=default, metadata={"grokdelay": spec})
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return np.array2string(value, threshold=6, precision=6)
-    return repr(value.item() if isinstance(value, np.generic | np.ndarray) else value)
-
-
-_INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -math.inf,
-              "-infinity": -math.inf}
-
-
-def _decode_inf(value: Any) -> Any:
-    """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
-    if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
-        return _INF_WORDS[value.strip().lower()]
-    if isinstance(value, list | tuple):
-        return [_decode_inf(v) for v in value]
-    return value
-
-
-#: Integer fields hold integers float64 represents exactly (beyond 2**53 they are not
-#: integers any more once broadcast with the float fields).
-MAX_INTEGER = 2 ** 53
-
-
-def _not_a_number(name: str, spec: FieldSpec | None, value: Any, what: str) -> ParameterError:
-    allowed = ("a real number (or an array of them)" if spec is None else
-               f"a real number (or an array of them) in {spec.domain}: {spec.doc}")
-    return ParameterError(f"{name} = {_short_repr(value)} is {what}; {name} must be {allowed}",
-                          name)
-
-
-def _short_repr(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:60] + "..." + text[-12:]
-
-
-def real_array(name: str, value: Any, spec: FieldSpec | None = None) -> np.ndarray:
-    """``value`` as a float64 array, refusing what is not a real number.
-
-    Booleans, strings, bytes, complex numbers, datetimes and ragged or object data are not
-    silently coerced (numpy would read True as 1, b"1" as 1.0 and drop an imaginary part).
-    """
-    if isinstance(value, bool | np.bool_ | str | bytes | np.str_ | np.bytes_):
-        raise _not_a_number(name, spec, value, "not a number")
-    if isinstance(value, complex | np.complexfloating):
-        raise _not_a_number(name, spec, value, "complex")
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError, OverflowError):
-        raise _not_a_number(name, spec, value, "not a number or array of numbers") from None
-    if raw.dtype == object:
-        # Python ints beyond int64, Fractions, Decimals, torch-like scalars: convert one by one
-        flat = raw.ravel()
-        for v in flat:
-            if isinstance(v, bool | np.bool_ | str | bytes | complex | np.complexfloating) \
-                    or v is None:
-                raise _not_a_number(name, spec, value, f"not a numeric array (holds {v!r})")
-        try:
-            out = np.array([float(v) for v in flat], dtype=float).reshape(raw.shape)
-        except OverflowError:
-            raise ParameterError(
-                f"{name} = {_short_repr(value)} is too large for a float64 (at most "
-                f"{np.finfo(float).max:.6g})", name) from None
-        except (TypeError, ValueError):
-            raise _not_a_number(name, spec, value, "not a number or array of numbers") \
-                from None
-        return out
-    kind = raw.dtype.kind
-    if kind == "b":
-        raise _not_a_number(name, spec, value, "boolean")
-    if kind == "c":
-        raise _not_a_number(name, spec, value, "complex")
-    if kind not in "iuf":
-        raise _not_a_number(name, spec, value, f"not numeric (dtype {raw.dtype})")
-    with np.errstate(over="ignore"):          # float128 beyond float64 -> inf, caught below
-        return raw.astype(float)
-
-
-def real_scalar(name: str, value: Any) -> float:
-    """One real number (a 0-d or one-element array is accepted) or a ParameterError naming it."""
-    arr = real_array(name, value)
-    if arr.size != 1:
-        raise ParameterError(f"{name} = {_short_repr(value)} is not a single number", name)
-    return float(arr.reshape(()))
-
-
-def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
-    value = _decode_inf(value)
-    arr = real_array(name, value, spec)
-    ok = spec.domain.contains(arr)
-    if spec.kind == "integer":
-        ok = ok & ~(np.abs(arr) > MAX_INTEGER)
-    if not np.all(ok):
-        bad = arr[~ok].ravel()[0] if arr.ndim else arr
-        where = "" if arr.ndim == 0 else f" (in array of shape {arr.shape})"
-        big = (spec.kind == "integer" and bool(np.isfinite(bad)) and abs(float(bad)) > MAX_INTEGER
-               and bool(spec.domain.contains(bad)))
-        limit = f" (integer fields are limited to 2**53 = {MAX_INTEGER})" if big else ""
-        raise ParameterError(
-            f"{name} = {_describe(np.asarray(bad))}{where} is outside its domain {spec.domain}"
-            f"{limit}: {name} ({spec.symbol}) is {spec.doc}", name)
-    if arr.ndim == 0:
-        return int(arr) if spec.kind == "integer" else float(arr)
-    arr = arr.astype(np.int64) if spec.kind == "integer" else np.array(arr, dtype=float)
-    arr.setflags(write=False)
-    return arr
-
-
-def _validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
-    if value is None:
-        if spec.optional:
-            return None
-        raise ParameterError(f"{name} is required ({spec.symbol}: {spec.doc}); got None", name)
-    if spec.kind in ("scalar", "integer"):
-        return _convert_scalar(name, spec, value)
-    if spec.kind == "choice":
-        if not isinstance(value, str) or value not in spec.domain.values:
-            raise ParameterError(f"{name} = {value!r} is not {spec.domain}: {spec.doc}", name)
-        return value
-    if spec.kind == "custom":
-        if spec.convert is None:
-            return value
-        return spec.convert(name, value)
-    raise TypeError(f"unknown field kind {spec.kind!r}")
+    def __init__(self, message: str, field: str | None = None, mechanism: str | None = None):
+        super().__init__(message, field)
+        self.mechanism = mechanism
 
 
 # --------------------------------------------------------------------------- registry
@@ -365,7 +220,7 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             spec = f.metadata["grokdelay"]
-            object.__setattr__(self, f.name, _validate_field(f.name, spec, getattr(self, f.name)))
+            object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
             np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
         except ValueError:
@@ -433,6 +288,11 @@ class Parameters:
         """Shorthand for ``predict_delay(self, method=method)``."""
         return predict_delay(self, method=method)
 
+    def _repr_latex_(self) -> str | None:
+        """The default method's closed form (Jupyter); None when it has none."""
+        hook = _LATEX.get("params")
+        return None if hook is None else hook(self)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
@@ -474,6 +334,8 @@ class Outcome:
     Give ``log_delay`` (and ``delay``) when ``t_grok - t_mem`` can overflow or lose
     precision; otherwise the core computes ``delay = t_grok - t_mem`` and its log.
     ``extra`` holds method-specific arrays (bounds, per-mode times) for the record.
+    ``warnings``: texts :func:`predict_delay` emits as :class:`GrokdelayWarning`, attributed
+    to the user's call (a method never calls ``warnings.warn`` itself).
     """
 
     t_mem: Any
@@ -483,6 +345,7 @@ class Outcome:
     delay: Any = None
     log_delay: Any = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -560,6 +423,26 @@ class DelayPrediction:
             raise TypeError("a scalar prediction cannot be indexed")
         vals = {k: _scalarize(np.asarray(getattr(self, k))[index]) for k in self.NUMERIC}
         return dataclasses.replace(self, **vals)
+
+    def __repr__(self) -> str:
+        fields = {"mechanism": self.mechanism, "method": self.method,
+                  **{k: getattr(self, k) for k in self.NUMERIC}, "units": self.units}
+        return _html.record_repr("DelayPrediction", fields, self.notes)
+
+    def _repr_html_(self) -> str:
+        more: dict[str, Any] = {}
+        if self.params is not None:
+            more.update({f"params.{f.name}": getattr(self.params, f.name)
+                         for f in dataclasses.fields(self.params)})
+        more.update({f"extra.{k}": v for k, v in self.extra.items()})
+        return _html.record_html(
+            "DelayPrediction", {k: getattr(self, k) for k in self.NUMERIC}, self.notes,
+            subtitle=f"{self.mechanism}, method {self.method}, units: {self.units}", more=more)
+
+    def _repr_latex_(self) -> str | None:
+        """The method's closed form with the predicted numbers (Jupyter); None without one."""
+        hook = _LATEX.get("prediction")
+        return None if hook is None else hook(self)
 
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]
@@ -642,7 +525,6 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
                             "the delay exceeds the float64 range and is reported as inf; "
                             "log_delay is exact")
-    if "float64" not in text:
         notes += note_where(np.isinf(t_mem) & np.isinf(t_grok) & np.isfinite(delay),
                             "t_mem and t_grok exceed the float64 range (reported as inf); the "
                             "delay between them is exact")
@@ -653,6 +535,29 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
     notes = tuple(dict.fromkeys(notes))  # de-duplicate, keep order
     return DelayPrediction(params.name, method_name, units=out.units, notes=notes,
                            params=params, extra=extra, **values)
+
+
+def require_fields(cls: type[Parameters], names) -> None:
+    """ParameterError naming the first of ``names`` that is not a field of mechanism ``cls``.
+
+    The one place that message is written (mapping form, sweeps, plots).
+    """
+    specs = cls.field_specs()
+    for name in names:
+        if name not in specs:
+            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__})"
+                                 f"{did_you_mean(name, specs)}; its fields are: "
+                                 + ", ".join(specs), str(name))
+
+
+def resolve_method(cls: type[Parameters], method: str | None) -> str:
+    """The method name ``method`` of ``cls`` (its default for None), or a ParameterError."""
+    name = cls.default_method if method is None else method
+    if not isinstance(name, str) or name not in cls._method_funcs:
+        raise ParameterError(f"method = {name!r} is not a method of {cls.name}"
+                             f"{did_you_mean(name, cls.methods)}; it has: "
+                             + ", ".join(cls.methods), "method")
+    return name
 
 
 def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
@@ -667,13 +572,8 @@ def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
         raise ParameterError(
             f"mechanism = {name!r} is not registered{did_you_mean(name, _REGISTRY)}; known "
             "mechanisms: " + ", ".join(_REGISTRY), "mechanism")
+    require_fields(cls, data)
     specs = cls.field_specs()
-    unknown = [k for k in data if k not in specs]
-    if unknown:
-        raise ParameterError(
-            f"{unknown[0]} is not a field of {name} ({cls.__name__})"
-            f"{did_you_mean(unknown[0], specs)}; its fields are: " + ", ".join(specs),
-            str(unknown[0]))
     missing = [k for k, (_, d) in specs.items() if d is REQUIRED and k not in data]
     if missing:
         raise ParameterError(f"{missing[0]} is required by {name} ({specs[missing[0]][0].doc})",
@@ -701,11 +601,6 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
             f"got {type(params).__name__}; mechanisms: "
             + ", ".join(f"{k} ({c.__name__})" for k, c in _REGISTRY.items()), "params")
     return params
-
-
-class ArgumentTypeError(ParameterError, TypeError):
-    """An argument of the wrong type (``params`` neither a parameter object nor a mapping,
-    a log where a Milestones belongs): a ParameterError naming it, and a TypeError."""
 
 
 def predict_delay(params: Parameters | Mapping[str, Any], *,
@@ -737,57 +632,17 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     """
     params = as_params(params, "predict_delay")
     cls = type(params)
-    name = cls.default_method if method is None else method
-    func = cls._method_funcs.get(name) if isinstance(name, str) else None
-    if func is None:
-        raise ParameterError(
-            f"method = {name!r} is not a method of {cls.name}{did_you_mean(name, cls.methods)}; "
-            "it has: " + ", ".join(cls.methods), "method")
+    name = resolve_method(cls, method)
     b = params.broadcast()
     # IEEE arithmetic is the intended model at the extremes (a time past 1.8e308 is inf,
     # a subnormal rate gives an inf time); finalize then refuses NaN, and the fuzz suite
     # (tests/test_fuzz.py) checks that every inf carries a note. No RuntimeWarning escapes.
     with np.errstate(all="ignore"):
-        out = func(params, b)
-        return finalize(params, name, b.shape, out)
-
-
-def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
-
-    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
-    module is imported on first access only, so a module below it in the layering does not
-    import it.
-    """
-
-    def __getattr__(name: str) -> Any:
-        target = moves.get(name)
-        if target is None:
-            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
-        module, _, new = target.partition(":")
-        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
-                      DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module(module), new)
-
-    return __getattr__
-
-
-def positive_array(name: str, value: Any, *, allow_zero: bool = False,
-                   below_one: bool = False) -> np.ndarray:
-    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
-
-    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
-    (Fields of a parameter object are checked by their declaration instead.)
-    """
-    arr = real_array(name, value)
-    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
-    if below_one:
-        ok &= arr < 1
-    if not np.all(ok):
-        bad = arr[~ok].ravel()[0] if arr.ndim else arr
-        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
-        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
-    return arr
+        out = cls._method_funcs[name](params, b)
+        pred = finalize(params, name, b.shape, out)
+    for text in dict.fromkeys(out.warnings):     # emitted here, attributed to the caller
+        warn(text)
+    return pred
 
 
 def is_scalar_number(x: Any) -> bool:

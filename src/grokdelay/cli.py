@@ -4,7 +4,7 @@
 
     grokdelay predict MECHANISM --field-name VALUE ... [--method M] [--json]
     grokdelay mechanisms
-    grokdelay compare [--plot FILE] [--json]
+    grokdelay compare [--plot FILE] [--json] [--elasticities]
 
 Values: a number (``0.5``), a comma-separated list for an array (``0.1,0.5,0.9``), JSON for
 nested data (``'[[8,0],[0,3]]'``), ``none`` for an optional field left unset, or a word for
@@ -182,6 +182,8 @@ def _build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--plot", metavar="FILE", help="also write a log-scale chart (PNG)")
     comp.add_argument("--json", action="store_true",
                       help="print one JSON object: the predictions and the observed run")
+    comp.add_argument("--elasticities", action="store_true",
+                      help="also print d log(delay) / d log(field) for each field")
     return parser
 
 
@@ -283,15 +285,9 @@ def _compare_json(rows: list) -> dict[str, Any]:
     observed = dict(OBSERVED)
     observed["log_delay"] = math.log(observed["delay"])
     observed["units"] = "steps"
-    observed["source"] = _observed_source()
+    observed["source"] = ("Analytical Proof notes, section 4.1 and table 4.1 (full batch: "
+                          "epochs are steps)")
     return {"predictions": [r.to_dict() for r in rows], "observed": observed}
-
-
-def _observed_source() -> str:
-    from . import compare as _compare
-
-    return getattr(_compare, "OBSERVED_SOURCE",
-                   "seed 000, section 4.1 and table 4.1 (full batch: epochs are steps)")
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -299,9 +295,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     rows = compare()
     if args.json:
-        print(_dumps(_compare_json(rows), indent=1))
+        out = _compare_json(rows)
+        if args.elasticities:
+            from .sensitivity import elasticities
+
+            for d, r in zip(out["predictions"], rows):
+                d["elasticities"] = {f: float(e.value) for f, e in elasticities(r).items()}
+        print(_dumps(out, indent=1))
     else:
         print(format_table(rows))
+        if args.elasticities:
+            from .sensitivity import format_elasticities
+
+            print("\n" + format_elasticities(rows))
     if args.plot:
         import matplotlib
 

@@ -1,6 +1,6 @@
-r"""Empirical estimators of the two training clocks from logged series (seed 001, F.4).
+r"""Empirical estimators of the two training clocks from logged series (Tan et al. 2026, F.4).
 
-A finite run gives noisy series indexed by optimizer step. Seed 001 appendix F.4 reads the
+A finite run gives noisy series indexed by optimizer step. Tan et al. 2026 appendix F.4 reads the
 clocks off them as windowed stopping times:
 
 * sustained classifier time, window :math:`w`:
@@ -49,16 +49,18 @@ def _renamed(func, name, *args):
         raise
 
 
-@A.arguments(times=A.series(), values=A.series(nan_ok=True), threshold=A.real(scalar=True),
-             window=A.positive(allow_zero=True, scalar=True))
-def sustained_time(times, values, threshold, window=0.0, *, above=False) -> float:
-    r"""First recorded time from which ``values`` stay at or below ``threshold`` for ``window``.
+@A.arguments(times=A.series(), values=A.series(nan_ok=True, allow_inf=True),
+             threshold=A.real(scalar=True), window=A.positive(allow_zero=True, scalar=True))
+def sustained_time(times, values, threshold, window=0.0, *, above=False, full_output=False):
+    r"""First recorded time from which ``values`` stay past ``threshold`` for ``window``.
 
-    Returns the smallest :math:`t_k` such that every record :math:`j` with
-    :math:`t_k \le t_j \le t_k + w` satisfies ``values[j] <= threshold`` (``>=`` when
-    ``above``), and the record reaches :math:`t_k + w` (so the persistence is observed, not
-    assumed). ``inf`` if there is no such record. ``window = 0`` is the plain first crossing.
-    NaN values count as failing the condition.
+    Tan et al. 2026, appendix F.4 ("Persistence windows"). Returns the smallest :math:`t_k` such
+    that every record :math:`j` with :math:`t_k \le t_j \le t_k + w` satisfies
+    ``values[j] <= threshold`` (``>=`` when ``above``), and the record reaches
+    :math:`t_k + w` (so the persistence is observed, not assumed). ``inf`` if there is no such
+    record. ``window = 0`` is the plain first crossing. NaN values count as failing the
+    condition. The one implementation of the persistence rule: the clock estimators and
+    :func:`grokdelay.milestones.milestones_from_log` both read their times from it.
 
     Parameters
     ----------
@@ -68,6 +70,12 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     threshold : float
     window : float
         Persistence window :math:`w \ge 0`, in the units of ``times``.
+    above : bool
+        ``False`` (default) for losses and gaps (``<=``), ``True`` for accuracies (``>=``).
+    full_output : bool
+        Return ``(time, index, note)`` instead of the time alone: ``index`` of the record
+        (``None`` when ``inf``) and, when ``inf``, a note saying why (never past the threshold,
+        never for long enough, or the log ends inside the window).
 
     Examples
     --------
@@ -75,6 +83,9 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     3.0
     >>> sustained_time([0, 1, 2], [5, 0.5, 0.4], 1.0, window=5)
     inf
+    >>> sustained_time([0, 1, 2, 3, 4, 5], [0, .9, .2, .95, .97, .99], 0.9, 2, above=True,
+    ...                full_output=True)
+    (3.0, 3, None)
     """
     t, v = _series(times, values, "values")
     w = real_scalar("window", window)
@@ -84,15 +95,33 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
         ok = (v >= threshold) if above else (v <= threshold)
     bad_cum = np.concatenate([[0], np.cumsum(~ok)])
     end = np.searchsorted(t, t + w, side="right")  # records j < end have t_j <= t_k + w
-    n_bad = bad_cum[end] - bad_cum[np.arange(t.size)]
-    good = (n_bad == 0) & (t + w <= t[-1])
-    if not np.any(good):
+    held = bad_cum[end] - bad_cum[np.arange(t.size)] == 0
+    good = held & (t + w <= t[-1])
+    if np.any(good):
+        k = int(np.argmax(good))
+        return (float(t[k]), k, None) if full_output else float(t[k])
+    if not full_output:
         return math.inf
-    return float(t[np.argmax(good)])
+    return math.inf, None, _why_not_sustained(t, v, ok, held, float(threshold), w, above)
 
 
-@A.arguments(times=A.series(), loss=A.series(nan_ok=True), loss_target=A.positive(scalar=True),
-             window=A.positive(allow_zero=True, scalar=True))
+def _why_not_sustained(t, v, ok, held, threshold, w, above) -> str:
+    word = ">=" if above else "<="
+    if not ok.any():
+        if np.all(np.isnan(v)):
+            best = "all NaN"
+        else:
+            best = f"best {np.nanmax(v) if above else np.nanmin(v):.6g}"
+        return f"never {word} {threshold:g} in the log ({best}, last step {t[-1]:g})"
+    if held.any():
+        return (f"{word} {threshold:g} from step {t[int(np.argmax(held))]:g}, but the log ends "
+                f"at step {t[-1]:g}, before the persistence window of {w:g} steps is complete")
+    return (f"reaches {word} {threshold:g} (first at step {t[int(np.argmax(ok))]:g}) but never "
+            f"stays there for the persistence window of {w:g} steps")
+
+
+@A.arguments(times=A.series(), loss=A.series(nan_ok=True, allow_inf=True),
+             loss_target=A.positive(scalar=True), window=A.positive(allow_zero=True, scalar=True))
 def classifier_time(times, loss, loss_target, window=0.0) -> float:
     r"""Sustained classifier clock :math:`T^{w}_\mathrm{cls}(\epsilon)` (F.4, eq 2.1).
 
@@ -107,8 +136,9 @@ def classifier_time(times, loss, loss_target, window=0.0) -> float:
     return _renamed(sustained_time, "loss", times, loss, loss_target, window)
 
 
-@A.arguments(times=A.series(), statistic=A.series(nan_ok=True),
-             structure_target=A.positive(scalar=True), window=A.positive(allow_zero=True, scalar=True))
+@A.arguments(times=A.series(), statistic=A.series(nan_ok=True, allow_inf=True),
+             structure_target=A.positive(scalar=True),
+             window=A.positive(allow_zero=True, scalar=True))
 def representation_time(times, statistic, structure_target, window=0.0) -> float:
     r"""Sustained representation clock :math:`T^{w}_\mathrm{rep}(\delta)` (F.4, eq 2.2).
 
@@ -152,8 +182,7 @@ def accumulated_time(learning_rates) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(eta)])
 
 
-@A.arguments(t_cls=A.real(0, math.inf, allow_inf=True),
-             t_rep=A.real(0, math.inf, allow_inf=True))
+@A.arguments(t_cls=A.real(0, math.inf, allow_inf=True), t_rep=A.real(0, math.inf, allow_inf=True))
 def separation_ratio(t_cls, t_rep):
     r"""Separation ratio :math:`T_\mathrm{rep}/T_\mathrm{cls}` (F.4); arrays broadcast.
 
@@ -230,8 +259,9 @@ class ClockReading:
         return self.t_cls <= self.t_rep
 
 
-@A.arguments(times=A.series(), loss=A.series(nan_ok=True), statistic=A.series(nan_ok=True),
-             loss_target=A.positive(scalar=True), structure_target=A.positive(scalar=True),
+@A.arguments(times=A.series(), loss=A.series(nan_ok=True, allow_inf=True),
+             statistic=A.series(nan_ok=True, allow_inf=True), loss_target=A.positive(scalar=True),
+             structure_target=A.positive(scalar=True),
              window=A.positive(allow_zero=True, scalar=True))
 def read_clocks(times, loss, statistic, loss_target, structure_target, window=0.0
                 ) -> ClockReading:

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import _arguments as A
-from ._core import (DelayPrediction, ParameterError, Parameters, as_params, did_you_mean,
-                    predict_delay, real_array)
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, predict_delay,
+                    real_array, require_fields, resolve_method)
 
 __all__ = [
     "plot_curves",
@@ -68,11 +68,11 @@ def _log10_of(pred_like: Mapping[str, np.ndarray], quantity: str) -> np.ndarray:
 def _field_values(params: Parameters, field: str, values: Any, field_arg: str = "field",
                   values_arg: str = "values") -> np.ndarray:
     """The values to sweep ``field`` over; errors name the caller's arguments."""
+    try:
+        require_fields(type(params), [field])
+    except ParameterError as exc:
+        raise ParameterError(f"{field_arg}: {exc}", field_arg) from None
     specs = type(params).field_specs()
-    if not isinstance(field, str) or field not in specs:
-        raise ParameterError(f"{field_arg} = {field!r} is not a field of {params.name}"
-                             f"{did_you_mean(field, specs)}; its fields are: "
-                             + ", ".join(specs), field_arg)
     spec = specs[field][0]
     if not spec.broadcasts:
         raise ParameterError(f"{field} is a {spec.kind} field of {params.name}; only scalar and "
@@ -452,7 +452,7 @@ def plot_phase_diagram(params: Parameters | Mapping[str, Any], x_field: str, y_f
     mesh = _mesh(ax, x, y, np.ma.masked_where(~good, z), cmap)
     handles = [h for h in (
         _mark_cells(ax, x, y, inf, _NEVER, "inf (never groks)"),
-        _mark_cells(ax, x, y, ~ok, _NA, f"method not applicable"),
+        _mark_cells(ax, x, y, ~ok, _NA, "method not applicable"),
         _mark_cells(ax, x, y, ok & np.isinf(z) & (z < 0), "white", f"{quantity} = 0"),
     ) if h is not None]
     cb = ax.figure.colorbar(mesh, ax=ax)
@@ -617,10 +617,10 @@ def relative_error_grid(params: Parameters | Mapping[str, Any], x_field: str, y_
                              "methods")
     methods = tuple(methods)
     for m in methods:
-        if not isinstance(m, str) or m not in type(base).methods:
-            raise ParameterError(f"methods: method = {m!r} is not a method of {base.name}"
-                                 f"{did_you_mean(m, type(base).methods)}; it has: "
-                                 + ", ".join(type(base).methods), "methods")
+        try:
+            resolve_method(type(base), m)
+        except ParameterError as exc:
+            raise ParameterError(f"methods: {exc}", "methods") from None
     x, y = _two_fields(base, x_field, y_field, x_values, y_values)
     a = predict_grid(base, methods[0], **{x_field: x, y_field: y})
     r = predict_grid(base, methods[1], **{x_field: x, y_field: y})
