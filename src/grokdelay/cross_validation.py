@@ -288,5 +288,5 @@ def plot_predictions(cv: CrossValidation, ax=None, *, title: str | None = None):
     s = cv.summary
     ax.set_title(title or f"MAPE {s['mape']:.1f}%, coverage {s['coverage']:.0%} "
                           f"(floor {s['floor_mape']:.1f}%)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
     return ax
