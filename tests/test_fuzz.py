@@ -272,3 +272,73 @@ def test_long_random_campaign(mech, monkeypatch):
         test_broadcast_equals_loop_at_the_extremes(mech)
     finally:
         HYP = old
+
+
+# --------------------------------------------------------------------------- named regressions
+# Points the long campaign found; each is checked against the whole contract (fuzz.check).
+
+REGRESSIONS = [
+    # a subnormal learning rate or gram_min: inf * 0 was NaN, and an exact finite delay
+    # (log_delay 646) was reported as inf; 1/tol overflowed for a subnormal tolerance
+    ("ridge_null_space", "gradient_flow", dict(gram_min=5e-324, learning_rate=5e-324,
+                                               weight_decay=1e-12)),
+    ("ridge_null_space", "gradient_flow", dict(gram_min=5e-324, learning_rate=5e-324,
+                                               weight_decay=1e-140)),
+    ("ridge_null_space", "gradient_flow", dict(gram_min=9.2e18, learning_rate=1e300,
+                                               weight_decay=0.0, tolerance=5e-324)),
+    ("ridge_null_space", "gradient_flow", dict(gram_min=1e-280, learning_rate=5e-324,
+                                               weight_decay=9.2e18)),
+    # a t_mem that overflows in discrete steps had no note
+    ("ridge_null_space", "gradient_descent", dict(gram_min=5e-324, learning_rate=0.5,
+                                                  weight_decay=5e-324, gram_max=5e-324)),
+    # the delay from logs of N^(2 alpha) and eta lost 1e-14 against t_grok - t_mem; a
+    # subnormal width times a subnormal eta made t_features inf
+    ("timescale_separation", "abstract_law", dict(width=1e60, alpha=0.499999999999,
+                                                  learning_rate=1e60, kernel_norm=1.0,
+                                                  kernel_gradient_norm=1.0)),
+    ("timescale_separation", "abstract_law", dict(width=5e-324, alpha=0.499999999999,
+                                                  learning_rate=2.2250738585072014e-308,
+                                                  kernel_norm=1.0,
+                                                  kernel_gradient_norm=5e-324)),
+]
+
+
+@pytest.mark.parametrize("mech,method,kw", REGRESSIONS,
+                         ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(REGRESSIONS)])
+def test_named_regressions_keep_the_contract(mech, method, kw):
+    cls = gd.mechanisms()[mech]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        pred = gd.predict_delay(cls(**kw), method=method)
+    fz.check(pred, repr(kw))
+
+
+def test_ridge_delay_in_log_space_is_exact():
+    # gram_min = learning_rate = 5e-324, weight_decay = 1e-140: t_null = log(100)/(eta lam)
+    # overflows, but the delay t_null h/(h + lam) = log(100)/lam^2 * (h/eta) is ~1e280
+    p = gd.predict_delay(gd.RidgeNullSpace(gram_min=5e-324, learning_rate=5e-324,
+                                           weight_decay=1e-140))
+    assert p.log_delay == pytest.approx(math.log(math.log(100.0)) + 280 * math.log(10.0),
+                                        rel=1e-12)
+    assert math.isfinite(p.delay) and p.delay == pytest.approx(math.exp(p.log_delay))
+
+
+def test_real_run_laws_refuse_an_overflowing_contraction():
+    # learning_rate * weight_decay = 1.8e308 * 2 overflowed with a RuntimeWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(gd.ParameterError) as e:
+            gd.TwoPhaseDecay(learning_rate=1.7976931348623157e308, weight_decay=2.0,
+                             norm_init=22.6, norm_c=1.0)
+    assert e.value.field == "weight_decay"
+
+
+def test_lts_refuses_a_noise_term_beyond_float64():
+    # label_noise^2 * aspect_ratio = 1e310: the loss integrands overflowed to NaN and the
+    # Newton solve raised FloatingPointError; now a ParameterError naming label_noise
+    with pytest.raises(gd.ParameterError) as e:
+        gd.LinearTeacherStudent(aspect_ratio=1e10, learning_rate=0.01, label_noise=1e150)
+    assert e.value.field == "label_noise"
+    ok = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1e30, learning_rate=0.01,
+                                                  label_noise=1e100))
+    fz.check(ok, "aspect_ratio=1e30, label_noise=1e100")

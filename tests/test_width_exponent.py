@@ -51,11 +51,17 @@ def _rk45_times(net, task, t_max, loss_fraction=1e-2, kernel_fraction=0.1):
     def kern_ev(t, z):
         return np.linalg.norm(mk.ntk(unpack(z), X) / n - K0) - kernel_fraction * k0
 
+    G0 = mk.readout_kernel(net, X) / n          # the features' Gram block alone
+    g0 = np.linalg.norm(G0)
+
+    def gram_ev(t, z):
+        return np.linalg.norm(mk.readout_kernel(unpack(z), X) / n - G0) - kernel_fraction * g0
+
     z0 = np.concatenate([net.W.ravel(), net.A.ravel()])
-    sol = solve_ivp(rhs, (0, t_max), z0, events=[loss_ev, kern_ev], rtol=RTOL, atol=1e-9,
-                    method="RK45")
+    sol = solve_ivp(rhs, (0, t_max), z0, events=[loss_ev, kern_ev, gram_ev], rtol=RTOL,
+                    atol=1e-9, method="RK45")
     first = [ev[0] if ev.size else math.inf for ev in sol.t_events]
-    return first[0], first[1]
+    return first[0], first[1], first[2]
 
 
 def test_heun_times_match_an_independent_rk45_integration(tiny):
@@ -64,9 +70,12 @@ def test_heun_times_match_an_independent_rk45_integration(tiny):
     # interpolated linearly inside one step: 2% covers both with margin (observed ~0.5%).
     task, net, t_max = tiny
     ft = mk.gradient_flow_times(net, task, t_max=t_max)
-    r_ref, f_ref = _rk45_times(net, task, 1.2 * ft.readout_time)
+    assert math.isfinite(ft.gram_time)
+    horizon = 1.2 * max(ft.readout_time, ft.feature_time, ft.gram_time)
+    r_ref, f_ref, g_ref = _rk45_times(net, task, horizon)
     assert ft.readout_time == pytest.approx(r_ref, rel=0.02)
     assert ft.feature_time == pytest.approx(f_ref, rel=0.02)
+    assert ft.gram_time == pytest.approx(g_ref, rel=0.02)
 
 
 def test_halving_the_step_changes_the_times_by_under_one_percent(tiny):

@@ -500,6 +500,17 @@ class LinearTeacherStudent(Parameters):
                 f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
                 "Levi et al. 2023 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
+        # the noise term of the losses is label_noise^2 * aspect_ratio (eqs 8, 14): past
+        # 1e300 it overflows float64, beyond where the exact solver is verified
+        with np.errstate(over="ignore"):
+            noise = np.square(np.asarray(self.label_noise, dtype=float)) * np.maximum(
+                np.asarray(self.aspect_ratio, dtype=float), 1.0)
+        if np.any(noise > _LARGEST_SQUARED ** 2):
+            raise ParameterError(
+                f"label_noise = {describe_first(self.label_noise, noise > 1e300)} with "
+                f"aspect_ratio = {describe_first(self.aspect_ratio, noise > 1e300)}: "
+                "label_noise^2 * max(aspect_ratio, 1) must be at most 1e300 (the noise term of "
+                "the losses overflows float64 beyond)", "label_noise")
 
     # ------------------------------------------------------------------ helpers
     def _setup(self, a):

@@ -543,6 +543,12 @@ class FlowTimes:
         ||K_t - K_0||_F / ||K_0||_F at the end of the run.
     steps, dt : int, float
         Integration steps taken and the largest step used.
+    gram_time : float
+        The feature time of the features' Gram block alone: first time
+        ||K^(a)_t - K^(a)_0||_F >= kernel_fraction ||K^(a)_0||_F, with
+        K^(a) = N^(-2 alpha) Phi Phi^T, which depends on the feature weights W only. The full
+        NTK also moves because its other block K^(w) is proportional to the squared readout
+        weights, which grow while the readout fits; this definition leaves that motion out.
     """
 
     readout_time: float
@@ -551,6 +557,7 @@ class FlowTimes:
     kernel_change: float
     steps: int
     dt: float
+    gram_time: float = math.inf
 
 
 def gradient_flow_times(net: TwoLayerNetwork, task: ModularAdditionTask, *, t_max: float,
@@ -575,20 +582,21 @@ def gradient_flow_times(net: TwoLayerNetwork, task: ModularAdditionTask, *, t_ma
     n = X.shape[0]
 
     def kern(nt):
-        return ntk(nt, X) / n
+        ka = readout_kernel(nt, X) / n
+        return ka + feature_kernel(nt, X) / n, ka
 
-    K0 = kern(net)
-    k0 = float(np.linalg.norm(K0))
+    K0, KA0 = kern(net)
+    k0, ka0 = float(np.linalg.norm(K0)), float(np.linalg.norm(KA0))
     dK0 = kernel_drift(net, X, Y, weight_decay) / n
     drift_time = kernel_fraction * k0 / float(np.linalg.norm(dK0))
     _, _, loss0 = loss_gradient(net, X, Y, weight_decay)
     t, steps = 0.0, 0
-    readout = feature = math.inf
-    prev_t, prev_loss, prev_change = 0.0, loss0, 0.0
+    readout = feature = gram = math.inf
+    prev_t, prev_loss, prev_change, prev_gchange = 0.0, loss0, 0.0, 0.0
     dt_max = 0.0
     change = 0.0
+    K = K0
     while t < t_max and steps < max_steps:
-        K = kern(net)
         dt = courant / float(np.linalg.eigvalsh(K)[-1])
         dt_max = max(dt_max, dt)
         for _ in range(check_every):  # Heun (explicit trapezoid): second order in dt
@@ -600,7 +608,9 @@ def gradient_flow_times(net: TwoLayerNetwork, task: ModularAdditionTask, *, t_ma
             t += dt
             steps += 1
         _, _, loss = loss_gradient(net, X, Y, weight_decay)
-        change = float(np.linalg.norm(kern(net) - K0)) / k0
+        K, KA = kern(net)
+        change = float(np.linalg.norm(K - K0)) / k0
+        gchange = float(np.linalg.norm(KA - KA0)) / ka0
         if readout == math.inf and loss <= loss_fraction * loss0:
             # interpolate log-loss linearly between the two checks
             lo, hi = math.log(prev_loss), math.log(loss)
@@ -610,10 +620,13 @@ def gradient_flow_times(net: TwoLayerNetwork, task: ModularAdditionTask, *, t_ma
         if feature == math.inf and change >= kernel_fraction:
             frac = (kernel_fraction - prev_change) / (change - prev_change)
             feature = prev_t + frac * (t - prev_t)
-        if readout < math.inf and feature < math.inf:
+        if gram == math.inf and gchange >= kernel_fraction:
+            frac = (kernel_fraction - prev_gchange) / (gchange - prev_gchange)
+            gram = prev_t + frac * (t - prev_t)
+        if readout < math.inf and feature < math.inf and gram < math.inf:
             break
-        prev_t, prev_loss, prev_change = t, loss, change
-    return FlowTimes(readout, feature, drift_time, change, steps, dt_max)
+        prev_t, prev_loss, prev_change, prev_gchange = t, loss, change, gchange
+    return FlowTimes(readout, feature, drift_time, change, steps, dt_max, gram)
 
 
 def fit_exponent(widths, values) -> tuple[float, float]:
@@ -643,6 +656,8 @@ def measure_width_exponent(p: int = 11, widths=(64, 128, 256, 512),
     :func:`gradient_flow_times` up to ``t_max = horizon * (1 / ||K_0/n||)``. Returns a
     dict with the per-run :class:`FlowTimes` (``runs[alpha][N]``) and, per alpha, the
     fitted exponents of the ratio feature_time / readout_time (``ratio_exponent``), of
+    gram_time / readout_time (``gram_ratio_exponent``: the features' Gram block of the NTK
+    alone), of
     drift_time / readout_time (``drift_ratio_exponent``), and of each time alone.
     """
     task = modular_addition_task(p, train_fraction, seed=seed)
@@ -660,6 +675,8 @@ def measure_width_exponent(p: int = 11, widths=(64, 128, 256, 512),
         out["fits"][alpha] = {
             "ratio_exponent": fit_exponent(widths, [x.feature_time / x.readout_time
                                                     for x in r])[0],
+            "gram_ratio_exponent": fit_exponent(
+                widths, [x.gram_time / x.readout_time for x in r])[0],
             "drift_ratio_exponent": fit_exponent(widths, [x.drift_time / x.readout_time
                                                           for x in r])[0],
             "readout_exponent": fit_exponent(widths, [x.readout_time for x in r])[0],

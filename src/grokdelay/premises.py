@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import REQUIRED, mechanisms
+from ._core import REQUIRED, ArgumentTypeError, mechanisms
 from ._run_laws import LAWS, facts_at_memorization
 
 __all__ = ["Diagnosis", "diagnose", "contraction_rate"]
@@ -142,6 +142,9 @@ def diagnose(run, *, threshold: float = 0.95, train_threshold: float | None = No
     >>> d["first_passage"]["applies"], d["linear_teacher_student"]["applies"]
     (True, False)
     """
+    if not callable(getattr(run, "milestones", None)) or not hasattr(run, "steps"):
+        raise ArgumentTypeError(f"run = {type(run).__name__} is not a TrainingRun (read one "
+                                "with grokdelay.read_run or build grokdelay.TrainingRun)", "run")
     facts = facts_at_memorization(run, threshold=threshold, train_threshold=train_threshold,
                                   window=window)
     obs = run.milestones(threshold=threshold, train_threshold=train_threshold, window=window)

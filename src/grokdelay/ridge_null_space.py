@@ -126,18 +126,23 @@ class RidgeNullSpace(Parameters):
     @method("gradient_flow", default=True,
             summary="t_mem = log(1/tol)/(eta (h_min + lambda)), t_grok = log(1/tol)/(eta lambda)")
     def _gradient_flow(self, a) -> Outcome:
-        ell = np.log(1.0 / a.tolerance)
+        ell = -np.log(a.tolerance)          # log(1/tol) without overflowing 1/tol
         lam, h, eta = a.weight_decay, a.gram_min, a.learning_rate
-        t_mem = ell / (eta * (h + lam))
         never = lam == 0.0
         safe = np.where(never, 1.0, lam)
-        t_grok = np.where(never, np.inf, ell / (eta * safe))
-        # delay = t_null * h / (h + lam), the fraction written so that no factor overflows
-        frac = 1.0 / (1.0 + lam / h)
-        delay = np.where(never, np.inf, ell / eta / safe * frac)
-        with np.errstate(divide="ignore"):
-            log_delay = np.where(never, np.inf, np.log(ell) - np.log(eta) - np.log(safe)
-                                 - np.log1p(lam / h))
+        # the times as exp of their logs (eta (h + lam) may overflow or underflow), with
+        # log(h + lam) = log lam + softplus(log h - log lam) so that neither h nor lam is lost
+        # next to the other: delay = t_null * h / (h + lam)
+        with np.errstate(divide="ignore", over="ignore"):
+            log_base = np.log(ell) - np.log(eta)
+            log_h, log_lam = np.log(h), np.log(safe)
+            diff = log_h - log_lam
+            log_sum = np.where(never, log_h, log_lam + np.logaddexp(0.0, diff))
+            t_mem = np.exp(log_base - log_sum)
+            t_grok = np.where(never, np.inf, np.exp(log_base - log_lam))
+            log_delay = np.where(never, np.inf,
+                                 log_base - log_lam - np.logaddexp(0.0, -diff))
+            delay = np.exp(log_delay)
         notes = note_where(never, "weight_decay = 0: the null-space component of theta is "
                            "invisible to the training loss and never decays; never groks")
         notes += overflow_note(np.isinf(t_mem), "t_mem")
@@ -172,6 +177,9 @@ class RidgeNullSpace(Parameters):
                             "component never decays; never groks")
         notes += note_where(~unstable & (lam > 0) & (eta * lam >= 2.0),
                             "eta * weight_decay >= 2: the null-space component never contracts")
+        notes += overflow_note(~unstable & np.isinf(t_mem), "t_mem")
+        notes += overflow_note(~unstable & (lam > 0) & (eta * lam < 2.0) & np.isinf(t_null),
+                               "t_grok")
         if a.gram_max is None:
             notes.append("gram_max not given: assumed eta (h_max + weight_decay) <= 1, so the "
                          "slowest data mode is gram_min")

@@ -486,10 +486,7 @@ class TrainingRun:
         ParameterError
             ``step`` is not a number or lies before the first record.
         """
-        try:
-            st = float(step)
-        except (TypeError, ValueError):
-            raise ParameterError(f"step = {step!r} is not a number", "step") from None
+        st = real_scalar("step", step)
         if math.isnan(st) or st < self._steps[0]:
             raise ParameterError(f"step = {step!r} is before the first record (step "
                                  f"{self._steps[0]:g}): nothing would be left", "step")

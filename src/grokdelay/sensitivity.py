@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import (DelayPrediction, GrokdelayWarning, ParameterError, Parameters, as_params,
-                    note_where, predict_delay, register_latex)
+from . import _arguments as A
+from ._core import (ArgumentTypeError, DelayPrediction, GrokdelayWarning, ParameterError,
+                    Parameters, as_params, note_where, predict_delay, register_latex)
 
 __all__ = ["elasticity", "Elasticity", "ElasticityFloat", "ElasticityArray", "elasticities",
            "format_elasticities"]
@@ -217,6 +218,7 @@ def _check_field(params: Parameters, field: str) -> None:
                              + ", ".join(ok), "field")
 
 
+@A.arguments(field=A.text())
 def elasticity(params, field: str, *, method: str | None = None, of: str = "delay"
                ) -> Elasticity:
     r"""How much a prediction moves with one field: :math:`\partial\log(\text{of}) /
@@ -445,7 +447,10 @@ def _numerical(params, field, name, of, g0, x, todo):
 
 def elasticities(pred: DelayPrediction, *, of: str = "delay") -> dict[str, Elasticity]:
     """``{field: Elasticity}`` of one prediction for each of its scalar fields that is given."""
-    params = pred.params
+    params = getattr(pred, "params", None)
+    if not isinstance(params, Parameters):
+        raise ArgumentTypeError(f"pred = {type(pred).__name__} is not a DelayPrediction (from "
+                                "grokdelay.predict_delay)", "pred")
     out = {}
     for f, (spec, _) in type(params).field_specs().items():
         if spec.broadcasts and getattr(params, f) is not None:

@@ -115,9 +115,18 @@ class TimescaleSeparation(Parameters):
         log_features = (2.0 * a.alpha * np.log(a.width) - np.log(a.learning_rate)
                         - np.log(a.kernel_gradient_norm))
         # overflow (or an underflowing eta * norm) -> inf; log_delay below stays exact
-        with np.errstate(over="ignore", divide="ignore", under="ignore"):
-            t_readout = 1.0 / (a.learning_rate * a.kernel_norm)
-            t_features = a.width ** (2.0 * a.alpha) / (a.learning_rate * a.kernel_gradient_norm)
+        tiny = np.finfo(float).tiny
+        with np.errstate(over="ignore", divide="ignore", under="ignore", invalid="ignore"):
+            den_r = a.learning_rate * a.kernel_norm
+            num_f = a.width ** (2.0 * a.alpha)
+            den_f = a.learning_rate * a.kernel_gradient_norm
+            # direct quotients where every factor is a normal float, else from the logs
+            # (a subnormal or overflowing product would lose the time or make it inf)
+            t_readout = np.where(den_r >= tiny, 1.0 / np.where(den_r >= tiny, den_r, 1.0),
+                                 np.exp(-np.log(a.learning_rate) - np.log(a.kernel_norm)))
+            ok_f = (den_f >= tiny) & (num_f >= tiny) & np.isfinite(num_f) & np.isfinite(den_f)
+            t_features = np.where(ok_f, num_f / np.where(ok_f, den_f, 1.0),
+                                  np.exp(log_features))
         early = t_features < t_readout
         t_grok = np.where(early, t_readout, t_features)
         notes = ["the Analytical Proof notes' abstract law, not their section 2.4 algebra (which gives the ratio "
@@ -132,6 +141,13 @@ class TimescaleSeparation(Parameters):
                                  log_features + np.log(-np.expm1(np.minimum(gap, 0.0))))
             log_delay = np.where(gap == 0.0, -np.inf, log_delay)
             delay = np.where(early, 0.0, np.exp(log_delay))
+            # where both times are floats, the delay is their difference itself (the logs of
+            # N^(2 alpha) and eta cancel, costing |log| * eps; the direct quotients do not)
+            direct = np.isfinite(t_features) & np.isfinite(t_readout) & ~early
+            diff = np.where(direct, t_features - t_readout, 0.0)
+            delay = np.where(direct, diff, delay)
+            log_delay = np.where(direct, np.where(diff > 0, np.log(np.where(diff > 0, diff, 1.0)),
+                                                  -np.inf), log_delay)
         notes += overflow_note(np.isinf(t_readout), "t_mem")
         notes += overflow_note(np.isinf(t_grok) & np.isfinite(t_readout), "t_grok")
         return Outcome(t_mem=t_readout, t_grok=t_grok, units="steps", notes=notes,
