@@ -413,11 +413,54 @@ def _linear_teacher_student() -> list[Law]:
     return [lw, asym]
 
 
+def _first_passage() -> list[Law]:
+    eta, lam, nm, ns, k, tm, g = (_pos(n) for n in ("eta", "lambda", "n_mem", "n_star",
+                                                    "kappa", "t_mem", "g"))
+    names = {nm: r"\|\theta_\mathrm{mem}\|", ns: r"\sqrt{V_\star}", k: r"\kappa_\mathrm{LL}",
+             tm: r"t_\mathrm{mem}"}
+    f = {"learning_rate": eta, "weight_decay": lam, "norm_mem": nm, "norm_star": ns,
+         "kappa": k, "t_mem": tm}
+    ratio = sp.log(nm ** 2 / ns ** 2)            # log(V_mem / V_star)
+    return [Law("first_passage", "law", f, {"t_mem": tm, "delay": ratio / (2 * k * eta * lam)},
+                latex_names=names, source="arXiv 2605.18845, abstract and section 5.3"),
+            Law("first_passage", "steps", f,
+                {"t_mem": tm, "delay": ratio / (-2 * sp.log(1 - g))}, defs=((g, k * eta * lam),),
+                latex_names=names, source="V <- (1 - kappa eta lambda)^2 V, counted")]
+
+
+def _two_phase() -> list[Law]:
+    eta, lam, w0, wc, al, c, tm = (_pos(n) for n in ("eta", "lambda", "w_0", "w_c", "alpha",
+                                                     "c", "t_mem"))
+    names = {tm: r"t_\mathrm{mem}"}
+    f = {"learning_rate": eta, "weight_decay": lam, "norm_init": w0, "norm_c": wc,
+         "init_scale": al, "constant": c, "t_mem": tm}
+    log_ratio = sp.log(al * w0 / wc)
+    return [Law("two_phase", "omnigrok", f,
+                {"t_mem": tm, "delay": c * log_ratio / (eta * lam)}, latex_names=names,
+                source="arXiv 2505.20172 (Theta(1/lambda)) with arXiv 2210.01117's log"),
+            Law("two_phase", "steps", f,
+                {"t_mem": tm, "delay": c * log_ratio / (-sp.log(1 - eta * lam))},
+                latex_names=names, source="w <- (1 - eta lambda) w, counted, times c")]
+
+
+def _power_law() -> list[Law]:
+    eta, lam, r, C, tm = (_pos(n) for n in ("eta", "lambda", "r", "C", "t_mem"))
+    a, b, c = sp.symbols("a b c", real=True)
+    names = {tm: r"t_\mathrm{mem}"}
+    f = {"learning_rate": eta, "weight_decay": lam, "train_fraction": r, "constant": C,
+         "exponent_lr": a, "exponent_wd": b, "exponent_fraction": c, "t_mem": tm}
+    return [Law("power_law", "power", f,
+                {"t_mem": tm, "delay": C * eta ** a * lam ** b * r ** c}, latex_names=names,
+                source="empirical; exponents as in arXiv 2605.18845 section 4.2 and arXiv "
+                       "2306.13253")]
+
+
 @functools.cache
 def laws() -> tuple[Law, ...]:
     """Every closed-form law, all mechanisms."""
     return tuple(_timescale() + _spectral() + _ridge() + _implicit_bias() + _norm_separation()
-                 + _kramers() + _two_clocks() + _linear_teacher_student())
+                 + _kramers() + _two_clocks() + _linear_teacher_student() + _first_passage()
+                 + _two_phase() + _power_law())
 
 
 def law_for(params, method: str) -> Law | None:
