@@ -1,9 +1,8 @@
 """The shared executor helper: order, equality with the serial run, errors naming the point."""
 
 import math
-import multiprocessing
 import pickle
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -11,21 +10,6 @@ import pytest
 import grokdelay as gd
 from grokdelay._core import as_params
 from grokdelay._parallel import as_executor, parallel_map, seed_ensemble
-
-
-@pytest.fixture(scope="module")
-def process_pool():
-    # spawn, not fork: the test process may already run threads (a Dask client, BLAS)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
-        yield ex
-
-
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None) as client:
-        yield client
 
 
 def _executors(process_pool, dask_client):
