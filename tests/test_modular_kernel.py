@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from grokdelay import modular_kernel as mk
+from grokdelay import scenarios as scn
 
 
 @pytest.fixture(scope="module")
@@ -157,14 +158,14 @@ def test_readout_kernel_norm_scales_as_eq6():
 def test_parameter_helpers(small):
     task, net = small
     s = mk.kernel_summary(net, task)
-    ts = mk.timescale_parameters(s, 0.01)
+    ts = scn.timescale_parameters(s, 0.01)
     assert ts.kernel_norm == s.ntk_norm and ts.width == 12
-    sp = mk.spectral_parameters(s, 0.01)
+    sp = scn.spectral_parameters(s, 0.01)
     assert sp.eigenvalues.max() == pytest.approx(s.feature_spectrum.max())
-    rp = mk.ridge_parameters(s, 0.01, 0.1)
+    rp = scn.ridge_parameters(s, 0.01, 0.1)
     assert rp.gram_min == s.ntk_min and rp.gram_max == s.ntk_norm
     with pytest.raises(ValueError, match="ntk_min"):
-        mk.ridge_parameters(mk.kernel_summary(net, task, smallest=False), 0.01, 0.1)
+        scn.ridge_parameters(mk.kernel_summary(net, task, smallest=False), 0.01, 0.1)
 
 
 @pytest.mark.slow
@@ -175,16 +176,16 @@ def test_seed000_cache_is_reproduced():
     # eigenvalue is then good to better than tol relative, on any BLAS); the spectrum is eigvalsh,
     # backward stable: each eigenvalue to ~ n eps ||A|| = 512 * 2.2e-16 * 0.86 ~ 1e-13
     # absolute on any LAPACK, so 1e-11 of the top eigenvalue.
-    cached = mk.seed000_summary()
-    fresh = mk.seed000_summary(cached=False)
+    cached = scn.seed000_summary()
+    fresh = scn.seed000_summary(cached=False)
     assert fresh is not cached and fresh.n_train == cached.n_train == 2823
     for name in ("readout_norm", "feature_norm", "ntk_norm", "drift_norm",
                  "kernel_gradient_norm"):
         assert getattr(fresh, name) == pytest.approx(getattr(cached, name), rel=1e-8), name
     np.testing.assert_allclose(fresh.feature_spectrum, cached.feature_spectrum, rtol=0,
                                atol=1e-11 * cached.readout_norm)
-    assert cached.ntk_min is None and mk.seed000_summary(smallest=True).ntk_min == \
-        mk.SEED000_NTK_MIN
+    assert cached.ntk_min is None and scn.seed000_summary(smallest=True).ntk_min == \
+        scn.SEED000_NTK_MIN
     # the stored spectrum is whole and ascending, as eigvalsh returns it
     import grokdelay._seed000_kernel as c
 
@@ -202,14 +203,14 @@ def test_seed000_ntk_min_constant_is_reproduced():
     import scipy.linalg as sl
     from scipy.linalg.blas import dsyrk
 
-    cfg = mk.SEED000
+    cfg = scn.SEED000
     task = mk.modular_addition_task(cfg["p"], cfg["train_fraction"], seed=0)
     net = mk.init_network(cfg["width"], task.input_dim, cfg["alpha"], n_out=task.p, seed=0)
     pk = mk._PairKernels(net, task, task.train)
     s2 = pk.s2 / pk.n
     K = dsyrk(s2, np.asfortranarray(pk.phi), lower=1)
     K += np.tril(s2 * pk.hadamard_dense(pk.D, np.mean(net.A**2, axis=1), pk.D))
-    lam = mk.SEED000_NTK_MIN
+    lam = scn.SEED000_NTK_MIN
     idx = np.arange(pk.n)
     K[idx, idx] -= (1 - 1e-6) * lam
     sl.cholesky(K, lower=True, check_finite=False)  # succeeds: K - s I > 0

@@ -120,7 +120,7 @@ def test_broadcast_learning_rate_array():
 
 def test_scenario_uses_the_toolkit_spectrum():
     sc = gd.SpectralConditioning.scenario()
-    from grokdelay.modular_kernel import seed000_summary
+    from grokdelay.scenarios import seed000_summary
 
     s = seed000_summary()
     assert sc.params.eigenvalues.size == 512

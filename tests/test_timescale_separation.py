@@ -12,6 +12,7 @@ from scipy.integrate import solve_ivp
 
 import grokdelay as gd
 from grokdelay import modular_kernel as mk
+from grokdelay import scenarios as scn
 
 HYP = settings(max_examples=40, deadline=None, derandomize=True)
 
@@ -38,7 +39,7 @@ def test_t_mem_is_the_top_mode_efolding_time_of_the_residual_ode(setup):
     ev.terminal = True
     sol = solve_ivp(lambda k, r: -eta * K @ r, (0, 100 / (eta * w[-1])), V[:, -1], events=ev,
                     rtol=1e-10, atol=1e-13)
-    pred = gd.predict_delay(mk.timescale_parameters(s, eta))
+    pred = gd.predict_delay(scn.timescale_parameters(s, eta))
     assert pred.t_mem == pytest.approx(sol.t_events[0][0], rel=1e-6)
 
 
@@ -59,7 +60,7 @@ def test_t_grok_is_the_kernel_motion_time_of_the_real_network(setup):
         moving.A -= eta * gA
     rate = np.abs(np.linalg.eigvalsh(mk.ntk(moving, X) / n - K0)).max() / (k * eta)
     lr = 0.01
-    pred = gd.predict_delay(mk.timescale_parameters(s, lr))
+    pred = gd.predict_delay(scn.timescale_parameters(s, lr))
     expected = np.linalg.eigvalsh(K0)[-1] / (lr * rate)
     assert pred.t_grok == pytest.approx(expected, rel=1e-2)
 
@@ -105,7 +106,7 @@ def test_alpha_domain():
 
 def test_scenario_inputs_come_from_the_toolkit():
     sc = gd.TimescaleSeparation.scenario()
-    s = mk.seed000_summary()
+    s = scn.seed000_summary()
     assert sc.params.kernel_norm == s.ntk_norm
     assert sc.params.kernel_gradient_norm == s.kernel_gradient_norm
     assert (sc.params.width, sc.params.alpha, sc.params.learning_rate) == (512, 0.0, 1e-3)

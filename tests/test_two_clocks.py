@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 import grokdelay as gd
-from grokdelay.two_clocks import (SCENARIO_FIT, classifier_clock, representation_clock,
-                                  scenario_fit, temporal_mismatch)
+from grokdelay.scenarios import SCENARIO_FIT, scenario_fit
+from grokdelay.two_clocks import classifier_clock, representation_clock, temporal_mismatch
 
 HYP = settings(max_examples=40, deadline=None, derandomize=True)
 

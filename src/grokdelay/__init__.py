@@ -34,6 +34,9 @@ from .ridge_null_space import RidgeNullSpace
 # Toolkits that feed the mechanisms.
 from . import clock_estimators, deep_linear, modular_kernel
 
+# The worked scenarios (seed 000's run mapped onto every mechanism), registered with the core.
+from . import scenarios
+
 # The user-facing layer: sweeps, plots, milestones from training logs.
 from . import milestones, plotting, sweep
 from .milestones import Milestones, compare_with_log, milestones_from_log
@@ -71,6 +74,7 @@ __all__ = [
     "clock_estimators",
     "deep_linear",
     "modular_kernel",
+    "scenarios",
     # user-facing layer
     "milestones",
     "plotting",

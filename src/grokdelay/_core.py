@@ -11,8 +11,11 @@ turns that into a :class:`DelayPrediction`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -32,6 +35,8 @@ __all__ = [
     "method",
     "register",
     "mechanisms",
+    "register_scenario",
+    "scenario_builders",
     "predict_delay",
     "note_where",
 ]
@@ -326,6 +331,31 @@ def mechanisms() -> dict[str, type[Parameters]]:
     return dict(_REGISTRY)
 
 
+_SCENARIOS: dict[str, Callable[[], Scenario]] = {}
+
+
+def register_scenario(name: str) -> Callable[[Callable[[], Scenario]], Callable[[], Scenario]]:
+    """Decorator: register a zero-argument builder of mechanism ``name``'s worked scenario.
+
+    The builder is cached (a scenario is built once per process) and is what
+    ``Mechanism.scenario()`` returns. Scenarios live above the mechanisms (in
+    :mod:`grokdelay.scenarios`), so a mechanism never imports the module that builds its
+    scenario; this registry is the link.
+    """
+
+    def deco(build: Callable[[], Scenario]) -> Callable[[], Scenario]:
+        cached = functools.cache(build)
+        _SCENARIOS[name] = cached
+        return cached
+
+    return deco
+
+
+def scenario_builders() -> dict[str, Callable[[], Scenario]]:
+    """``{mechanism: cached scenario builder}`` in mechanism registration order."""
+    return {name: _SCENARIOS[name] for name in _REGISTRY if name in _SCENARIOS}
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -377,8 +407,15 @@ class Parameters:
 
     @classmethod
     def scenario(cls) -> Scenario:
-        """This mechanism's inputs for the default comparison scenario. Override."""
-        raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        """This mechanism's inputs for the default comparison scenario (built once).
+
+        Registered with :func:`register_scenario` (the library's are in
+        :mod:`grokdelay.scenarios`); a subclass may also override this method.
+        """
+        build = _SCENARIOS.get(getattr(cls, "name", ""))
+        if build is None:
+            raise NotImplementedError(f"{cls.__name__} has no comparison scenario")
+        return build()
 
     # introspection ------------------------------------------------------------
     @classmethod
@@ -685,6 +722,26 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     b = params.broadcast()
     out = func(params, b)
     return _finalize(params, name, b.shape, out)
+
+
+def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
+
+    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
+    module is imported on first access only, so a module below it in the layering does not
+    import it.
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = moves.get(name)
+        if target is None:
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        module, _, new = target.partition(":")
+        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(module), new)
+
+    return __getattr__
 
 
 def is_scalar_number(x: Any) -> bool:

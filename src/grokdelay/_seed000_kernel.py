@@ -4,15 +4,15 @@
 these numbers instead of re-running :func:`grokdelay.modular_kernel.kernel_summary` at every
 start (about a second of Lanczos iterations and a 512 x 512 ``eigvalsh``; seconds under
 threaded BLAS on a busy machine). They are ``kernel_summary(net, task)`` for
-``modular_kernel.SEED000`` (p = 97, N = 512, alpha = 0, rho = 0.3, split and init seed 0,
-mean reduction), i.e. ``modular_kernel.seed000_summary(cached=False)``: operator norms by
+``scenarios.SEED000`` (p = 97, N = 512, alpha = 0, rho = 0.3, split and init seed 0,
+mean reduction), i.e. ``scenarios.seed000_summary(cached=False)``: operator norms by
 Lanczos (``eigsh``, tol 1e-8), the spectrum by ``numpy.linalg.eigvalsh``. The slow test
 ``tests/test_modular_kernel.py::test_seed000_cache_is_reproduced`` recomputes them. Regenerate
-with ``python -c "from grokdelay import modular_kernel as m; m._write_seed000_cache()"``
+with ``python -c "from grokdelay import scenarios as s; s._write_seed000_cache()"``
 (rewrites the part below the marker).
 """
 
-# --- generated below by modular_kernel._write_seed000_cache(); do not edit
+# --- generated below by scenarios._write_seed000_cache(); do not edit
 N_TRAIN = 2823
 READOUT_NORM = 0.8556639142418093
 FEATURE_NORM = 0.007344051713218159

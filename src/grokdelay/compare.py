@@ -7,7 +7,8 @@ grokdelay's convention, full-batch training (one epoch = one step), train fracti
 rho = 0.3 (section 1.2). Observed: t_mem = 200 epochs, t_grok = 14,600 epochs, ratio 73.
 
 Each mechanism needs inputs the run does not state (a kernel spectrum, a barrier, norms);
-its ``scenario()`` supplies them with the source of each (see :func:`scenarios`).
+:mod:`grokdelay.scenarios` supplies them with the source of each, built once per process
+(see :func:`scenarios`, re-exported here).
 """
 
 from __future__ import annotations
@@ -17,31 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, Scenario, mechanisms, predict_delay
+from ._core import DelayPrediction, predict_delay
+from .scenarios import OBSERVED, RUN, scenarios
 
 __all__ = ["OBSERVED", "SCENARIO", "scenarios", "compare", "format_table", "plot_comparison"]
 
-#: The shared inputs of the default scenario (seed 000, sections 1.2 and 4.1).
-SCENARIO: dict[str, Any] = {
-    "p": 97,
-    "width": 512,
-    "alpha": 0.0,
-    "learning_rate": 1e-3,
-    "weight_decay": 2.0,  # seed 000's lambda = 1.0 multiplies ||theta||^2 in the loss
-    "seed000_lambda": 1.0,
-    "train_fraction": 0.3,
-    "n_train": round(0.3 * 97**2),
-    "input_dim": 2 * 97,
-}
-
-#: What seed 000 reports for that run (table 4.1); full batch, so epochs are steps.
-OBSERVED: dict[str, float] = {"t_mem": 200.0, "t_grok": 14_600.0, "delay": 14_400.0,
-                              "ratio": 73.0}
-
-
-def scenarios() -> dict[str, Scenario]:
-    """``{mechanism: Scenario}`` for every registered mechanism, in registry order."""
-    return {name: cls.scenario() for name, cls in mechanisms().items()}
+#: The shared inputs of the default scenario (an alias of :data:`grokdelay.scenarios.RUN`).
+SCENARIO = RUN
 
 
 def compare(method: dict[str, str] | None = None) -> list[DelayPrediction]:

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._core import (Interval, Outcome, ParameterError, Parameters, Scenario, method,
+from ._core import (Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
 from .spectral import _log_contraction, _steps_from_log
 
@@ -160,9 +160,3 @@ class ImplicitBias(Parameters):
         notes = note_where(never & (lam > 0), "eta * weight_decay >= 2: decoupled decay does "
                            "not contract; never groks")
         return self._finish(a, k, never, notes)
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        from .modular_kernel import modular_addition_implicit_bias_scenario
-
-        return modular_addition_implicit_bias_scenario()

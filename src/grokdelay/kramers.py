@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
+from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._langevin import (QuarticDoubleWell, escape_time_ensemble, escape_times, exit_shift, mfpt_1d,
                         mfpt_1d_mpmath)
@@ -326,27 +326,6 @@ class KramersEscape(Parameters):
     def _saddle_passage(self, a) -> Outcome:
         """Mean time to first reach the saddle, half the escape time."""
         return self._escape(a, -math.log(2.0), "first-passage time to the saddle (tau / 2)")
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        """Seed 000's run (4.1) read through its own consistency check (4.2)."""
-        params = cls(barrier=math.log(73.0), temperature=1.0, hessian_min=2.0,
-                     hessian_saddle=-2.0, t_mem=200.0, learning_rate=1e-3)
-        return Scenario(params, sources={
-            "barrier": "ln 73 = 4.29 in units of T: seed 000 section 4.2 reads the observed 73x "
-                       "ratio as exp(barrier/T); fitted to the very run it is compared with, so "
-                       "this input is CIRCULAR (the seed computes no barrier, section 5.2)",
-            "temperature": "1.0: the unit of energy (only barrier/temperature enters tau)",
-            "hessian_min": "2.0 = curvature of seed 000's lambda ||theta||^2 (eq 2, lambda = 1) "
-                           "along the collective escape coordinate, the only curvature the seed "
-                           "specifies on the zero-loss manifold (3.2, step 3); assumption",
-            "hessian_saddle": "-2.0: a quadratic-cubic well k x^2/2 - k x^3/(3 x_s) has "
-                              "|H_s| = H_min = k (assumption: the simplest barrier shape)",
-            "t_mem": "200 epochs observed (seed 000, 4.1), full batch so epochs = steps",
-            "learning_rate": "1e-3 (seed 000, 4.1): one step advances eq 17's time by eta",
-        }, summary="circular exponent ln 73 from seed 000 4.2 with a weight-decay-curvature "
-                   "prefactor (2 pi / 2) / eta = 3142 steps: predicts 73 x 3142 steps, not 14,400")
-
 
 # --------------------------------------------------------------------------- temperatures
 

@@ -37,8 +37,10 @@ What the mechanisms need from this module:
 * :func:`fourier_power` and :func:`feature_eigenmodes`: which Fourier frequencies of
   :math:`\mathbb{Z}_p^2` each eigenmode of the random-feature covariance carries; the
   task (any function of :math:`a + b`) lives on the diagonal frequencies :math:`k = l`.
-* Ready parameter objects (:func:`timescale_parameters`, :func:`spectral_parameters`,
-  :func:`ridge_parameters`) and the comparison scenarios for the seed-000 run.
+
+The seed-000 run's network, and the parameter objects built from a :class:`KernelSummary`
+(``timescale_parameters``, ``spectral_parameters``, ``ridge_parameters``), live in
+:mod:`grokdelay.scenarios`: this toolkit measures and imports no mechanism.
 
 Everything is numpy; a network of width 512 on the p = 97 task (n = 2823 training pairs)
 takes about a second, dominated by one dense eigendecomposition.
@@ -47,10 +49,11 @@ takes about a second, dominated by one dense eigendecomposition.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 
 import numpy as np
+
+from ._core import moved_names
 
 __all__ = [
     "ModularAdditionTask",
@@ -68,14 +71,6 @@ __all__ = [
     "feature_covariance",
     "feature_eigenmodes",
     "fourier_power",
-    "timescale_parameters",
-    "spectral_parameters",
-    "ridge_parameters",
-    "seed000_summary",
-    "modular_addition_timescale_scenario",
-    "modular_addition_spectral_scenario",
-    "modular_addition_ridge_scenario",
-    "modular_addition_implicit_bias_scenario",
     "FlowTimes",
     "gradient_flow_times",
     "fit_exponent",
@@ -526,201 +521,6 @@ def fourier_power(values: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-# --------------------------------------------------------------------------- parameters
-
-
-def timescale_parameters(summary: KernelSummary, learning_rate: float):
-    """TimescaleSeparation from a :class:`KernelSummary` (kernel_norm = ||K_0||)."""
-    from .timescale_separation import TimescaleSeparation
-
-    return TimescaleSeparation(width=summary.width, alpha=summary.alpha,
-                               learning_rate=learning_rate, kernel_norm=summary.ntk_norm,
-                               kernel_gradient_norm=summary.kernel_gradient_norm)
-
-
-def spectral_parameters(summary: KernelSummary, learning_rate: float, tolerance: float = 1e-2):
-    """SpectralConditioning from the random-feature covariance spectrum of a summary.
-
-    Eigenvalues below ``n * eps * max`` are rounding of exact zeros (rank deficiency of
-    Phi) and are set to 0, which the mechanism drops with a note.
-    """
-    from .spectral import SpectralConditioning
-
-    nu = np.asarray(summary.feature_spectrum, dtype=float)
-    cut = nu.size * np.finfo(float).eps * nu.max()
-    nu = np.where(nu <= cut, 0.0, nu)[::-1]
-    return SpectralConditioning(eigenvalues=nu, learning_rate=learning_rate, tolerance=tolerance)
-
-
-def ridge_parameters(summary: KernelSummary, learning_rate: float, weight_decay: float,
-                     tolerance: float = 1e-2):
-    """RidgeNullSpace for the linearized network (features = the NTK Jacobian).
-
-    The Gram J^T J / n has the nonzero spectrum of K / n; P = N (d + n_out) > n leaves a
-    null space of dimension P - n that only weight decay removes.
-    """
-    from .ridge_null_space import RidgeNullSpace
-
-    if summary.ntk_min is None:
-        raise ValueError("the summary has no ntk_min: compute it with kernel_summary(..., "
-                         "smallest=True)")
-    return RidgeNullSpace(gram_min=summary.ntk_min, gram_max=summary.ntk_norm,
-                          learning_rate=learning_rate, weight_decay=weight_decay,
-                          tolerance=tolerance)
-
-
-# --------------------------------------------------------------------------- scenarios
-
-#: The seed-000 section 4.1 run, and the toolkit's fixed choices for it.
-SEED000 = {"p": 97, "width": 512, "alpha": 0.0, "learning_rate": 1e-3, "weight_decay": 2.0,
-           "train_fraction": 0.3, "seed": 0}
-
-_HOW = ("grokdelay.modular_kernel at p = 97, N = 512, alpha = 0, rho = 0.3 (seed 000 4.1, 1.2), "
-        "split and init seed 0, init w ~ N(0, I/194), a ~ N(0, 1/512) (seed 000 2.2-2.3), "
-        "mean squared loss on one-hot labels (kernels / n)")
-
-
-#: Smallest eigenvalue of K_0 / n for the seed-000 network (SEED000, seed 0), computed once by
-#: ``seed000_summary(smallest=True, cached=False)`` (LAPACK on the 2823 x 2823 NTK Gram; numpy's
-#: full eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation (1-30 s depending
-#: on machine load) is too slow for ``grokdelay compare``, so the ridge scenario reads this
-#: value; tests/test_modular_kernel.py recomputes it.
-SEED000_NTK_MIN = 8.0994002674593e-05
-
-
-def seed000_summary(seed: int = 0, smallest: bool = False, *, cached: bool = True
-                    ) -> KernelSummary:
-    """The :class:`KernelSummary` of the seed-000 run's network at init.
-
-    For ``seed = 0`` (the run of ``grokdelay compare``) the numbers come from a cache
-    computed once (module ``grokdelay._seed000_kernel``; ``ntk_min`` is
-    :data:`SEED000_NTK_MIN`), so that no eigensolve runs at start-up; a slow test recomputes
-    them. ``cached=False``, or another seed, computes them: about a second without the
-    O(n^3) ``ntk_min`` (``smallest=False``), seconds to tens of seconds with it (kept in
-    memory for the session).
-    """
-    if cached and seed == 0:
-        from . import _seed000_kernel as c
-
-        return KernelSummary(width=SEED000["width"], alpha=SEED000["alpha"],
-                             n_train=c.N_TRAIN, readout_norm=c.READOUT_NORM,
-                             feature_norm=c.FEATURE_NORM, ntk_norm=c.NTK_NORM,
-                             ntk_min=SEED000_NTK_MIN if smallest else None,
-                             feature_spectrum=np.array(c.FEATURE_SPECTRUM),
-                             drift_norm=c.DRIFT_NORM,
-                             kernel_gradient_norm=c.KERNEL_GRADIENT_NORM, reduction="mean")
-    return _seed000_summary(seed, smallest)
-
-
-@functools.lru_cache(maxsize=4)
-def _seed000_summary(seed: int, smallest: bool) -> KernelSummary:
-    s = SEED000
-    task = modular_addition_task(s["p"], s["train_fraction"], seed=seed)
-    net = init_network(s["width"], task.input_dim, s["alpha"], n_out=task.p, seed=seed)
-    return kernel_summary(net, task, smallest=smallest)
-
-
-def _write_seed000_cache(path=None) -> str:
-    """Recompute the seed-000 summary and write ``grokdelay/_seed000_kernel.py`` (or ``path``)."""
-    import pathlib
-
-    s = _seed000_summary(0, False)
-    head = (pathlib.Path(__file__).with_name("_seed000_kernel.py").read_text(encoding="utf-8")
-            .split("# --- generated below", 1)[0])
-    body = ["# --- generated below by modular_kernel._write_seed000_cache(); do not edit",
-            f"N_TRAIN = {s.n_train}",
-            f"READOUT_NORM = {s.readout_norm!r}",
-            f"FEATURE_NORM = {s.feature_norm!r}",
-            f"NTK_NORM = {s.ntk_norm!r}",
-            f"DRIFT_NORM = {s.drift_norm!r}",
-            f"KERNEL_GRADIENT_NORM = {s.kernel_gradient_norm!r}",
-            "#: eigenvalues of Phi^T Phi / n, ascending",
-            "FEATURE_SPECTRUM = ("]
-    body += [f"    {float(v)!r}," for v in s.feature_spectrum]
-    body.append(")")
-    text = head + "\n".join(body) + "\n"
-    target = pathlib.Path(path) if path else pathlib.Path(__file__).with_name("_seed000_kernel.py")
-    target.write_text(text, encoding="utf-8")
-    return str(target)
-
-
-def modular_addition_timescale_scenario():
-    """TimescaleSeparation for the seed-000 run, kernel norms from :func:`seed000_summary`."""
-    from ._core import Scenario
-
-    s = seed000_summary()
-    params = timescale_parameters(s, SEED000["learning_rate"])
-    return Scenario(params, sources={
-        "width": "seed 000 section 4.1: N = 512",
-        "alpha": "seed 000 section 4.1: alpha = 0",
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "kernel_norm": f"||K_0||_op / n = {s.ntk_norm:.4g}: top eigenvalue of the eq-4 NTK on "
-                       f"the n = {s.n_train} training pairs, " + _HOW,
-        "kernel_gradient_norm": f"N^(2 alpha) ||dK/dt||_op / ||K_0||_op = "
-                                f"{s.kernel_gradient_norm:.4g}: analytic drift of the NTK along "
-                                "gradient flow at init (kernel_drift), " + _HOW,
-    }, summary="NTK norm and drift rate of the seed-000 network at init; t_grok = time for the "
-               "kernel to move by its own norm at its initial rate")
-
-
-def modular_addition_spectral_scenario():
-    """SpectralConditioning for the seed-000 run: the random-feature covariance spectrum."""
-    from ._core import Scenario
-
-    s = seed000_summary()
-    params = spectral_parameters(s, SEED000["learning_rate"])
-    return Scenario(params, sources={
-        "eigenvalues": f"the {s.width} eigenvalues of the random-feature covariance "
-                       f"Phi^T Phi / n at init (seed 000 4.3, 'empirical feature covariance'), "
-                       f"kappa = {params.kappa:.4g}; " + _HOW,
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-    }, summary="condition number of the seed-000 network's random-feature covariance at init")
-
-
-def modular_addition_ridge_scenario():
-    """RidgeNullSpace for the linearized seed-000 network (NTK Gram on the training set)."""
-    from ._core import Scenario
-
-    s = seed000_summary(smallest=True)
-    params = ridge_parameters(s, SEED000["learning_rate"], SEED000["weight_decay"])
-    n_par = s.width * (2 * SEED000["p"] + SEED000["p"])
-    return Scenario(params, sources={
-        "gram_min": f"smallest eigenvalue of K_0 / n = {params.gram_min:.4g} (SEED000_NTK_MIN, "
-                    f"computed once by kernel_summary(smallest=True) and re-checked by the "
-                    f"tests; the NTK Gram has full rank n = {s.n_train} < P = {n_par}), "
-                    + _HOW,
-        "gram_max": f"largest eigenvalue of K_0 / n = {params.gram_max:.4g}, " + _HOW,
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "weight_decay": "seed 000 section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
-                        "gradient 2 lambda theta, so weight_decay = 2.0",
-    }, summary="linearized (NTK) seed-000 network as ridge regression: data modes fit fast, the "
-               "null space decays at the weight-decay rate")
-
-
-def modular_addition_implicit_bias_scenario():
-    """ImplicitBias for the seed-000 run: init scale = ||theta_0|| over a unit late-phase norm."""
-    from ._core import Scenario
-    from .implicit_bias import ImplicitBias
-
-    s = SEED000
-    task_p = s["p"]
-    # E||W||^2 = N (w_j ~ N(0, I/d)), E||A||^2 = p (a_jk ~ N(0, 1/N)): ||theta_0|| ~ sqrt(N + p)
-    init_norm = math.sqrt(s["width"] + task_p)
-    params = ImplicitBias(init_scale=init_norm, weight_decay=s["weight_decay"],
-                          learning_rate=s["learning_rate"], t_mem=200.0)
-    return Scenario(params, sources={
-        "init_scale": f"||theta_0|| / ||theta_late|| = sqrt(N + p) / 1 = {init_norm:.4g}: "
-                      "expected init norm of seed 000 2.2-2.3 (E||W||^2 = N, E||A||^2 = p) over "
-                      "an O(1) late-phase norm (seed 000 3.1: the Fourier circuit has norm O(1); "
-                      "taken as 1, an assumption)",
-        "weight_decay": "seed 000 section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
-                        "so weight_decay = 2.0",
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "t_mem": "seed 000 table 4.1: observed t_mem = 200 epochs (full batch: steps)",
-    }, summary="large-init kernel phase ends when weight decay has shrunk ||theta|| from "
-               "sqrt(N + p) to O(1)")
-
-
 # --------------------------------------------------------------------------- measurement
 
 
@@ -868,3 +668,13 @@ def measure_width_exponent(p: int = 11, widths=(64, 128, 256, 512),
         }
     return out
 
+
+_MOVED = {name: f"grokdelay.scenarios:{new}" for name, new in {
+    "SEED000": "SEED000", "SEED000_NTK_MIN": "SEED000_NTK_MIN",
+    "seed000_summary": "seed000_summary", "timescale_parameters": "timescale_parameters",
+    "spectral_parameters": "spectral_parameters", "ridge_parameters": "ridge_parameters",
+    "modular_addition_timescale_scenario": "timescale_separation",
+    "modular_addition_spectral_scenario": "spectral",
+    "modular_addition_ridge_scenario": "ridge_null_space",
+    "modular_addition_implicit_bias_scenario": "implicit_bias"}.items()}
+__getattr__ = moved_names(__name__, _MOVED)

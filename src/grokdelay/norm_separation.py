@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
-                    Scenario, _finalize, method, note_where, param, register)
+                    _finalize, method, note_where, param, register)
 
 from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
                                pure_decay_steps, train_least_squares)
@@ -596,31 +596,6 @@ class NormSeparation(Parameters):
                               "use method 'contraction'")
 
         return self._outcome(a, log_den, direct, extra)
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        n = 512
-        params = cls(learning_rate=1e-3, weight_decay=2.0, norm_mem=math.sqrt(n), norm_post=1.0,
-                     t_mem=200.0, optimizer="sgd")
-        return Scenario(params, sources={
-            "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-            "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss (eq. 2, gradient "
-                            "2 lambda theta), so the library's weight_decay is 2.0",
-            "norm_mem": "seed 000 section 3.1 (proof of the barrier bound, step 1): the "
-                        "memorizing random-feature interpolant has ||theta||^2 = Theta(N); with "
-                        "the Theta constant taken as 1 (assumption: the paper gives none), "
-                        "||theta_mem|| = sqrt(N) = sqrt(512). The norm-separation seeds report "
-                        "no typical ratio, so seed 000's Theta(N) vs Theta(1) argument is the "
-                        "only sourced one",
-            "norm_post": "seed 000 section 3.1: the Fourier (generalizing) circuit has weight "
-                         "norm O(1); taken as 1 (assumption, same reason)",
-            "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch, so steps)",
-            "optimizer": "seed 000 eq. 3: (full-batch) gradient descent on F, no Adam: 'sgd', "
-                         "so gamma_eff = eta * lambda exactly",
-        }, summary="seed 000 run with ||theta||^2 ratio N = 512: delay = log(512) / "
-                   "(-2 log(1 - 0.002)) = 1558 steps, t_grok = 1758 vs 14,600 observed "
-                   "(the observed delay needs a constant of ~9.2, or a norm ratio of e^57.6)")
-
 
 # --------------------------------------------------------------------------- calibration
 

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
+from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from .spectral import _gd_steps, _log_contraction, _steps_from_log
 
@@ -180,13 +180,6 @@ class RidgeNullSpace(Parameters):
                             "delay (t_grok = t_mem)")
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
                        extra={"t_null": t_null})
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        from .modular_kernel import modular_addition_ridge_scenario
-
-        return modular_addition_ridge_scenario()
-
 
 def gradient_descent_ridge(features, targets, learning_rate, weight_decay, tolerance=1e-2, *,
                            init=None, max_steps=10**6) -> tuple[float, float]:

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters, Scenario,
+from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 
 __all__ = ["SpectralConditioning", "mode_times", "gradient_descent_on_quadratic"]
@@ -220,13 +220,6 @@ class SpectralConditioning(Parameters):
         t_grok = np.where(unstable, np.inf, t_grok)
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
                        extra={"kappa": nu_max / nu_min})
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        from .modular_kernel import modular_addition_spectral_scenario
-
-        return modular_addition_spectral_scenario()
-
 
 def gradient_descent_on_quadratic(eigenvalues, learning_rate, tolerance=1e-2, *,
                                   max_steps=10**7, seed=0) -> tuple[float, float]:

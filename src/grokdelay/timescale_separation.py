@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._core import Interval, Outcome, Parameters, Scenario, method, note_where, param, register
+from ._core import Interval, Outcome, Parameters, method, note_where, param, register
 
 __all__ = ["TimescaleSeparation"]
 
@@ -134,9 +134,3 @@ class TimescaleSeparation(Parameters):
         return Outcome(t_mem=t_readout, t_grok=t_grok, units="steps", notes=notes,
                        delay=delay, log_delay=log_delay,
                        extra={"log_t_grok": np.where(early, log_readout, log_features)})
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        from .modular_kernel import modular_addition_timescale_scenario
-
-        return modular_addition_timescale_scenario()

@@ -47,12 +47,11 @@ import math
 
 import numpy as np
 
-from ._core import (Interval, Outcome, ParameterError, Parameters, Scenario, method,
+from ._core import (Interval, Outcome, ParameterError, Parameters, method, moved_names,
                     note_where, param, register)
 from .deep_linear import energy_gap_time
 
-__all__ = ["TwoClocks", "classifier_clock", "representation_clock", "temporal_mismatch",
-           "scenario_fit", "SCENARIO_FIT"]
+__all__ = ["TwoClocks", "classifier_clock", "representation_clock", "temporal_mismatch"]
 
 _POS = Interval(0, math.inf, lo_closed=False)
 
@@ -361,42 +360,6 @@ class TwoClocks(Parameters):
         return self._finish(a, t_mem, log_dur, t_rep, never, notes,
                             extra={"structure_target": delta})
 
-    @classmethod
-    def scenario(cls) -> Scenario:
-        f = SCENARIO_FIT
-        eta, lam = 1e-3, 2.0
-        t_mem_obs = 200.0
-        eps = 0.01
-        gap_rate = math.log(96.0 / eps) / t_mem_obs
-        params = cls(gap_rate=gap_rate, n_classes=97, loss_target=eps,
-                     kl_exponent=f["kl_exponent"], kl_rate=f["kl_rate_per_decay_time"] * eta * lam,
-                     structure_target=f["relative_target"], t_late=t_mem_obs,
-                     energy_initial=1.0)
-        sources = {
-            "n_classes": "seed 000 section 4.1: modular addition mod p = 97",
-            "loss_target": "assumption: 0.01 nats, a loss level below the interpolation plateau "
-                           "(seed 001 F.4 empirical protocol)",
-            "gap_rate": "calibrated so that the Lemma 3.1 bound reaches loss_target at the "
-                        "observed t_mem = 200 epochs (seed 000 section 4.1): log(96/0.01)/200 "
-                        "per step (full batch, steps = epochs); not a prediction of t_mem",
-            "kl_exponent": "fitted (deep_linear.fit_kl_exponent) on the energy gap of the "
-                           "reference depth-3 deep linear network, two_clocks.scenario_fit()",
-            "kl_rate": "the same fit's KL constant per unit of decay time eta*lambda, with the "
-                       "gap normalized by E(t_late); times seed 000's eta*weight_decay = "
-                       "1e-3 * 2.0 per step (assumes the MLP's late energy gap behaves like the "
-                       "surrogate's in decay time)",
-            "structure_target": "relative structural precision: the gap must fall to "
-                                f"{f['relative_target']:g} of its value at t_late "
-                                "(assumption, the same relative level as in the reference fit)",
-            "t_late": "assumption: the KL tail starts when the classifier has fit "
-                      "(t_late = observed t_mem = 200, seed 001 section 5.4 reading)",
-            "energy_initial": "1.0: the gap is normalized by its value at t_late",
-        }
-        return Scenario(params, sources, summary="seed-000 modular addition (p = 97, eta = 1e-3, "
-                        "weight_decay = 2.0): classifier clock calibrated to t_mem = 200, "
-                        "representation clock from a fitted deep-linear KL tail")
-
-
 def _e0(a):
     """energy_initial as an array, +inf where not given."""
     return np.inf if a.energy_initial is None else np.asarray(a.energy_initial, dtype=float)
@@ -441,46 +404,5 @@ def temporal_mismatch(params: TwoClocks, coupling_exponent=None):
     return params.predict(method="coupled")
 
 
-def scenario_fit(relative_target=1e-3, steps=10000) -> dict:
-    r"""The documented procedure behind the comparison scenario's KL inputs.
-
-    Trains the reference deep linear network (:func:`grokdelay.deep_linear.train_deep_linear`:
-    depth 3, ``make_synthetic_task(seed=0)``, :math:`\eta = 0.1`, :math:`\lambda = 10^{-2}`,
-    10,000 full-batch steps, ~1 s), takes :math:`\mathcal E_\infty` as the final energy,
-    starts the late window at the sustained classifier time for :math:`\epsilon = 0.05`,
-    normalizes the energy gap by its value there, measures time in decay units
-    :math:`s = \eta\lambda(k - k_\ell)`, and fits :math:`\dot e = -c_s e^{2\theta}`
-    (:func:`grokdelay.deep_linear.fit_kl_exponent`) on the window where
-    :math:`e \ge` ``relative_target``/10.
-
-    Returns
-    -------
-    dict with ``kl_exponent``, ``kl_rate_per_decay_time``, ``relative_target`` and, for the
-    record, the measured and fitted decay time to ``relative_target``.
-    """
-    from .clock_estimators import classifier_time
-    from .deep_linear import fit_kl_exponent, make_synthetic_task, train_deep_linear
-
-    eta, lam = 0.1, 1e-2
-    run = train_deep_linear(make_synthetic_task(seed=0), depth=3, learning_rate=eta,
-                            weight_decay=lam, steps=steps, init_scale=1.0, record_every=10)
-    gap = run.energy - run.energy[-1]
-    k_late = classifier_time(run.steps, run.loss, 0.05)
-    i0 = int(np.searchsorted(run.steps, k_late))
-    e = gap[i0:] / gap[i0]
-    s = eta * lam * (run.steps[i0:] - run.steps[i0])
-    win = e >= relative_target / 10.0
-    fit = fit_kl_exponent(s[win], e[win])
-    hit = int(np.argmax(e <= relative_target))
-    return {"kl_exponent": round(fit.theta, 4), "kl_rate_per_decay_time": round(fit.rate, 4),
-            "relative_target": relative_target, "measured_decay_time": float(s[hit]),
-            "fitted_decay_time": float(fit.time_to(relative_target))}
-
-
-# Constants of the comparison scenario: the output of ``scenario_fit()`` (rounded to 4
-# digits; tests/test_two_clocks.py re-runs the procedure and checks them).
-SCENARIO_FIT = {
-    "kl_exponent": 0.5083,
-    "kl_rate_per_decay_time": 2.2269,
-    "relative_target": 1e-3,
-}
+__getattr__ = moved_names(__name__, {"scenario_fit": "grokdelay.scenarios:scenario_fit",
+                                     "SCENARIO_FIT": "grokdelay.scenarios:SCENARIO_FIT"})

@@ -1,0 +1,595 @@
+r"""The loss engine of the linear teacher-student mechanism (private).
+
+The Marchenko-Pastur averaged losses of :mod:`grokdelay.linear_teacher_student` (their
+formulas and conventions are in that module's docstring) evaluated in log space on the
+quadrature of :mod:`grokdelay._marchenko_pastur`, their floors and initial values, the
+two-layer clock (:mod:`grokdelay._two_layer`), and the root finding that turns them into
+first-passage times: a safeguarded Newton iteration for monotone losses and a scan plus a
+bracketed root for the non-monotone generalization loss with label noise.
+
+Every function takes flat per-point arrays (a :class:`_Model`); the mechanism module
+validates, broadcasts and reshapes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+from scipy.optimize import elementwise
+
+from ._core import ParameterError
+from ._marchenko_pastur import _nodes
+from ._two_layer import CoupledKernel
+
+_CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
+
+
+# --------------------------------------------------------------------------- model
+
+
+class _Model:
+    """Per-point constants of the loss formulas (arrays of one flat shape)."""
+
+    def __init__(self, lam, eta, wd, dout, depth, alpha, sigma):
+        self.lam = np.asarray(lam, dtype=float)
+        dout = np.asarray(dout, dtype=float)
+        depth = np.asarray(depth)
+        # depth 2: eq 18's rate at the initial kernel kappa0 = init_scale (both layers scaled by
+        # sqrt(init_scale), so h = init_scale / 2 instead of the paper's 1/2)
+        self.eta0 = np.where(depth == 2, np.asarray(alpha, dtype=float) * eta / (2.0 * dout ** 2),
+                             eta / dout)
+        self.g = 0.5 * dout * wd                       # gamma / 2 with gamma = d_out * wd
+        self.s = 1.0 / dout                            # signal prefactor (eq 12)
+        self.a2 = np.asarray(alpha, dtype=float) ** 2
+        self.sig2 = np.asarray(sigma, dtype=float) ** 2
+        self.lo = (1.0 - np.sqrt(self.lam)) ** 2
+        self.atom = np.maximum(0.0, 1.0 - 1.0 / self.lam)
+
+    def take(self, idx):
+        new = object.__new__(_Model)
+        for k, v in vars(self).items():
+            setattr(new, k, v[idx])
+        return new
+
+
+def _model(a) -> _Model:
+    return _Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
+                  a.init_scale, a.label_noise)
+
+
+def _log_loss(m: _Model, tau, kind: str):
+    """log of the train ("tr") or generalization ("gen") loss at tau = eta0 * t.
+
+    Every per-point array of ``m`` has the shape of ``tau``. Written as
+    ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))`` factored out of
+    the integrals, so that late times neither underflow nor lose digits.
+    """
+    tau = np.asarray(tau, dtype=float)
+    c = m.lo + m.g                                     # slowest continuous rate / 2
+    nu, x, wq = _nodes(m.lam, 4.0 * tau, m.g)
+    g = m.g[..., None]
+    k = nu + g
+    ehat = np.exp(-2.0 * tau[..., None] * x)
+    inv_k2 = 1.0 / (k * k)
+    s = m.s[..., None]
+    nl = (m.sig2 * m.lam)[..., None]
+    if kind == "gen":
+        floor_i = s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2
+        a_i = (s * g * nu - 2.0 * nl * nu) * ehat * inv_k2
+        b_i = (s * 0.5 * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * inv_k2) * ehat * ehat
+        const = m.atom * m.s * 0.5 * (1.0 + m.a2 * np.exp(-4.0 * tau * m.g))
+    else:
+        floor_i = s * 0.5 * nu * g * g * inv_k2 + m.sig2[..., None] * m.lam[..., None] * g * g * inv_k2
+        a_i = (s * g * nu * nu + 2.0 * nl * g * nu) * ehat * inv_k2
+        b_i = (s * 0.5 * nu * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * nu * inv_k2) \
+            * ehat * ehat
+        const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
+    floor = np.sum(wq * floor_i, axis=-1) + const
+    big_a = np.sum(wq * a_i, axis=-1)
+    big_b = np.sum(wq * b_i, axis=-1)
+    le1 = -2.0 * tau * c
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)), 2.0 * le1 + np.log(big_b)])
+        top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
+        top = np.where(np.isfinite(top), top, 0.0)
+        total = (floor * np.exp(-top) + np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
+                 + np.exp(2.0 * le1 + np.log(big_b) - top))
+        total = np.where(np.isnan(total), 0.0, total)
+        out = np.log(np.maximum(total, 1e-300)) + top
+    return out
+
+
+def _floors(m: _Model):
+    """Exact t -> inf limits (train, gen) of the losses.
+
+    Graded Gauss-Legendre in phi with as many panels as the nearest pole needs (points
+    grouped by that count; see ``_panels_needed``)."""
+    lam = np.atleast_1d(m.lam)
+    tr = np.empty(lam.shape)
+    gen = np.empty(lam.shape)
+    need = _panels_needed(lam, np.atleast_1d(m.g), 0.0)
+    for p in np.unique(need):
+        i = np.flatnonzero(need == p)
+        mm = m.take(i)
+        s2, c2, dphi = _panel_nodes(int(p))
+        r = np.sqrt(mm.lam)[:, None]
+        nu = mm.lo[:, None] + 4.0 * r * s2
+        wq = (16.0 / math.pi) * (s2 * c2 * dphi) / nu
+        g = mm.g[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_k2 = 1.0 / (nu + g) ** 2
+        s = mm.s[:, None]
+        nl = (mm.sig2 * mm.lam)[:, None]
+        gen[i] = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2) \
+            + mm.atom * mm.s * 0.5 * np.where(mm.g > 0, 1.0, 1.0 + mm.a2)
+        tr[i] = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2 + nl * g * g * inv_k2) \
+            + mm.sig2 * np.maximum(0.0, 1.0 - mm.lam)
+    return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
+
+
+def _initial(m: _Model):
+    """Exact t = 0 losses (train, gen): the MP mean is 1."""
+    sig = m.s * 0.5 * (1.0 + m.a2)
+    return sig + m.sig2, sig
+
+
+def _target(accuracy, threshold, dout):
+    """Loss level at which the accuracy of eq 12 (eq 9 for d_out = 1) equals ``accuracy``."""
+    half = 0.5 * np.asarray(dout, dtype=float)
+    return dout * threshold / (2.0 * special.gammaincinv(half, accuracy))
+
+
+_KERNELS = ("frozen", "coupled")
+
+
+def _check_kernel(kernel, f):
+    if kernel not in _KERNELS:
+        raise ParameterError(f"kernel = {kernel!r} is not one of {_KERNELS}", "kernel")
+    if kernel == "coupled":
+        _check_coupled(f["depth"], f["label_noise"])
+
+
+def _check_coupled(depth, label_noise):
+    bad = (np.asarray(depth) == 2) & (np.asarray(label_noise) > 0)
+    if np.any(bad):
+        raise ParameterError(
+            f"label_noise = {_describe_first(label_noise, bad)} with depth = 2: the coupled "
+            "kernel (eq 17) is derived without label noise; use label_noise = 0 or the frozen "
+            "kernel of eq 18", "label_noise")
+
+
+def _coupled_kernel(f, u_max):
+    """The corrected eq 17 for flat field arrays ``f`` (depth-2 points)."""
+    return CoupledKernel.marchenko_pastur(f["aspect_ratio"], f["init_scale"], f["d_out"],
+                                          f["hidden_width"], f["learning_rate"], u_max)
+
+
+def _effective_times(f, t, kernel):
+    """tau = the argument of the one-layer losses reached after t steps (flat arrays)."""
+    m = _Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
+               f["depth"], f["init_scale"], f["label_noise"])
+    tau = m.eta0 * t
+    if kernel == "coupled":
+        deep = np.flatnonzero(f["depth"] == 2)
+        if deep.size:
+            sub = {k: v[deep] for k, v in f.items()}
+            # u(t) <= kappa_max eta t / (2 d_out^2), kappa_max^2 <= alpha^2 + 2 d_out / d_h
+            a2 = sub["init_scale"] ** 2
+            k_hi = np.sqrt(a2 + 2.0 * sub["d_out"] / sub["hidden_width"])
+            u_max = k_hi * sub["learning_rate"] * t[deep] / (2.0 * sub["d_out"] ** 2)
+            tau[deep] = _coupled_kernel(sub, u_max).effective_time(t[deep])
+    return m, tau
+
+
+def _log_losses_flat(f, t, kernel="frozen"):
+    m, tau_all = _effective_times(f, t, kernel)
+    out_tr = np.empty(t.size)
+    out_gen = np.empty(t.size)
+    for lo in range(0, t.size, _CHUNK):
+        sl = slice(lo, lo + _CHUNK)
+        mm = m.take(sl)
+        tau = tau_all[sl]
+        out_tr[sl] = _log_loss(mm, tau, "tr")
+        out_gen[sl] = _log_loss(mm, tau, "gen")
+    return out_tr, out_gen
+
+
+# --------------------------------------------------------------------------- root finding
+
+_XMIN, _XMAX = -90.0, 690.0       # bracket limits on x = log(eta0 t)
+
+
+def _flat_model(lam, g, s, a2, sig2):
+    m = object.__new__(_Model)
+    m.lam, m.g, m.s, m.a2, m.sig2 = lam, g, s, a2, sig2
+    m.lo = (1.0 - np.sqrt(lam)) ** 2
+    m.atom = np.maximum(0.0, 1.0 - 1.0 / lam)
+    return m
+
+
+def _objective(kind):
+    def f(x, lam, g, s, a2, sig2, log_target):
+        m = _flat_model(lam, g, s, a2, sig2)
+        return _log_loss_fast(m, np.exp(x), kind) - log_target
+    return f
+
+
+def _log_loss_fast(m, tau, kind):
+    """``_log_loss`` with seed 003's eq 19 as the exact fast path for the training loss
+    (no weight decay, no label noise): ``L_tr = s (1 + alpha^2)/2 * eq19``."""
+    tau = np.asarray(tau, dtype=float)
+    if kind != "tr":
+        return _log_loss(m, tau, kind)
+    fast = (m.g == 0) & (m.sig2 == 0)
+    out = np.empty(tau.shape)
+    if np.any(fast):
+        z = 8.0 * tau[fast] * np.sqrt(m.lam[fast])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
+        out[fast] = (np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) - 4.0 * tau[fast] * m.lo[fast]
+                     + np.log(ratio))
+    if not np.all(fast):
+        slow = ~fast
+        out[slow] = _log_loss(m.take(slow), tau[slow], kind)
+    return out
+
+
+def _ive1(z):
+    """exp(-z) I_1(z); scipy's ``ive`` returns NaN beyond z ~ 1e9, so the Hankel expansion
+    (error O(z^-3) < 1e-24 there) takes over at z > 1e8."""
+    z = np.asarray(z, dtype=float)
+    big = z > 1e8
+    zb = np.where(big, z, 1e8)
+    asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
+    return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
+
+
+def _crossing_times(m: _Model, log_target, kind, floors=None):
+    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
+    n = m.lam.size
+    l0_tr, l0_gen = _initial(m)
+    f_tr, f_gen = _floors(m) if floors is None else floors
+    l0, floor = (l0_tr, f_tr) if kind == "tr" else (l0_gen, f_gen)
+    tau = np.full(n, np.nan)
+    noisy_gen = (m.sig2 > 0) & (kind == "gen")           # not monotone: falls, then rises
+    with np.errstate(divide="ignore"):
+        tau[np.log(l0) <= log_target] = 0.0
+        # a monotone loss never crosses a target at or below its floor; a noisy gen loss
+        # can dip below its floor on the way, so it is scanned instead
+        tau[np.isnan(tau) & ~noisy_gen & (np.log(floor) >= log_target)] = np.inf
+    todo = np.isnan(tau)
+    bumpy = todo & noisy_gen
+    mono = todo & ~bumpy
+    if np.any(mono):
+        idx = np.flatnonzero(mono)
+        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx])
+    if np.any(bumpy):
+        args_all = (m.lam, m.g, m.s, m.a2, m.sig2, log_target)
+        f = _objective(kind)
+        idx = np.flatnonzero(bumpy)
+        for lo in range(0, idx.size, _CHUNK // 8):
+            sel = idx[lo:lo + _CHUNK // 8]
+            tau[sel] = _first_crossing_scan(f, m, sel, args_all)
+    return tau
+
+
+# Fast path of the exact method for monotone losses. The nodes of the MP quadrature do not
+# depend on tau: composite Gauss-Legendre in phi (module _marchenko_pastur) on P panels
+# graded by 0.5, P chosen per point so that the panels reach half the smallest length scale
+# (the 1/nu or weight-decay pole, and the decay width at the largest tau the solver will
+# evaluate). Grading 0.35 suffices for the poles but not for the Gaussian-like decay
+# exp(-2 tau w sin^2 phi) a few widths out (measured 2e-12 in log L at lambda = 2,
+# tau = 1e3); with 0.5 the train loss agrees with eq 19 to 2e-15 over lambda in
+# [0.01, 30], tau in [1e-3, 1e9]. The tau-independent parts of the integrands are computed
+# once per point; each evaluation of the loss and of its analytic tau-derivative is then one
+# exp per node and four weighted sums. Newton's method in x = log tau then converges in a
+# few steps (log L is close to concave in log tau, so Newton from an upper bound approaches
+# the root from above), safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
+_RATIO = 0.5
+_LOG_RATIO = math.log(_RATIO)
+_PANEL_CACHE: dict = {}
+_NEWTON_CHUNK = 2048
+_NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
+
+
+def _panel_nodes(p):
+    """sin^2, cos^2 and d phi weights of P graded panels plus the base panel (cached)."""
+    if p not in _PANEL_CACHE:
+        from ._marchenko_pastur import _GL_W, _GL_X
+        edges = 0.5 * math.pi * _RATIO ** np.arange(p + 1)
+        left = np.append(edges[1:], 0.0)
+        right = np.append(edges[:-1], edges[-1])
+        half, mid = 0.5 * (right - left), 0.5 * (right + left)
+        phi = (mid[:, None] + half[:, None] * _GL_X).ravel()
+        dphi = (half[:, None] * _GL_W).ravel()
+        _PANEL_CACHE[p] = (np.sin(phi) ** 2, np.cos(phi) ** 2, dphi)
+    return _PANEL_CACHE[p]
+
+
+def _panels_needed(lam, g, decay):
+    """Panels P of ratio 0.35 that reach half the smallest scale (as in ``_nodes``)."""
+    r = np.sqrt(lam)
+    lo = (1.0 - r) ** 2
+    w = 4.0 * r
+    near = np.where(lo > 0, lo, g)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pole = np.where(near > 0, np.sqrt(near / w), np.inf)
+        width = np.where(decay > 0, 1.0 / np.sqrt(decay * w), np.inf)
+        phi_min = 0.5 * np.minimum(np.minimum(pole, width), 0.5 * math.pi)
+        p = np.ceil(np.log(phi_min / (0.5 * math.pi)) / _LOG_RATIO)
+    return np.clip(np.nan_to_num(p, nan=1.0), 1, 60).astype(int)
+
+
+class _Integrands:
+    """tau-independent parts of the loss integrals of one block of points, P panels.
+
+    With ``C = (16/pi) sin^2 cos^2 dphi`` the quadrature weight is ``C / nu``, so the
+    products with the integrands' factors of ``nu`` are formed without dividing by ``nu``.
+    """
+
+    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
+
+    def __init__(self, m: _Model, kind, p):
+        s2, c2, dphi = _panel_nodes(p)
+        cw = (16.0 / math.pi) * (s2 * c2 * dphi)
+        w = (4.0 * np.sqrt(m.lam))[:, None]
+        self.x = w * s2                                 # nu - lower edge, exact
+        nu = self.x + m.lo[:, None]
+        g = m.g[:, None]
+        k = nu + g
+        inv_k = 1.0 / k
+        q = nu * inv_k                                  # nu / k
+        s = m.s[:, None]
+        a2 = m.a2[:, None]
+        sg = s * g
+        if np.any(m.sig2 > 0):
+            nl = (m.sig2 * m.lam)[:, None]
+            wq = cw / nu
+        if kind == "gen":
+            # floor: s g^2/(2 k^2) (+ nl nu/k^2); A: s g nu/k^2 (- 2 nl nu/k^2);
+            # B: s (a2 + q^2)/2 (+ nl nu/k^2)
+            cik = cw * inv_k
+            self.wak = sg * cik
+            self.wa = self.wak * inv_k
+            floor = 0.5 * m.g * np.einsum("ij,ij->i", sg * inv_k, cik / nu)
+            self.wb = (0.5 * s) * (a2 + q * q) * (cw / nu)
+            if np.any(m.sig2 > 0):
+                noise = nl * wq * inv_k * q              # nl nu / k^2 * wq
+                floor = floor + np.einsum("ij->i", noise)
+                self.wa = self.wa - 2.0 * noise
+                self.wb = self.wb + noise
+                self.wak = self.wa * k
+            self.const = m.atom * m.s * 0.5
+            self.cdec = m.atom * m.s * 0.5 * m.a2         # times exp(-4 tau g)
+        else:
+            # floor: s nu g^2/(2 k^2) (+ nl g^2/k^2); A: s g nu^2/k^2 (+ 2 nl g nu/k^2);
+            # B: s nu (a2 + q^2)/2 (+ nl nu^2/k^2)
+            cq = cw * q
+            self.wak = sg * cq
+            self.wa = self.wak * inv_k
+            floor = 0.5 * np.einsum("ij,ij->i", sg * g, cw * inv_k * inv_k)
+            self.wb = (0.5 * s) * (a2 + q * q) * cw
+            if np.any(m.sig2 > 0):
+                gk = g * inv_k
+                floor = floor + np.einsum("ij->i", nl * wq * gk * gk)
+                self.wa = self.wa + 2.0 * nl * gk * cw * inv_k
+                self.wb = self.wb + nl * cq * inv_k
+                self.wak = self.wa * k
+            self.const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
+            self.cdec = np.zeros_like(m.lam)
+        self.floor = floor + self.const
+        self.wbk = self.wb * k
+        self.c = m.lo + m.g
+        self.g = m.g
+
+    def compact(self, rows):
+        """Keep only ``rows`` (the points still iterating), so later sums skip the rest."""
+        for name in self._ROWS:
+            setattr(self, name, getattr(self, name)[rows])
+
+    def log_loss_and_slope(self, tau, i):
+        """log L(tau) and d log L / d log tau for the points ``i`` of the block."""
+        e = np.multiply(self.x[i], -2.0 * tau[:, None])
+        with np.errstate(under="ignore"):
+            np.exp(e, out=e)
+        big_a = np.einsum("ij,ij->i", self.wa[i], e)
+        a_k = np.einsum("ij,ij->i", self.wak[i], e)
+        np.multiply(e, e, out=e)
+        big_b = np.einsum("ij,ij->i", self.wb[i], e)
+        b_k = np.einsum("ij,ij->i", self.wbk[i], e)
+        g = self.g[i]
+        le1 = -2.0 * tau * self.c[i]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            dec = self.cdec[i] * np.exp(-4.0 * tau * g)
+            floor = self.floor[i] + dec
+            terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)),
+                              2.0 * le1 + np.log(big_b)])
+            top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
+            top = np.where(np.isfinite(top), top, 0.0)
+            ea = np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
+            eb = np.exp(2.0 * le1 + np.log(big_b) - top)
+            total = np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+            ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
+            eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
+            dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
+                    - 4.0 * np.nan_to_num(eb_k))
+            log_l = np.log(np.maximum(total, 1e-300)) + top
+            slope = tau * dtot / total
+        return log_l, slope
+
+
+def _upper_guess(m: _Model, kind, floor, l0, log_target):
+    """A tau at (or just beyond) the crossing: the t -> inf decay bound of the loss."""
+    it = _Integrands(m, kind, 1)       # only the t = 0 sums: coarse nodes are enough
+    a = np.abs(it.wa).sum(axis=1)
+    b = it.wb.sum(axis=1) + it.cdec
+    target = np.exp(log_target)
+    gap = target - floor                 # > 0 (monotone losses with floor < target)
+    # largest E in (0, 1) with floor + a E + b E^2 <= target
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = 2.0 * gap / (a + np.sqrt(a * a + 4.0 * b * gap))
+        e = np.clip(np.nan_to_num(e, nan=1.0), 1e-300, 1.0)
+        tau_exp = np.where(it.c > 0, -np.log(e) / (2.0 * it.c), np.inf)
+        # power-law decay at the hard edge (lambda = 1: L ~ tau^-1/2 or faster)
+        ratio = np.maximum(np.log(l0) - log_target, 1.0)
+        tau_pow = np.exp(np.minimum(2.0 * ratio + 1.0, 600.0))
+    tau = np.minimum(tau_exp, tau_pow) * 1.05
+    return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
+
+
+def _newton_crossing(m: _Model, log_target, kind, floor, l0):
+    """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
+    n = m.lam.size
+    x_hi = _upper_guess(m, kind, floor, l0, log_target)
+    out = np.full(n, np.nan)
+    pending = np.arange(n)
+    while pending.size:
+        retry = []
+        need = _panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
+        order = pending[np.argsort(need, kind="stable")]
+        need = np.sort(need, kind="stable")
+        for lo in range(0, order.size, _NEWTON_CHUNK):
+            sel = order[lo:lo + _NEWTON_CHUNK]
+            it = _Integrands(m.take(sel), kind, int(need[lo:lo + _NEWTON_CHUNK].max()))
+            x, ok = _newton_block(it, x_hi[sel], log_target[sel])
+            out[sel[ok]] = np.exp(x[ok])
+            retry.append(sel[~ok])
+        pending = np.concatenate(retry)
+        if pending.size:                 # the guess was below the crossing: look further
+            x_hi[pending] += 2.0
+            if np.any(x_hi[pending] > _XMAX + 2.0):
+                raise FloatingPointError(
+                    "linear_teacher_student: no crossing found below eta0 t = exp(690) for "
+                    f"{pending.size} point(s); please report the parameters")
+    return out
+
+
+def _newton_block(it: _Integrands, x_hi, log_target):
+    """Safeguarded Newton in x = log tau from x_hi. Returns (x, ok); not ok: h(x_hi) > 0."""
+    n = x_hi.size
+    x = x_hi.copy()
+    a = np.full(n, -np.inf)              # largest x seen with h > 0
+    b = np.full(n, np.inf)               # smallest x seen with h <= 0
+    ok = np.ones(n, bool)
+    done = np.zeros(n, bool)
+    act = np.arange(n)
+    live = act                           # the points whose rows ``it`` still holds
+    for it_count in range(200):
+        xa = x[act]
+        if act.size < live.size:
+            rows = np.searchsorted(live, act)
+            if act.size <= 0.6 * live.size:
+                it.compact(rows)
+                live, rows = act, slice(None)
+        else:
+            rows = slice(None)
+        log_l, slope = it.log_loss_and_slope(np.exp(xa), rows)
+        h = log_l - log_target[act]
+        if it_count == 0:
+            bad = h > 0
+            ok[act[bad]] = False
+            done[act[bad]] = True
+        pos = h > 0
+        a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
+        b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            xn = xa - h / slope
+        aa, bb = a[act], b[act]
+        # a converged Newton step may land on the bracket end it started from
+        small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
+        outside = ~np.isfinite(xn) | (xn < aa) | (xn > bb) | ((xn == aa) | (xn == bb)) & ~small
+        fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
+        xn = np.where(outside, fallback, xn)
+        conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
+        x[act] = np.where(h == 0, xa, xn)
+        done[act] |= conv
+        act = act[~done[act]]
+        if act.size == 0:
+            break
+    else:
+        raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
+                                 f"for {act.size} point(s); please report the parameters")
+    return x, ok
+
+
+def _refine(f, bracket, args, ok):
+    res = elementwise.find_root(f, bracket, args=args,
+                                tolerances={"xatol": 1e-14, "xrtol": 0.0, "fatol": 0.0,
+                                            "frtol": 0.0})
+    x = np.where(res.success | (res.status == -2), res.x, np.nan)
+    if not np.all(ok) or np.any(np.isnan(x)):
+        bad = np.flatnonzero(~ok | np.isnan(x))
+        raise FloatingPointError(f"linear_teacher_student: root bracketing failed for "
+                                 f"{bad.size} point(s); please report the parameters")
+    return np.exp(x)
+
+
+def _first_crossing_scan(f, m, sel, args_all):
+    """First down-crossing of a non-monotone loss: log-time grid, then a bracketed root."""
+    args = tuple(np.asarray(v)[sel] for v in args_all)
+    lam, g = m.lam[sel], m.g[sel]
+    slow = m.lo[sel] + g
+    t_hi = np.where(slow > 1e-13, 40.0 / np.where(slow > 1e-13, slow, 1.0), 1e14)
+    t_lo = 1e-4 / (1.0 + lam + g)
+    grid = np.linspace(0.0, 1.0, 97)
+    xs = np.log(t_lo)[:, None] + grid * (np.log(t_hi) - np.log(t_lo))[:, None]
+    vals = f(xs, *(a[:, None] for a in args))
+    below = vals <= 0
+    out = np.full(sel.size, np.inf)
+    hit = below.any(axis=1)
+    first = np.argmax(below, axis=1)
+    # points whose grid never dips below: look closer at the grid minimum
+    j = np.clip(np.argmin(vals, axis=1), 1, grid.size - 2)
+    rows = np.arange(sel.size)
+    miss = ~hit
+    if np.any(miss):
+        r = rows[miss]
+        mn = elementwise.find_minimum(
+            f, (xs[r, j[r] - 1], xs[r, j[r]], xs[r, j[r] + 1]),
+            args=tuple(a[r] for a in args))
+        dips = mn.f_x <= 0
+        if np.any(dips):
+            rr = r[dips]
+            left = xs[rr, j[rr] - 1]
+            out[rr] = _refine(f, (left, mn.x[dips]), tuple(a[rr] for a in args),
+                              np.ones(rr.size, bool))
+    if np.any(hit):
+        r = rows[hit]
+        i = first[r]
+        left = np.where(i > 0, xs[r, np.maximum(i - 1, 0)], _XMIN)
+        out[r] = _refine(f, (left, xs[r, i]), tuple(a[r] for a in args), np.ones(r.size, bool))
+    return out
+
+
+def _steps(tau, eta0):
+    """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
+    tau = np.asarray(tau, dtype=float)
+    eta0 = np.asarray(eta0, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tau == 0, 0.0, np.where(eta0 > 0, tau / np.where(eta0 > 0, eta0, 1.0),
+                                                 np.inf))
+
+
+def _describe_first(value, mask):
+    arr = np.asarray(value, dtype=float)
+    mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
+    arr = np.broadcast_to(arr, mask.shape)
+    return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
+
+
+def _lambertw_exp(log_z):
+    """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
+    log_z = np.asarray(log_z, dtype=float)
+    small = log_z < 600
+    with np.errstate(over="ignore"):
+        w = np.where(small, special.lambertw(np.exp(np.minimum(log_z, 600))).real, 0.0)
+    big = ~small
+    if np.any(big):
+        lz = log_z[big]
+        wb = lz - np.log(lz)
+        for _ in range(6):      # Newton on w + log w = lz (quadratic; 6 is plenty from here)
+            wb = wb - (wb + np.log(wb) - lz) / (1.0 + 1.0 / wb)
+        w[big] = wb
+    return w
