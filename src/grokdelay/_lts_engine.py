@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
-from scipy.optimize import elementwise
 
 from ._core import ParameterError
 from ._marchenko_pastur import _nodes
@@ -138,6 +136,8 @@ def _initial(m: _Model):
 def _target(accuracy, threshold, dout):
     """Loss level at which the accuracy of eq 12 (eq 9 for d_out = 1) equals ``accuracy``."""
     half = 0.5 * np.asarray(dout, dtype=float)
+    from scipy import special
+
     return dout * threshold / (2.0 * special.gammaincinv(half, accuracy))
 
 
@@ -243,6 +243,8 @@ def _ive1(z):
     big = z > 1e8
     zb = np.where(big, z, 1e8)
     asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
+    from scipy import special
+
     return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
 
 
@@ -515,6 +517,8 @@ def _newton_block(it: _Integrands, x_hi, log_target):
 
 
 def _refine(f, bracket, args, ok):
+    from scipy.optimize import elementwise
+
     res = elementwise.find_root(f, bracket, args=args,
                                 tolerances={"xatol": 1e-14, "xrtol": 0.0, "fatol": 0.0,
                                             "frtol": 0.0})
@@ -546,6 +550,8 @@ def _first_crossing_scan(f, m, sel, args_all):
     miss = ~hit
     if np.any(miss):
         r = rows[miss]
+        from scipy.optimize import elementwise
+
         mn = elementwise.find_minimum(
             f, (xs[r, j[r] - 1], xs[r, j[r]], xs[r, j[r] + 1]),
             args=tuple(a[r] for a in args))
@@ -582,6 +588,8 @@ def _describe_first(value, mask):
 def _lambertw_exp(log_z):
     """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
     log_z = np.asarray(log_z, dtype=float)
+    from scipy import special
+
     small = log_z < 600
     with np.errstate(over="ignore"):
         w = np.where(small, special.lambertw(np.exp(np.minimum(log_z, 600))).real, 0.0)

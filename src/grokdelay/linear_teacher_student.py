@@ -76,7 +76,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
@@ -174,6 +173,8 @@ def accuracies(params, t, *, kernel="frozen"):
     ltr, lgen = _log_losses_flat(f, tt, kernel)
     half = 0.5 * f["d_out"]
     scaled = half * f["threshold"]
+    from scipy import special
+
     with np.errstate(over="ignore"):
         acc_tr = special.gammainc(half, scaled * np.exp(-ltr))
         acc_gen = special.gammainc(half, scaled * np.exp(-lgen))
