@@ -24,10 +24,10 @@ def test_import_loads_no_heavy_dependency():
     assert _loaded_after("import grokdelay") == []
 
 
-def test_compare_needs_only_scipy_special():
+def test_compare_loads_no_heavy_dependency():
     code = ("import io, contextlib\nfrom grokdelay import cli\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n    cli.main(['compare'])")
-    assert _loaded_after(code) == ["scipy"]
+    assert _loaded_after(code) == []
 
 
 def test_compare_runs_no_kernel_eigensolve():
