@@ -99,10 +99,12 @@ def test_compare_json(capsys):
 
 
 def test_console_script_is_installed():
+    import os
     import shutil
 
-    exe = shutil.which("grokdelay")
-    if exe is None:
-        pytest.skip("grokdelay console script not on PATH")
+    # the environment's own scripts first: a venv used without activation is not on PATH
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    exe = shutil.which("grokdelay", path=path)
+    assert exe is not None, "the grokdelay console script is not installed (pip install .)"
     r = subprocess.run([exe, "mechanisms"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "spectral" in r.stdout

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import grokdelay as gd
-from grokdelay._core import Interval, Outcome, _finalize, note_where
+from grokdelay._core import Interval, Outcome, finalize, note_where
 
 SPEC = gd.SpectralConditioning
 
@@ -86,21 +86,21 @@ def test_finalize_ratio_and_inf_rules():
     shape = (5,)
     out = Outcome(t_mem=[0.0, 0.0, 2.0, math.inf, 3.0], t_grok=[0.0, 5.0, math.inf, math.inf, 3.0],
                   notes=["x", "x"])
-    pred = _finalize(p, "gradient_flow", shape, out)
+    pred = finalize(p, "gradient_flow", shape, out)
     np.testing.assert_array_equal(pred.delay, [0.0, 5.0, math.inf, math.inf, 0.0])
     np.testing.assert_array_equal(pred.ratio, [1.0, math.inf, math.inf, math.inf, 1.0])
     np.testing.assert_array_equal(pred.log_delay, [-math.inf, math.log(5.0), math.inf,
                                                    math.inf, -math.inf])
-    early = _finalize(p, "m", (), Outcome(t_mem=4.0, t_grok=2.0, notes=["early"]))
+    early = finalize(p, "m", (), Outcome(t_mem=4.0, t_grok=2.0, notes=["early"]))
     assert early.delay == -2.0 and early.log_delay == -math.inf and early.ratio == 0.5
     assert pred.notes == ("x",)
     with pytest.raises(FloatingPointError, match="NaN"):
-        _finalize(p, "gradient_flow", (), Outcome(t_mem=1.0, t_grok=math.nan))
+        finalize(p, "gradient_flow", (), Outcome(t_mem=1.0, t_grok=math.nan))
 
 
 def test_log_delay_from_the_method_is_kept():
     p = SPEC([1.0], learning_rate=0.1)
-    pred = _finalize(p, "m", (), Outcome(t_mem=0.0, t_grok=math.inf, delay=math.inf,
+    pred = finalize(p, "m", (), Outcome(t_mem=0.0, t_grok=math.inf, delay=math.inf,
                                          log_delay=1234.5, notes=["overflow"]))
     assert pred.delay == math.inf and pred.log_delay == 1234.5
 
@@ -136,9 +136,9 @@ def test_scalar_inputs_give_python_floats_arrays_give_arrays():
 
 
 def test_json_is_strict_even_with_inf_in_arrays():
-    from grokdelay._core import _jsonable
+    from grokdelay._core import jsonable
 
-    text = json.dumps(_jsonable(np.array([1.0, np.inf, -np.inf])), allow_nan=False)
+    text = json.dumps(jsonable(np.array([1.0, np.inf, -np.inf])), allow_nan=False)
     assert json.loads(text) == [1.0, "inf", "-inf"]
     pred = gd.predict_delay(SPEC([1.0, 0.01], learning_rate=np.array([0.1, 1.0])))
     json.dumps(pred.to_dict(), allow_nan=False)

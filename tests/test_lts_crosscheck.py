@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 import grokdelay as gd
+from grokdelay import linear_teacher_student as lts
 from grokdelay._lts_simulation import integrate_gradient_flow, simulate_gradient_descent
 
 LTS = gd.LinearTeacherStudent
-lts = pytest.importorskip("grokdelay.linear_teacher_student")
 
 
 @pytest.mark.parametrize("lam", [0.5, 0.9])

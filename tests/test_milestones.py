@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 
 import conformance as cf
 import grokdelay as gd
-from grokdelay.milestones import (Milestones, compare_with_log, estimate_inputs,
-                                  milestones_from_log, sustained_time)
+from grokdelay import clock_estimators as ce
+from grokdelay.milestones import Milestones, compare_with_log, estimate_inputs, milestones_from_log
+
+
+def sustained_time(steps, values, threshold, *, window=0.0, above=True):
+    """The milestones' reading of the one persistence rule: accuracies, with index and note."""
+    return ce.sustained_time(steps, values, threshold, window, above=above, full_output=True)
 
 
 def _brute_sustained(steps, values, thr, window, above=True):
@@ -54,9 +59,6 @@ def test_sustained_time_matches_the_definition(data, n, above):
 
 
 def test_sustained_time_agrees_with_clock_estimators():
-    ce = pytest.importorskip("grokdelay.clock_estimators")
-    if not hasattr(ce, "sustained_time"):
-        pytest.skip("clock_estimators has no sustained_time")
     rng = np.random.default_rng(0)
     for _ in range(50):
         steps = np.cumsum(rng.integers(1, 4, 30)).astype(float)
@@ -65,6 +67,14 @@ def test_sustained_time_agrees_with_clock_estimators():
             for above in (True, False):
                 ours = sustained_time(steps, vals, 0.6, window=w, above=above)[0]
                 assert ours == ce.sustained_time(steps, vals, 0.6, w, above=above)
+
+
+def test_deprecated_milestones_sustained_time_is_the_same_rule():
+    steps = np.arange(6.0)
+    vals = np.array([0, .9, .2, .95, .97, .99])
+    with pytest.warns(DeprecationWarning, match="clock_estimators.sustained_time"):
+        old = gd.milestones.sustained_time(steps, vals, 0.9, window=2)
+    assert old == sustained_time(steps, vals, 0.9, window=2) == (3.0, 3, None)
 
 
 def _gd_log(nu_mem, nu_grok, eta, n_steps):
@@ -190,18 +200,14 @@ def test_losses_and_norms():
     assert estimate_inputs(milestones_from_log(steps, np.ones(100), np.ones(100))) == {}
 
 
-def test_gamma_eff_from_norms_when_norm_separation_provides_an_estimator():
-    ns = pytest.importorskip("grokdelay.norm_separation")
-    if not hasattr(ns, "estimate_gamma_eff"):
-        pytest.skip("norm_separation has no estimate_gamma_eff")
+def test_gamma_eff_from_norms_by_the_norm_separation_estimator():
     eta, lam = 1e-3, 2.0
     steps = np.arange(0.0, 3000.0)
     norms = 10.0 * (1 - eta * lam) ** steps  # pure decoupled decay
     m = milestones_from_log(steps, (steps >= 100).astype(float), (steps >= 2000).astype(float),
                             norms=norms)
     est = estimate_inputs(m)["norm_separation"]
-    if "gamma_eff" not in est:
-        pytest.skip("estimator refused: " + "; ".join(est["_notes"]))
+    assert "gamma_eff" in est, "estimator refused: " + "; ".join(est["_notes"])
     # a pure geometric decay is a straight line in log ||theta||^2: the OLS fit is exact up to
     # rounding of ~2000 logs (~1e-13 relative in the slope)
     assert est["gamma_eff"] == pytest.approx(eta * lam, rel=1e-9)

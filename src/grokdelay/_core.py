@@ -453,7 +453,7 @@ class Parameters:
         """The plain-mapping form: ``{"mechanism": name, field: value, ...}`` (JSON-ready)."""
         out: dict[str, Any] = {"mechanism": self.name}
         for f in dataclasses.fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
+            out[f.name] = jsonable(getattr(self, f.name))
         return out
 
     def predict(self, method: str | None = None) -> DelayPrediction:
@@ -478,16 +478,16 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     """Plain JSON values; non-finite floats become the strings "inf", "-inf"."""
     if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
+        return jsonable(v.tolist())
     if isinstance(v, np.generic):
-        return _jsonable(v.item())
+        return jsonable(v.item())
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # "inf", "-inf"
     if isinstance(v, tuple | list):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     return v
 
 
@@ -571,14 +571,14 @@ class DelayPrediction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of the prediction fields (inf as the string ``"inf"``)."""
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("mechanism", "method", "t_mem", "t_grok", "delay", "ratio",
                          "log_delay", "units")}
         out["notes"] = list(self.notes)
         if self.params is not None:
             out["params"] = self.params.to_dict()
         if self.extra:
-            out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+            out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __getitem__(self, index: Any) -> DelayPrediction:
@@ -612,7 +612,7 @@ def note_where(mask: Any, text: str) -> list[str]:
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 
-def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
+def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
@@ -642,7 +642,7 @@ def _finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=dict(out.extra), **values)
 
 
-def _from_mapping(mapping: Mapping[str, Any]) -> Parameters:
+def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
         raise ParameterError(
@@ -674,7 +674,7 @@ def as_params(params: Parameters | Mapping[str, Any], caller: str = "grokdelay")
     anything else.
     """
     if isinstance(params, Mapping):
-        params = _from_mapping(params)
+        params = from_mapping(params)
     if not isinstance(params, Parameters) or type(params).__name__ not in {
             c.__name__ for c in _REGISTRY.values()}:
         raise TypeError(
@@ -721,7 +721,7 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
             + ", ".join(cls.methods), "method")
     b = params.broadcast()
     out = func(params, b)
-    return _finalize(params, name, b.shape, out)
+    return finalize(params, name, b.shape, out)
 
 
 def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
@@ -742,6 +742,28 @@ def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], An
         return getattr(importlib.import_module(module), new)
 
     return __getattr__
+
+
+def positive_array(name: str, value: Any, *, allow_zero: bool = False,
+                   below_one: bool = False) -> np.ndarray:
+    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
+
+    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
+    (Fields of a parameter object are checked by their declaration instead.)
+    """
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
+            from None
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    if below_one:
+        ok &= arr < 1
+    if not np.all(ok):
+        bad = arr[~ok].ravel()[0] if arr.ndim else arr
+        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
+        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
+    return arr
 
 
 def is_scalar_number(x: Any) -> bool:

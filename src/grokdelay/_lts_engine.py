@@ -7,7 +7,7 @@ two-layer clock (:mod:`grokdelay._two_layer`), and the root finding that turns t
 first-passage times: a safeguarded Newton iteration for monotone losses and a scan plus a
 bracketed root for the non-monotone generalization loss with label noise.
 
-Every function takes flat per-point arrays (a :class:`_Model`); the mechanism module
+Every function takes flat per-point arrays (a :class:`Model`); the mechanism module
 validates, broadcasts and reshapes.
 """
 
@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ._core import ParameterError
-from ._marchenko_pastur import _nodes
+from ._marchenko_pastur import graded_panels, panels_needed
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -27,7 +27,7 @@ _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per poi
 # --------------------------------------------------------------------------- model
 
 
-class _Model:
+class Model:
     """Per-point constants of the loss formulas (arrays of one flat shape)."""
 
     def __init__(self, lam, eta, wd, dout, depth, alpha, sigma):
@@ -46,94 +46,65 @@ class _Model:
         self.atom = np.maximum(0.0, 1.0 - 1.0 / self.lam)
 
     def take(self, idx):
-        new = object.__new__(_Model)
+        new = object.__new__(Model)
         for k, v in vars(self).items():
             setattr(new, k, v[idx])
         return new
 
 
-def _model(a) -> _Model:
-    return _Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
+def model_of(a) -> Model:
+    return Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
                   a.init_scale, a.label_noise)
 
 
-def _log_loss(m: _Model, tau, kind: str):
+def _log_loss(m: Model, tau, kind: str):
     """log of the train ("tr") or generalization ("gen") loss at tau = eta0 * t.
 
-    Every per-point array of ``m`` has the shape of ``tau``. Written as
-    ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))`` factored out of
-    the integrals, so that late times neither underflow nor lose digits.
+    The per-point arrays of ``m`` broadcast with ``tau``. Points are grouped by the number of
+    graded panels their decay ``4 tau`` needs and evaluated by :class:`_Integrands`, the one
+    implementation of the loss integrals.
     """
     tau = np.asarray(tau, dtype=float)
-    c = m.lo + m.g                                     # slowest continuous rate / 2
-    nu, x, wq = _nodes(m.lam, 4.0 * tau, m.g)
-    g = m.g[..., None]
-    k = nu + g
-    ehat = np.exp(-2.0 * tau[..., None] * x)
-    inv_k2 = 1.0 / (k * k)
-    s = m.s[..., None]
-    nl = (m.sig2 * m.lam)[..., None]
-    if kind == "gen":
-        floor_i = s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2
-        a_i = (s * g * nu - 2.0 * nl * nu) * ehat * inv_k2
-        b_i = (s * 0.5 * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * inv_k2) * ehat * ehat
-        const = m.atom * m.s * 0.5 * (1.0 + m.a2 * np.exp(-4.0 * tau * m.g))
-    else:
-        floor_i = s * 0.5 * nu * g * g * inv_k2 + m.sig2[..., None] * m.lam[..., None] * g * g * inv_k2
-        a_i = (s * g * nu * nu + 2.0 * nl * g * nu) * ehat * inv_k2
-        b_i = (s * 0.5 * nu * (m.a2[..., None] + nu * nu * inv_k2) + nl * nu * nu * inv_k2) \
-            * ehat * ehat
-        const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
-    floor = np.sum(wq * floor_i, axis=-1) + const
-    big_a = np.sum(wq * a_i, axis=-1)
-    big_b = np.sum(wq * b_i, axis=-1)
-    le1 = -2.0 * tau * c
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)), 2.0 * le1 + np.log(big_b)])
-        top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
-        top = np.where(np.isfinite(top), top, 0.0)
-        total = (floor * np.exp(-top) + np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
-                 + np.exp(2.0 * le1 + np.log(big_b) - top))
-        total = np.where(np.isnan(total), 0.0, total)
-        out = np.log(np.maximum(total, 1e-300)) + top
-    return out
+    shape = np.broadcast_shapes(tau.shape, *(np.shape(v) for v in vars(m).values()))
+    flat = object.__new__(Model)
+    for k, v in vars(m).items():
+        setattr(flat, k, np.broadcast_to(v, shape).ravel())
+    t = np.broadcast_to(tau, shape).ravel()
+    out = np.empty(t.size)
+    need = panels_needed(flat.lam, flat.g, 4.0 * t)
+    for p in np.unique(need):
+        i = np.flatnonzero(need == p)
+        out[i] = _Integrands(flat.take(i), kind, int(p)).log_loss(t[i])
+    return out.reshape(shape)
 
 
-def _floors(m: _Model):
-    """Exact t -> inf limits (train, gen) of the losses.
+def model_floors(m: Model):
+    """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
-    Graded Gauss-Legendre in phi with as many panels as the nearest pole needs (points
-    grouped by that count; see ``_panels_needed``)."""
+    The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
+    pole needs (points grouped by that count); without weight decay the student's initial
+    component in the null space (the ``cdec`` term) never decays.
+    """
     lam = np.atleast_1d(m.lam)
     tr = np.empty(lam.shape)
     gen = np.empty(lam.shape)
-    need = _panels_needed(lam, np.atleast_1d(m.g), 0.0)
+    need = panels_needed(lam, np.atleast_1d(m.g), 0.0)
     for p in np.unique(need):
         i = np.flatnonzero(need == p)
         mm = m.take(i)
-        s2, c2, dphi = _panel_nodes(int(p))
-        r = np.sqrt(mm.lam)[:, None]
-        nu = mm.lo[:, None] + 4.0 * r * s2
-        wq = (16.0 / math.pi) * (s2 * c2 * dphi) / nu
-        g = mm.g[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_k2 = 1.0 / (nu + g) ** 2
-        s = mm.s[:, None]
-        nl = (mm.sig2 * mm.lam)[:, None]
-        gen[i] = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2 + nl * nu * inv_k2) \
+        tr[i] = _Integrands(mm, "tr", int(p)).floor
+        gen[i] = _Integrands(mm, "gen", int(p)).floor_sum \
             + mm.atom * mm.s * 0.5 * np.where(mm.g > 0, 1.0, 1.0 + mm.a2)
-        tr[i] = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2 + nl * g * g * inv_k2) \
-            + mm.sig2 * np.maximum(0.0, 1.0 - mm.lam)
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
 
 
-def _initial(m: _Model):
+def model_initial(m: Model):
     """Exact t = 0 losses (train, gen): the MP mean is 1."""
     sig = m.s * 0.5 * (1.0 + m.a2)
     return sig + m.sig2, sig
 
 
-def _target(accuracy, threshold, dout):
+def target_level(accuracy, threshold, dout):
     """Loss level at which the accuracy of eq 12 (eq 9 for d_out = 1) equals ``accuracy``.
 
     ``dout * threshold / (2 P^-1(dout / 2, accuracy))``. When every point has the same
@@ -269,31 +240,31 @@ def _gammaincinv(a: float, p: float) -> float:
 _KERNELS = ("frozen", "coupled")
 
 
-def _check_kernel(kernel, f):
+def check_kernel(kernel, f):
     if kernel not in _KERNELS:
         raise ParameterError(f"kernel = {kernel!r} is not one of {_KERNELS}", "kernel")
     if kernel == "coupled":
-        _check_coupled(f["depth"], f["label_noise"])
+        check_coupled(f["depth"], f["label_noise"])
 
 
-def _check_coupled(depth, label_noise):
+def check_coupled(depth, label_noise):
     bad = (np.asarray(depth) == 2) & (np.asarray(label_noise) > 0)
     if np.any(bad):
         raise ParameterError(
-            f"label_noise = {_describe_first(label_noise, bad)} with depth = 2: the coupled "
+            f"label_noise = {describe_first(label_noise, bad)} with depth = 2: the coupled "
             "kernel (eq 17) is derived without label noise; use label_noise = 0 or the frozen "
             "kernel of eq 18", "label_noise")
 
 
-def _coupled_kernel(f, u_max):
+def coupled_kernel(f, u_max):
     """The corrected eq 17 for flat field arrays ``f`` (depth-2 points)."""
     return CoupledKernel.marchenko_pastur(f["aspect_ratio"], f["init_scale"], f["d_out"],
                                           f["hidden_width"], f["learning_rate"], u_max)
 
 
-def _effective_times(f, t, kernel):
+def effective_times(f, t, kernel):
     """tau = the argument of the one-layer losses reached after t steps (flat arrays)."""
-    m = _Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
+    m = Model(f["aspect_ratio"], f["learning_rate"], f["weight_decay"], f["d_out"],
                f["depth"], f["init_scale"], f["label_noise"])
     tau = m.eta0 * t
     if kernel == "coupled":
@@ -304,12 +275,12 @@ def _effective_times(f, t, kernel):
             a2 = sub["init_scale"] ** 2
             k_hi = np.sqrt(a2 + 2.0 * sub["d_out"] / sub["hidden_width"])
             u_max = k_hi * sub["learning_rate"] * t[deep] / (2.0 * sub["d_out"] ** 2)
-            tau[deep] = _coupled_kernel(sub, u_max).effective_time(t[deep])
+            tau[deep] = coupled_kernel(sub, u_max).effective_time(t[deep])
     return m, tau
 
 
-def _log_losses_flat(f, t, kernel="frozen"):
-    m, tau_all = _effective_times(f, t, kernel)
+def log_losses_flat(f, t, kernel="frozen"):
+    m, tau_all = effective_times(f, t, kernel)
     out_tr = np.empty(t.size)
     out_gen = np.empty(t.size)
     for lo in range(0, t.size, _CHUNK):
@@ -327,7 +298,7 @@ _XMIN, _XMAX = -90.0, 690.0       # bracket limits on x = log(eta0 t)
 
 
 def _flat_model(lam, g, s, a2, sig2):
-    m = object.__new__(_Model)
+    m = object.__new__(Model)
     m.lam, m.g, m.s, m.a2, m.sig2 = lam, g, s, a2, sig2
     m.lo = (1.0 - np.sqrt(lam)) ** 2
     m.atom = np.maximum(0.0, 1.0 - 1.0 / lam)
@@ -350,15 +321,26 @@ def _log_loss_fast(m, tau, kind):
     fast = (m.g == 0) & (m.sig2 == 0)
     out = np.empty(tau.shape)
     if np.any(fast):
-        z = 8.0 * tau[fast] * np.sqrt(m.lam[fast])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-        out[fast] = (np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) - 4.0 * tau[fast] * m.lo[fast]
-                     + np.log(ratio))
+        out[fast] = np.log(m.s[fast] * 0.5 * (1.0 + m.a2[fast])) + log_eq19(m.lam[fast],
+                                                                              tau[fast])
     if not np.all(fast):
         slow = ~fast
         out[slow] = _log_loss(m.take(slow), tau[slow], kind)
     return out
+
+
+def log_eq19(lam, tau):
+    """log of seed 003's eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
+
+    As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
+    the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.
+    """
+    lam = np.asarray(lam, dtype=float)
+    tau = np.asarray(tau, dtype=float)
+    z = 8.0 * tau * np.sqrt(lam)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
+    return -4.0 * tau * (1.0 - np.sqrt(lam)) ** 2 + np.log(ratio)
 
 
 def _ive1(z):
@@ -373,11 +355,11 @@ def _ive1(z):
     return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
 
 
-def _crossing_times(m: _Model, log_target, kind, floors=None):
+def crossing_times(m: Model, log_target, kind, floors=None):
     """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
     n = m.lam.size
-    l0_tr, l0_gen = _initial(m)
-    f_tr, f_gen = _floors(m) if floors is None else floors
+    l0_tr, l0_gen = model_initial(m)
+    f_tr, f_gen = model_floors(m) if floors is None else floors
     l0, floor = (l0_tr, f_tr) if kind == "tr" else (l0_gen, f_gen)
     tau = np.full(n, np.nan)
     noisy_gen = (m.sig2 > 0) & (kind == "gen")           # not monotone: falls, then rises
@@ -402,51 +384,16 @@ def _crossing_times(m: _Model, log_target, kind, floors=None):
     return tau
 
 
-# Fast path of the exact method for monotone losses. The nodes of the MP quadrature do not
-# depend on tau: composite Gauss-Legendre in phi (module _marchenko_pastur) on P panels
-# graded by 0.5, P chosen per point so that the panels reach half the smallest length scale
-# (the 1/nu or weight-decay pole, and the decay width at the largest tau the solver will
-# evaluate). Grading 0.35 suffices for the poles but not for the Gaussian-like decay
-# exp(-2 tau w sin^2 phi) a few widths out (measured 2e-12 in log L at lambda = 2,
-# tau = 1e3); with 0.5 the train loss agrees with eq 19 to 2e-15 over lambda in
-# [0.01, 30], tau in [1e-3, 1e9]. The tau-independent parts of the integrands are computed
+# The exact method for monotone losses. The nodes of the MP quadrature do not depend on tau:
+# the graded panels of module _marchenko_pastur, P chosen per point so that the panels reach
+# half the smallest length scale (the 1/nu or weight-decay pole, and the decay width at the
+# largest tau the solver will evaluate). The tau-independent parts of the integrands are computed
 # once per point; each evaluation of the loss and of its analytic tau-derivative is then one
 # exp per node and four weighted sums. Newton's method in x = log tau then converges in a
 # few steps (log L is close to concave in log tau, so Newton from an upper bound approaches
 # the root from above), safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
-_RATIO = 0.5
-_LOG_RATIO = math.log(_RATIO)
-_PANEL_CACHE: dict = {}
 _NEWTON_CHUNK = 2048
 _NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
-
-
-def _panel_nodes(p):
-    """sin^2, cos^2 and d phi weights of P graded panels plus the base panel (cached)."""
-    if p not in _PANEL_CACHE:
-        from ._marchenko_pastur import _GL_W, _GL_X
-        edges = 0.5 * math.pi * _RATIO ** np.arange(p + 1)
-        left = np.append(edges[1:], 0.0)
-        right = np.append(edges[:-1], edges[-1])
-        half, mid = 0.5 * (right - left), 0.5 * (right + left)
-        phi = (mid[:, None] + half[:, None] * _GL_X).ravel()
-        dphi = (half[:, None] * _GL_W).ravel()
-        _PANEL_CACHE[p] = (np.sin(phi) ** 2, np.cos(phi) ** 2, dphi)
-    return _PANEL_CACHE[p]
-
-
-def _panels_needed(lam, g, decay):
-    """Panels P of ratio 0.35 that reach half the smallest scale (as in ``_nodes``)."""
-    r = np.sqrt(lam)
-    lo = (1.0 - r) ** 2
-    w = 4.0 * r
-    near = np.where(lo > 0, lo, g)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        pole = np.where(near > 0, np.sqrt(near / w), np.inf)
-        width = np.where(decay > 0, 1.0 / np.sqrt(decay * w), np.inf)
-        phi_min = 0.5 * np.minimum(np.minimum(pole, width), 0.5 * math.pi)
-        p = np.ceil(np.log(phi_min / (0.5 * math.pi)) / _LOG_RATIO)
-    return np.clip(np.nan_to_num(p, nan=1.0), 1, 60).astype(int)
 
 
 class _Integrands:
@@ -458,8 +405,8 @@ class _Integrands:
 
     _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
 
-    def __init__(self, m: _Model, kind, p):
-        s2, c2, dphi = _panel_nodes(p)
+    def __init__(self, m: Model, kind, p):
+        s2, c2, dphi = graded_panels(p)
         cw = (16.0 / math.pi) * (s2 * c2 * dphi)
         w = (4.0 * np.sqrt(m.lam))[:, None]
         self.x = w * s2                                 # nu - lower edge, exact
@@ -471,20 +418,21 @@ class _Integrands:
         s = m.s[:, None]
         a2 = m.a2[:, None]
         sg = s * g
-        if np.any(m.sig2 > 0):
-            nl = (m.sig2 * m.lam)[:, None]
-            wq = cw / nu
+        nl = (m.sig2 * m.lam)[:, None]
+        wq = cw / nu
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_k2 = 1.0 / k ** 2
         if kind == "gen":
             # floor: s g^2/(2 k^2) (+ nl nu/k^2); A: s g nu/k^2 (- 2 nl nu/k^2);
             # B: s (a2 + q^2)/2 (+ nl nu/k^2)
             cik = cw * inv_k
             self.wak = sg * cik
             self.wa = self.wak * inv_k
-            floor = 0.5 * m.g * np.einsum("ij,ij->i", sg * inv_k, cik / nu)
+            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2
+                                       + nl * nu * inv_k2)
             self.wb = (0.5 * s) * (a2 + q * q) * (cw / nu)
             if np.any(m.sig2 > 0):
                 noise = nl * wq * inv_k * q              # nl nu / k^2 * wq
-                floor = floor + np.einsum("ij->i", noise)
                 self.wa = self.wa - 2.0 * noise
                 self.wb = self.wb + noise
                 self.wak = self.wa * k
@@ -496,17 +444,17 @@ class _Integrands:
             cq = cw * q
             self.wak = sg * cq
             self.wa = self.wak * inv_k
-            floor = 0.5 * np.einsum("ij,ij->i", sg * g, cw * inv_k * inv_k)
+            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2
+                                       + nl * g * g * inv_k2)
             self.wb = (0.5 * s) * (a2 + q * q) * cw
             if np.any(m.sig2 > 0):
                 gk = g * inv_k
-                floor = floor + np.einsum("ij->i", nl * wq * gk * gk)
                 self.wa = self.wa + 2.0 * nl * gk * cw * inv_k
                 self.wb = self.wb + nl * cq * inv_k
                 self.wak = self.wa * k
             self.const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        self.floor = floor + self.const
+        self.floor = self.floor_sum + self.const
         self.wbk = self.wb * k
         self.c = m.lo + m.g
         self.g = m.g
@@ -516,16 +464,24 @@ class _Integrands:
         for name in self._ROWS:
             setattr(self, name, getattr(self, name)[rows])
 
-    def log_loss_and_slope(self, tau, i):
-        """log L(tau) and d log L / d log tau for the points ``i`` of the block."""
+    def log_loss(self, tau):
+        """log L(tau) for every point of the block."""
+        return self.log_loss_and_slope(tau, slice(None), slope=False)[0]
+
+    def log_loss_and_slope(self, tau, i, *, slope=True):
+        """log L(tau) and d log L / d log tau for the points ``i`` of the block.
+
+        Written as ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))``
+        factored out of the integrals, so that late times neither underflow nor lose digits.
+        """
         e = np.multiply(self.x[i], -2.0 * tau[:, None])
         with np.errstate(under="ignore"):
             np.exp(e, out=e)
         big_a = np.einsum("ij,ij->i", self.wa[i], e)
-        a_k = np.einsum("ij,ij->i", self.wak[i], e)
+        a_k = np.einsum("ij,ij->i", self.wak[i], e) if slope else None
         np.multiply(e, e, out=e)
         big_b = np.einsum("ij,ij->i", self.wb[i], e)
-        b_k = np.einsum("ij,ij->i", self.wbk[i], e)
+        b_k = np.einsum("ij,ij->i", self.wbk[i], e) if slope else None
         g = self.g[i]
         le1 = -2.0 * tau * self.c[i]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -538,16 +494,17 @@ class _Integrands:
             ea = np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
             eb = np.exp(2.0 * le1 + np.log(big_b) - top)
             total = np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+            log_l = np.log(np.maximum(total, 1e-300)) + top
+            if not slope:
+                return log_l, None
             ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
             eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
             dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
                     - 4.0 * np.nan_to_num(eb_k))
-            log_l = np.log(np.maximum(total, 1e-300)) + top
-            slope = tau * dtot / total
-        return log_l, slope
+            return log_l, tau * dtot / total
 
 
-def _upper_guess(m: _Model, kind, floor, l0, log_target):
+def _upper_guess(m: Model, kind, floor, l0, log_target):
     """A tau at (or just beyond) the crossing: the t -> inf decay bound of the loss."""
     it = _Integrands(m, kind, 1)       # only the t = 0 sums: coarse nodes are enough
     a = np.abs(it.wa).sum(axis=1)
@@ -566,7 +523,7 @@ def _upper_guess(m: _Model, kind, floor, l0, log_target):
     return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
 
 
-def _newton_crossing(m: _Model, log_target, kind, floor, l0):
+def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     x_hi = _upper_guess(m, kind, floor, l0, log_target)
@@ -574,7 +531,7 @@ def _newton_crossing(m: _Model, log_target, kind, floor, l0):
     pending = np.arange(n)
     while pending.size:
         retry = []
-        need = _panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
+        need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
         for lo in range(0, order.size, _NEWTON_CHUNK):
@@ -694,7 +651,7 @@ def _first_crossing_scan(f, m, sel, args_all):
     return out
 
 
-def _steps(tau, eta0):
+def to_steps(tau, eta0):
     """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
     tau = np.asarray(tau, dtype=float)
     eta0 = np.asarray(eta0, dtype=float)
@@ -703,14 +660,14 @@ def _steps(tau, eta0):
                                                  np.inf))
 
 
-def _describe_first(value, mask):
+def describe_first(value, mask):
     arr = np.asarray(value, dtype=float)
     mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
     arr = np.broadcast_to(arr, mask.shape)
     return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
 
 
-def _lambertw_exp(log_z):
+def lambertw_exp(log_z):
     """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
     log_z = np.asarray(log_z, dtype=float)
     from scipy import special

@@ -75,7 +75,7 @@ import math
 
 import numpy as np
 
-from ._marchenko_pastur import _nodes
+from ._marchenko_pastur import nodes_with_offset
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 _PER_DECADE = 3
@@ -123,7 +123,7 @@ class CoupledKernel:
         # nodes graded for the slowest exponential still alive at u_max
         decay = 4.0 * np.minimum(u_max, np.where(lo > 0, _TAIL / np.where(lo > 0, lo, 1.0),
                                                   u_max))
-        nu, _, w = _nodes(lam, decay)
+        nu, _, w = nodes_with_offset(lam, decay)
         a = w * ((1.0 + alpha ** 2) / 8.0)[:, None]
         b = -0.25 * w
         with np.errstate(divide="ignore"):

@@ -38,14 +38,16 @@ def _series(times, values, name):
     return t, v
 
 
-def sustained_time(times, values, threshold, window=0.0, *, above=False) -> float:
-    r"""First recorded time from which ``values`` stay at or below ``threshold`` for ``window``.
+def sustained_time(times, values, threshold, window=0.0, *, above=False, full_output=False):
+    r"""First recorded time from which ``values`` stay past ``threshold`` for ``window``.
 
-    Returns the smallest :math:`t_k` such that every record :math:`j` with
-    :math:`t_k \le t_j \le t_k + w` satisfies ``values[j] <= threshold`` (``>=`` when
-    ``above``), and the record reaches :math:`t_k + w` (so the persistence is observed, not
-    assumed). ``inf`` if there is no such record. ``window = 0`` is the plain first crossing.
-    NaN values count as failing the condition.
+    Seed 001, appendix F.4 ("Persistence windows"). Returns the smallest :math:`t_k` such
+    that every record :math:`j` with :math:`t_k \le t_j \le t_k + w` satisfies
+    ``values[j] <= threshold`` (``>=`` when ``above``), and the record reaches
+    :math:`t_k + w` (so the persistence is observed, not assumed). ``inf`` if there is no such
+    record. ``window = 0`` is the plain first crossing. NaN values count as failing the
+    condition. The one implementation of the persistence rule: the clock estimators and
+    :func:`grokdelay.milestones.milestones_from_log` both read their times from it.
 
     Parameters
     ----------
@@ -55,6 +57,12 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     threshold : float
     window : float
         Persistence window :math:`w \ge 0`, in the units of ``times``.
+    above : bool
+        ``False`` (default) for losses and gaps (``<=``), ``True`` for accuracies (``>=``).
+    full_output : bool
+        Return ``(time, index, note)`` instead of the time alone: ``index`` of the record
+        (``None`` when ``inf``) and, when ``inf``, a note saying why (never past the threshold,
+        never for long enough, or the log ends inside the window).
 
     Examples
     --------
@@ -62,6 +70,9 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
     3.0
     >>> sustained_time([0, 1, 2], [5, 0.5, 0.4], 1.0, window=5)
     inf
+    >>> sustained_time([0, 1, 2, 3, 4, 5], [0, .9, .2, .95, .97, .99], 0.9, 2, above=True,
+    ...                full_output=True)
+    (3.0, 3, None)
     """
     t, v = _series(times, values, "values")
     w = float(window)
@@ -71,11 +82,29 @@ def sustained_time(times, values, threshold, window=0.0, *, above=False) -> floa
         ok = (v >= threshold) if above else (v <= threshold)
     bad_cum = np.concatenate([[0], np.cumsum(~ok)])
     end = np.searchsorted(t, t + w, side="right")  # records j < end have t_j <= t_k + w
-    n_bad = bad_cum[end] - bad_cum[np.arange(t.size)]
-    good = (n_bad == 0) & (t + w <= t[-1])
-    if not np.any(good):
+    held = bad_cum[end] - bad_cum[np.arange(t.size)] == 0
+    good = held & (t + w <= t[-1])
+    if np.any(good):
+        k = int(np.argmax(good))
+        return (float(t[k]), k, None) if full_output else float(t[k])
+    if not full_output:
         return math.inf
-    return float(t[np.argmax(good)])
+    return math.inf, None, _why_not_sustained(t, v, ok, held, float(threshold), w, above)
+
+
+def _why_not_sustained(t, v, ok, held, threshold, w, above) -> str:
+    word = ">=" if above else "<="
+    if not ok.any():
+        if np.all(np.isnan(v)):
+            best = "all NaN"
+        else:
+            best = f"best {np.nanmax(v) if above else np.nanmin(v):.6g}"
+        return f"never {word} {threshold:g} in the log ({best}, last step {t[-1]:g})"
+    if held.any():
+        return (f"{word} {threshold:g} from step {t[int(np.argmax(held))]:g}, but the log ends "
+                f"at step {t[-1]:g}, before the persistence window of {w:g} steps is complete")
+    return (f"reaches {word} {threshold:g} (first at step {t[int(np.argmax(ok))]:g}) but never "
+            f"stays there for the persistence window of {w:g} steps")
 
 
 def classifier_time(times, loss, loss_target, window=0.0) -> float:

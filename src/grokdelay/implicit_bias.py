@@ -25,7 +25,7 @@ import numpy as np
 
 from ._core import (Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from .spectral import _log_contraction, _steps_from_log
+from ._contraction import log_contraction, steps_from_log
 
 __all__ = ["ImplicitBias"]
 
@@ -153,9 +153,9 @@ class ImplicitBias(Parameters):
                                  "'gradient_flow' for time units", "learning_rate")
         lam, eta = a.weight_decay, a.learning_rate
         log_alpha = np.log(a.init_scale)
-        log_r = _log_contraction(eta * lam)
+        log_r = log_contraction(eta * lam)
         # first k with k log|1 - eta lam| <= -log(alpha); k = 0 when alpha = 1
-        k = np.where(log_alpha == 0.0, 0.0, _steps_from_log(log_r, 1.0 / a.init_scale))
+        k = np.where(log_alpha == 0.0, 0.0, steps_from_log(log_r, 1.0 / a.init_scale))
         never = (log_r >= 0.0) & (log_alpha > 0)
         notes = note_where(never & (lam > 0), "eta * weight_decay >= 2: decoupled decay does "
                            "not contract; never groks")

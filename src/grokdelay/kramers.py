@@ -37,6 +37,7 @@ import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
+from ._core import positive_array as _positive
 from ._langevin import (QuarticDoubleWell, escape_time_ensemble, escape_times, exit_shift, mfpt_1d,
                         mfpt_1d_mpmath)
 
@@ -328,19 +329,6 @@ class KramersEscape(Parameters):
         return self._escape(a, -math.log(2.0), "first-passage time to the saddle (tau / 2)")
 
 # --------------------------------------------------------------------------- temperatures
-
-
-def _positive(name: str, value, *, allow_zero: bool = False) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number", name) from None
-    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
-    if not np.all(ok):
-        bad = arr[~ok].ravel()[0] if arr.ndim else arr
-        dom = "[0, inf)" if allow_zero else "(0, inf)"
-        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
-    return arr
 
 
 def _out(x):

@@ -79,9 +79,10 @@ import numpy as np
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (_Model, _check_coupled, _check_kernel, _coupled_kernel,
-                          _crossing_times, _describe_first, _effective_times, _floors, _initial,
-                          _ive1, _lambertw_exp, _log_losses_flat, _model, _steps, _target)
+from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, crossing_times,
+                          describe_first, effective_times, lambertw_exp, log_eq19,
+                          log_losses_flat, model_floors, model_initial, model_of, target_level,
+                          to_steps)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
                               simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -147,8 +148,8 @@ def losses(params, t, *, kernel="frozen"):
     ([1.0, 0.0391], [1.0, 0.130313])
     """
     f, tt, shape = _params_and_times(params, t)
-    _check_kernel(kernel, f)
-    ltr, lgen = _log_losses_flat(f, tt, kernel)
+    check_kernel(kernel, f)
+    ltr, lgen = log_losses_flat(f, tt, kernel)
     with np.errstate(under="ignore"):
         return np.exp(ltr).reshape(shape), np.exp(lgen).reshape(shape)
 
@@ -169,8 +170,8 @@ def accuracies(params, t, *, kernel="frozen"):
     0.025227
     """
     f, tt, shape = _params_and_times(params, t)
-    _check_kernel(kernel, f)
-    ltr, lgen = _log_losses_flat(f, tt, kernel)
+    check_kernel(kernel, f)
+    ltr, lgen = log_losses_flat(f, tt, kernel)
     half = 0.5 * f["d_out"]
     scaled = half * f["threshold"]
     from scipy import special
@@ -227,9 +228,9 @@ def two_layer_kernel(params, t):
     if np.any(f["depth"] != 2):
         raise ParameterError("depth = 1: the one-layer model has no hidden kernel; use "
                              "depth = 2", "depth")
-    _check_coupled(f["depth"], f["label_noise"])
-    _, u = _effective_times(f, tt, "coupled")
-    kern = _coupled_kernel(f, u).kappa(u)
+    check_coupled(f["depth"], f["label_noise"])
+    _, u = effective_times(f, tt, "coupled")
+    kern = coupled_kernel(f, u).kappa(u)
     return kern.reshape(shape), u.reshape(shape)
 
 
@@ -247,7 +248,7 @@ def target_loss(params):
     0.00025
     """
     a = params.broadcast()
-    out = _target(a.accuracy, a.threshold, a.d_out)
+    out = target_level(a.accuracy, a.threshold, a.d_out)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -270,7 +271,7 @@ def loss_floors(params):
     """
     a = params.broadcast()
     shape = a.shape
-    tr, gen = _floors(_Model(np.ravel(a.aspect_ratio), np.ravel(a.learning_rate),
+    tr, gen = model_floors(Model(np.ravel(a.aspect_ratio), np.ravel(a.learning_rate),
                              np.ravel(a.weight_decay), np.ravel(a.d_out), np.ravel(a.depth),
                              np.ravel(a.init_scale), np.ravel(a.label_noise)))
     tr, gen = tr.reshape(shape), gen.reshape(shape)
@@ -293,12 +294,8 @@ def eq19_train_loss(aspect_ratio, tau):
     >>> round(float(eq19_train_loss(0.5, 0.0)), 12)
     1.0
     """
-    lam = np.asarray(aspect_ratio, dtype=float)
-    tau = np.asarray(tau, dtype=float)
-    z = 8.0 * tau * np.sqrt(lam)
-    with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
-        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-        out = np.exp(-4.0 * tau * (1.0 + lam) + z) * ratio
+    with np.errstate(under="ignore"):
+        out = np.exp(log_eq19(aspect_ratio, tau))
     return float(out) if out.ndim == 0 else out
 
 
@@ -482,24 +479,24 @@ class LinearTeacherStudent(Parameters):
         narrow = depth2 & (np.asarray(self.hidden_width) < 2 * np.asarray(self.d_out))
         if np.any(narrow):
             raise ParameterError(
-                f"hidden_width = {_describe_first(self.hidden_width, narrow)} with d_out = "
-                f"{_describe_first(self.d_out, narrow)} at depth = 2: must be >= 2 d_out "
+                f"hidden_width = {describe_first(self.hidden_width, narrow)} with d_out = "
+                f"{describe_first(self.d_out, narrow)} at depth = 2: must be >= 2 d_out "
                 "(a narrower network cannot represent the teacher, or its kernel of eq 17 can "
                 "vanish)", "hidden_width")
         if np.any(depth2 & (np.asarray(self.weight_decay) > 0)):
             raise ParameterError(
-                f"weight_decay = {_describe_first(self.weight_decay, depth2)} with depth = 2: "
+                f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
                 "seed 003 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
 
     # ------------------------------------------------------------------ helpers
     def _setup(self, a):
         shape = a.shape
-        m = _model(a)
-        m = _Model(*(np.ravel(np.broadcast_to(v, shape)) for v in (
+        m = model_of(a)
+        m = Model(*(np.ravel(np.broadcast_to(v, shape)) for v in (
             a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
             a.init_scale, a.label_noise)))
-        target = np.ravel(np.broadcast_to(_target(a.accuracy, a.threshold, a.d_out), shape))
+        target = np.ravel(np.broadcast_to(target_level(a.accuracy, a.threshold, a.d_out), shape))
         return m, target, shape
 
     @staticmethod
@@ -511,7 +508,7 @@ class LinearTeacherStudent(Parameters):
     def _approx_domain(self, name: str, a, allow_wd: bool) -> None:
         if np.any(np.asarray(a.aspect_ratio) >= 1):
             raise ParameterError(
-                f"aspect_ratio = {_describe_first(a.aspect_ratio, np.asarray(a.aspect_ratio) >= 1)}"
+                f"aspect_ratio = {describe_first(a.aspect_ratio, np.asarray(a.aspect_ratio) >= 1)}"
                 f" >= 1: method {name!r} (eqs 10-11, 21-24) needs aspect_ratio in (0, 1); "
                 "use method='exact'", "aspect_ratio")
         if np.any(np.asarray(a.label_noise) > 0):
@@ -533,14 +530,14 @@ class LinearTeacherStudent(Parameters):
     def _exact_outcome(self, a, coupled: bool) -> Outcome:
         m, target, shape = self._setup(a)
         log_t = np.log(target)
-        floors = _floors(m)
-        tau_tr = _crossing_times(m, log_t, "tr", floors)
-        tau_gen = _crossing_times(m, log_t, "gen", floors)
+        floors = model_floors(m)
+        tau_tr = crossing_times(m, log_t, "tr", floors)
+        tau_gen = crossing_times(m, log_t, "gen", floors)
         extra = {}
         if coupled:
             t_mem, t_grok, extra = self._coupled_steps(a, m, tau_tr, tau_gen)
         else:
-            t_mem, t_grok = _steps(tau_tr, m.eta0), _steps(tau_gen, m.eta0)
+            t_mem, t_grok = to_steps(tau_tr, m.eta0), to_steps(tau_gen, m.eta0)
         t_mem, t_grok = t_mem.reshape(shape), t_grok.reshape(shape)
         extra = {k: v.reshape(shape) for k, v in extra.items()}
         f_tr, f_gen = (v.reshape(shape) for v in floors)
@@ -585,7 +582,7 @@ class LinearTeacherStudent(Parameters):
     @method("coupled", summary="depth 2: eq 17 with the kernel moving at finite hidden_width "
                                "(its h-dot corrected from eq 40); depth 1: as 'exact'")
     def _coupled(self, a) -> Outcome:
-        _check_coupled(a.depth, a.label_noise)
+        check_coupled(a.depth, a.label_noise)
         return self._exact_outcome(a, coupled=True)
 
     @staticmethod
@@ -594,7 +591,7 @@ class LinearTeacherStudent(Parameters):
         shape = a.shape
         f = {k: np.ravel(np.broadcast_to(getattr(a, k), shape)) for k in
              ("aspect_ratio", "learning_rate", "d_out", "depth", "init_scale", "hidden_width")}
-        t_mem, t_grok = _steps(tau_tr, m.eta0), _steps(tau_gen, m.eta0)
+        t_mem, t_grok = to_steps(tau_tr, m.eta0), to_steps(tau_gen, m.eta0)
         k_mem = np.ones(tau_tr.shape)
         k_grok = np.ones(tau_tr.shape)
         deep = np.flatnonzero(f["depth"] == 2)
@@ -602,7 +599,7 @@ class LinearTeacherStudent(Parameters):
             sub = {k: v[deep] for k, v in f.items()}
             taus = np.stack([tau_tr[deep], tau_gen[deep]])
             finite = np.where(np.isfinite(taus), taus, 0.0)
-            kern = _coupled_kernel(sub, np.max(finite, axis=0))
+            kern = coupled_kernel(sub, np.max(finite, axis=0))
             for i, (t_out, k_out) in enumerate(((t_mem, k_mem), (t_grok, k_grok))):
                 u = taus[i]
                 steps = kern.clock(np.where(np.isfinite(u), u, 0.0))
@@ -638,9 +635,9 @@ class LinearTeacherStudent(Parameters):
         for log_c in (log_c_tr, log_c_tr - np.log(lo)):
             log_z = math.log(2.0 / 3.0) + (2.0 / 3.0) * (log_c + 1.5 * np.log(4.0 * lo)
                                                           - np.log(target))
-            tau = 3.0 * _lambertw_exp(log_z) / (8.0 * lo)
-            out.append(_steps(tau, m.eta0))
-        l0_tr, l0_gen = _initial(m)
+            tau = 3.0 * lambertw_exp(log_z) / (8.0 * lo)
+            out.append(to_steps(tau, m.eta0))
+        l0_tr, l0_gen = model_initial(m)
         t_mem = np.where(l0_tr <= target, 0.0, out[0])
         t_grok = np.where(l0_gen <= target, 0.0, out[1])
         return m, target, shape, t_mem, t_grok
@@ -674,9 +671,9 @@ class LinearTeacherStudent(Parameters):
             _with(a, weight_decay=np.zeros(a.shape)))
         r = np.sqrt(m.lam)
         wd = m.g > 0
-        delay = _steps(np.where(wd, np.log1p(r), -np.log1p(-r)) / (2.0 * (1.0 - r) ** 2),
+        delay = to_steps(np.where(wd, np.log1p(r), -np.log1p(-r)) / (2.0 * (1.0 - r) ** 2),
                        m.eta0)
-        f_tr, f_gen = _floors(m)
+        f_tr, f_gen = model_floors(m)
         never_fit = f_tr >= target
         never = f_gen >= target
         t_mem = np.where(never_fit, np.inf, t_mem)

@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, _from_mapping, predict_delay
+from ._core import DelayPrediction, ParameterError, Parameters, from_mapping, predict_delay
+from .clock_estimators import sustained_time as _sustained
+from .norm_separation import estimate_gamma_eff
 from .sweep import Table
 
 __all__ = [
     "Milestones",
-    "sustained_time",
     "milestones_from_log",
     "compare_with_log",
     "estimate_inputs",
@@ -94,13 +96,13 @@ class Milestones:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping (inf as the string ``"inf"``)."""
-        from ._core import _jsonable
+        from ._core import jsonable
 
-        out = {k: _jsonable(getattr(self, k))
+        out = {k: jsonable(getattr(self, k))
                for k in ("t_mem", "t_grok", "delay", "ratio", "log_delay", "units")}
         out["notes"] = list(self.notes)
         out["thresholds"] = dict(self.thresholds)
-        out["extra"] = {k: _jsonable(v) for k, v in self.extra.items()}
+        out["extra"] = {k: jsonable(v) for k, v in self.extra.items()}
         return out
 
     def __str__(self) -> str:
@@ -207,69 +209,15 @@ def _as_threshold(name: str, value: Any, lo: float, hi: float) -> float:
 
 def sustained_time(steps: Any, values: Any, threshold: float, *, window: float = 0.0,
                    above: bool = True) -> tuple[float, int | None, str | None]:
-    r"""First logged step from which ``values`` stays past ``threshold`` for ``window`` steps.
-
-    Seed 001, appendix F.4 ("Persistence windows"): the sustained time is the first
-    :math:`s_i` such that every record with :math:`s_i \le s_j \le s_i + w` satisfies the
-    inequality (``>=`` when ``above``, ``<=`` otherwise), and the log extends to
-    :math:`s_i + w`. NaN never satisfies it. Vectorized: the next failing record of every
-    index comes from one reversed running minimum.
-
-    Parameters
-    ----------
-    steps : array_like, shape (n,)
-        Strictly increasing, finite.
-    values : array_like, shape (n,)
-    threshold : float
-    window : float
-        Persistence window in the units of ``steps`` (0: the first record past threshold).
-    above : bool
-        ``True`` for accuracies (``>=``), ``False`` for losses (``<=``).
-
-    Returns
-    -------
-    (time, index, note)
-        ``time`` is ``inf`` (with ``index`` None and a note) when no such step exists.
-
-    Examples
-    --------
-    >>> sustained_time([0, 1, 2, 3, 4, 5], [0, .9, .2, .95, .97, .99], 0.9, window=2)
-    (3.0, 3, None)
-    """
+    """Deprecated: use :func:`grokdelay.clock_estimators.sustained_time` with
+    ``above=True, full_output=True`` (the one implementation; this alias kept the opposite
+    default ``above=True`` and always returned ``(time, index, note)``)."""
+    warnings.warn("grokdelay.milestones.sustained_time is deprecated; use "
+                  "grokdelay.clock_estimators.sustained_time(steps, values, threshold, window, "
+                  "above=True, full_output=True)", DeprecationWarning, stacklevel=2)
     s = _as_steps(steps)
     v = _as_series("values", values, s.size, nan="fail")
-    w = float(window)
-    if not (w >= 0 and math.isfinite(w)):
-        raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
-    with np.errstate(invalid="ignore"):
-        ok = (v >= threshold) if above else (v <= threshold)
-    n = s.size
-    idx = np.where(ok, n, np.arange(n))
-    next_fail = np.minimum.accumulate(idx[::-1])[::-1]   # first failing index >= i (n: none)
-    # the window [s_i, s_i + w] must end before the next failure and inside the log
-    fail_step = np.where(next_fail < n, s[np.minimum(next_fail, n - 1)], np.inf)
-    covered = s[-1] >= s + w
-    good = ok & (fail_step > s + w) & covered
-    if good.any():
-        i = int(np.argmax(good))
-        return float(s[i]), i, None
-    word = ">=" if above else "<="
-    if not ok.any():
-        if np.all(np.isnan(v)):
-            best_txt = "all NaN"
-        else:
-            best_txt = f"best {np.nanmax(v) if above else np.nanmin(v):.6g}"
-        return math.inf, None, (f"never {word} {threshold:g} in the log ({best_txt}, last "
-                                f"step {s[-1]:g})")
-    sustained = ok & (fail_step > s + w)
-    if sustained.any():
-        i = int(np.argmax(sustained))
-        return math.inf, None, (f"{word} {threshold:g} from step {s[i]:g}, but the log ends "
-                                f"at step {s[-1]:g}, before the persistence window of {w:g} "
-                                "steps is complete")
-    return math.inf, None, (f"reaches {word} {threshold:g} (first at step "
-                            f"{s[int(np.argmax(ok))]:g}) but never stays there for the "
-                            f"persistence window of {w:g} steps")
+    return _sustained(s, v, threshold, window=window, above=above, full_output=True)
 
 
 def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
@@ -339,10 +287,10 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
         raise ParameterError(f"window = {window!r} is outside its domain [0, inf)", "window")
     notes: list[str] = []
     extra: dict[str, Any] = {}
-    tm, im, note = sustained_time(s, train, a_train, window=w)
+    tm, im, note = _sustained(s, train, a_train, w, above=True, full_output=True)
     if note:
         notes.append(f"no memorization: train accuracy {note}")
-    tg, ig, note = sustained_time(s, test, a_test, window=w)
+    tg, ig, note = _sustained(s, test, a_test, w, above=True, full_output=True)
     if note:
         notes.append(f"no grokking: test accuracy {note}")
     for key, series, thr in (("first_crossing_mem", train, a_train),
@@ -367,7 +315,7 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
         v = _as_series(name, series, n, lo=0.0, nan=nan)
         extra[name] = v
         if loss_threshold is not None:
-            t, _, note = sustained_time(s, v, lt, window=w, above=False)
+            t, _, note = _sustained(s, v, lt, w, above=False, full_output=True)
             extra[key] = t
             if note:
                 notes.append(f"{name} {note}")
@@ -399,7 +347,7 @@ def _to_prediction(name: str | None, item: Any, method: str | None) -> DelayPred
         data = dict(item)
         if "mechanism" not in data and name is not None:
             data["mechanism"] = name
-        item = _from_mapping(data)
+        item = from_mapping(data)
     if isinstance(item, Parameters):
         return predict_delay(item, method=method)
     raise TypeError(f"{name}: expected Parameters, a mapping or a DelayPrediction, "
@@ -543,9 +491,9 @@ def estimate_inputs(observed: Milestones, *, learning_rate: float | None = None,
     Needs ``norms`` given to :func:`milestones_from_log`. For ``norm_separation``:
     ``norm_mem`` (the norm at the observed ``t_mem``), ``norm_post`` (the norm at the
     observed ``t_grok``: the post-grokking solution), ``t_mem`` (observed), plus
-    ``learning_rate``/``weight_decay`` when given. The effective contraction rate
-    ``gamma_eff`` is estimated only with the estimator of the ``norm_separation`` module,
-    when that module provides one (``estimate_gamma_eff``); the note says which.
+    ``learning_rate``/``weight_decay`` when given, and the effective contraction rate
+    ``gamma_eff`` from :func:`grokdelay.norm_separation.estimate_gamma_eff` over the steps
+    between the milestones (a note says why when it refuses the log).
 
     Returns
     -------
@@ -567,26 +515,16 @@ def estimate_inputs(observed: Milestones, *, learning_rate: float | None = None,
         est["learning_rate"] = float(learning_rate)
     if weight_decay is not None:
         est["weight_decay"] = float(weight_decay)
-    estimator = _norm_separation_estimator()
-    if estimator is not None:
-        try:
-            g = estimator(ex["norms"], ex["steps"], start=observed.t_mem,
-                          stop=observed.t_grok)
-        except (ParameterError, TypeError, ValueError) as exc:
-            notes.append(f"gamma_eff not estimated: {exc}")
-        else:
-            est["gamma_eff"] = float(getattr(g, "gamma_eff", g))
-            notes.append("gamma_eff from grokdelay.norm_separation."
-                         f"{estimator.__name__}: least-squares slope of log ||theta||^2 over "
-                         "the steps [t_mem, t_grok] (no floor subtracted)")
+    try:
+        g = estimate_gamma_eff(ex["norms"], ex["steps"], start=observed.t_mem,
+                               stop=observed.t_grok)
+    except ParameterError as exc:        # the log refused, e.g. too few records in between
+        notes.append(f"gamma_eff not estimated: {exc}")
+    else:
+        est["gamma_eff"] = float(g.gamma_eff)
+        notes.append("gamma_eff from grokdelay.norm_separation.estimate_gamma_eff: "
+                     "least-squares slope of log ||theta||^2 over the steps [t_mem, t_grok] "
+                     "(no floor subtracted)")
     est["_notes"] = notes
     out["norm_separation"] = est
     return out
-
-
-def _norm_separation_estimator():
-    try:
-        from . import norm_separation
-    except ImportError:
-        return None
-    return getattr(norm_separation, "estimate_gamma_eff", None)

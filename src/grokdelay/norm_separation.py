@@ -32,9 +32,11 @@ import math
 
 import numpy as np
 
+from ._contraction import (contraction_steps, delay_lower_bound, delay_upper_bound, log_q,
+                           log_ratio_sq)
 from ._core import (Choice, DelayPrediction, Interval, Outcome, ParameterError, Parameters,
-                    _finalize, method, note_where, param, register)
-
+                    finalize, method, note_where, param, register)
+from ._core import positive_array as _positive
 from ._norm_simulation import (LeastSquaresProblem, Trajectory, least_squares_problem,
                                pure_decay_steps, train_least_squares)
 
@@ -49,174 +51,6 @@ _OPTIMIZERS = ("sgd", "adamw", "adam_l2")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _positive(name: str, value, *, allow_zero: bool = False, below_one: bool = False) -> np.ndarray:
-    """Validate a float array argument of a public function (ParameterError naming it)."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
-            from None
-    lo = "[0" if allow_zero else "(0"
-    hi = "1)" if below_one else "inf)"
-    ok = (arr >= 0) if allow_zero else (arr > 0)
-    ok &= (arr < 1) if below_one else (arr < np.inf)
-    if not np.all(ok):
-        bad = arr if arr.ndim == 0 else arr[~ok].ravel()[0]
-        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {lo}, {hi}", name)
-    return arr
-
-
-def _log_ratio_sq(norm_mem, norm_post) -> np.ndarray:
-    """log(norm_mem^2 / norm_post^2), computed from the logs so huge ratios do not overflow."""
-    return 2.0 * (np.log(norm_mem) - np.log(norm_post))
-
-
-def _log_q(gamma: np.ndarray) -> np.ndarray:
-    """log(-log(1 - gamma) / gamma) for gamma in [0, 1) (0 at gamma = 0, its limit)."""
-    gamma = np.asarray(gamma, dtype=float)
-    q = np.where(gamma > 0, -np.log1p(-gamma) / np.where(gamma > 0, gamma, 1.0), 1.0)
-    return np.log(q)
-
-
-def contraction_steps(norm_mem, norm_post, gamma_eff) -> np.ndarray:
-    r"""Steps of pure decay :math:`\theta \leftarrow (1-\gamma)\theta` from norm_mem to norm_post.
-
-    .. math::
-
-        k^\ast = \frac{\log(\|\theta_\mathrm{mem}\|^2 / \|\theta_\mathrm{post}\|^2)}
-                      {-2\log(1-\gamma_\mathrm{eff})},
-
-    the real solution of :math:`(1-\gamma)^{2k}\|\theta_\mathrm{mem}\|^2 =
-    \|\theta_\mathrm{post}\|^2`; the first integer step at which
-    :math:`\|\theta_k\| \le \|\theta_\mathrm{post}\|` is :math:`\lceil k^\ast \rceil`. It is 0 when
-    ``norm_post >= norm_mem`` and inf when ``gamma_eff == 0``.
-
-    Parameters
-    ----------
-    norm_mem, norm_post : array_like
-        Parameter norms (not squared), > 0.
-    gamma_eff : array_like
-        Contraction rate per step, in [0, 1).
-
-    Returns
-    -------
-    ndarray
-        Broadcast shape of the inputs.
-
-    Examples
-    --------
-    >>> from grokdelay.norm_separation import contraction_steps
-    >>> round(float(contraction_steps(10.0, 1.0, 0.01)), 4)
-    229.1053
-    """
-    a = _positive("norm_mem", norm_mem)
-    b = _positive("norm_post", norm_post)
-    g = _positive("gamma_eff", gamma_eff, allow_zero=True, below_one=True)
-    lr2 = _log_ratio_sq(a, b)
-    with np.errstate(divide="ignore", over="ignore"):
-        k = lr2 / (-2.0 * np.log1p(-g))
-    return np.where(lr2 <= 0, 0.0, np.where(g == 0, np.inf, k))
-
-
-def _bound(norm_mem, norm_post, gamma_eff, drive, sign: float) -> np.ndarray:
-    a = _positive("norm_mem", norm_mem)
-    b = _positive("norm_post", norm_post)
-    g = _positive("gamma_eff", gamma_eff, below_one=True)
-    D = _positive("drive", drive, allow_zero=True)
-    r = D / g  # radius of the ball the drive can hold the norm at against the decay
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        num = a + sign * r
-        den = b + sign * r
-        k = np.log(num / den) / -np.log1p(-g)
-    k = np.where(b >= a, 0.0, k)
-    if sign < 0:  # upper bound: no guarantee once the drive can hold the norm at norm_post
-        k = np.where((b < a) & (r >= b), np.inf, k)
-    return k
-
-
-def delay_lower_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
-    r"""Fewest steps any decayed trajectory needs to bring :math:`\|\theta\|` to norm_post.
-
-    Assumptions: every step is :math:`\theta_{k+1} = (1-\gamma)\theta_k + \delta_k` with
-    :math:`\|\delta_k\| \le D` (``drive``; for SGD :math:`\delta_k = -\eta\nabla L(\theta_k)`,
-    so :math:`D = \eta \sup_k\|\nabla L\|`; for AdamW
-    :math:`D = \eta\sup_k\|\mathrm{adam\_step}\|`).
-    The triangle inequality gives :math:`\|\theta_{k+1}\| \ge (1-\gamma)\|\theta_k\| - D`, i.e. the
-    Lyapunov function :math:`V_k = \|\theta_k\| + r`, :math:`r = D/\gamma`, obeys
-    :math:`V_{k+1} \ge (1-\gamma) V_k`. Hence
-
-    .. math::
-
-        k \ge \frac{\log\big((\|\theta_\mathrm{mem}\| + r)/(\|\theta_\mathrm{post}\| + r)\big)}
-                   {-\log(1-\gamma)}.
-
-    At :math:`D = 0` this is :func:`contraction_steps`: with a loss gradient that never points
-    inwards the pure-decay count is a lower bound. The bound is attained when every
-    :math:`\delta_k` has norm D and points along :math:`-\theta_k`.
-
-    Parameters
-    ----------
-    norm_mem, norm_post : array_like
-        Norms (not squared) at memorization and of the target, > 0.
-    gamma_eff : array_like
-        Decay rate per step, in (0, 1).
-    drive : array_like
-        Bound D >= 0 on the non-decay part of each step, in parameter units.
-
-    Returns
-    -------
-    ndarray
-        Real-valued bound on the delay in steps (0 when ``norm_post >= norm_mem``); the first
-        integer step is at least its ceiling.
-
-    Examples
-    --------
-    >>> from grokdelay.norm_separation import delay_lower_bound
-    >>> round(float(delay_lower_bound(10.0, 1.0, 0.01, drive=0.001)), 3)
-    220.612
-    """
-    return _bound(norm_mem, norm_post, gamma_eff, drive, +1.0)
-
-
-def delay_upper_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
-    r"""Most steps a decayed trajectory can need to bring :math:`\|\theta\|` to norm_post.
-
-    Same assumptions as :func:`delay_lower_bound`: :math:`\theta_{k+1} = (1-\gamma)\theta_k +
-    \delta_k`, :math:`\|\delta_k\| \le D` for all steps after memorization. The discrete Lyapunov
-    function :math:`V_k = \|\theta_k\| - r`, :math:`r = D/\gamma`, contracts:
-    :math:`V_{k+1} \le (1-\gamma)\|\theta_k\| + D - r = (1-\gamma)V_k`. So once
-    :math:`r < \|\theta_\mathrm{post}\|`,
-
-    .. math::
-
-        k \le \frac{\log\big((\|\theta_\mathrm{mem}\| - r)/(\|\theta_\mathrm{post}\| - r)\big)}
-                   {-\log(1-\gamma)},
-
-    the upper half of the seed's :math:`\Theta` made explicit. It is inf when
-    :math:`r \ge \|\theta_\mathrm{post}\|`: a drive that large can hold the norm above the target
-    forever, so nothing is guaranteed. It is attained when every :math:`\delta_k` has norm D
-    along :math:`+\theta_k`. At D = 0 both bounds equal :func:`contraction_steps`.
-
-    Parameters
-    ----------
-    norm_mem, norm_post, gamma_eff, drive : array_like
-        As in :func:`delay_lower_bound`.
-
-    Returns
-    -------
-    ndarray
-        Real-valued bound on the delay in steps (0 when ``norm_post >= norm_mem``, inf when no
-        finite bound holds); the first integer step is at most its ceiling.
-
-    Examples
-    --------
-    >>> from grokdelay.norm_separation import delay_upper_bound
-    >>> round(float(delay_upper_bound(10.0, 1.0, 0.01, drive=0.001)), 3)
-    238.589
-    """
-    return _bound(norm_mem, norm_post, gamma_eff, drive, -1.0)
 
 
 # --------------------------------------------------------------------------- rates
@@ -547,7 +381,7 @@ class NormSeparation(Parameters):
 
     def _outcome(self, a, log_denominator, direct_delay, extra_notes) -> Outcome:
         gamma, log_gamma, notes, bound = self._rate(a)
-        lr2 = _log_ratio_sq(a.norm_mem, a.norm_post)
+        lr2 = log_ratio_sq(a.norm_mem, a.norm_post)
         none_needed = lr2 <= 0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             log_delay = np.log(np.where(none_needed, 1.0, lr2)) - log_denominator(gamma, log_gamma)
@@ -575,7 +409,7 @@ class NormSeparation(Parameters):
                     "log(norm_mem^2/norm_post^2) / (-2 log(1 - gamma_eff))")
     def _contraction(self, a) -> Outcome:
         def log_den(gamma, log_gamma):
-            return math.log(2.0) + log_gamma + _log_q(gamma)
+            return math.log(2.0) + log_gamma + log_q(gamma)
 
         def direct(lr2, gamma):
             return lr2 / (-2.0 * np.log1p(-gamma))
@@ -691,7 +525,7 @@ class Calibration:
             f"on {self.n_runs} runs with MAE {self.mae_percent:.1f}%"]
         out = Outcome(t_mem=base.t_mem, t_grok=np.asarray(base.t_mem) + delay, notes=notes,
                       delay=delay, log_delay=log_delay, extra={**base.extra, "constant": c})
-        return _finalize(params, "calibrated", params.shape, out)
+        return finalize(params, "calibrated", params.shape, out)
 
 
 def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *,
@@ -795,7 +629,7 @@ def calibrate(learning_rate, weight_decay, t_mem, t_grok, norm_mem, norm_post, *
     c_ci = tuple(float(x) for x in np.exp(np.percentile(log_c_b, q)))
     mae_ci = tuple(float(x) for x in np.percentile(mae_b, q))
 
-    lr2 = _log_ratio_sq(mem, post)
+    lr2 = log_ratio_sq(mem, post)
     y_wd = delay * 2.0 * eta / lr2
     y_lr = delay * 2.0 * lam / lr2
     notes = []

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
-from .spectral import _gd_steps, _log_contraction, _steps_from_log
+from ._contraction import gd_steps, log_contraction, steps_from_log
 
 __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
 
@@ -157,14 +157,14 @@ class RidgeNullSpace(Parameters):
         lam, eta, tol = a.weight_decay, a.learning_rate, a.tolerance
         h_max = a.gram_min if a.gram_max is None else a.gram_max
         # |1 - eta (h + lam)| is convex in h: its max over [h_min, h_max] is at an endpoint
-        log_q = np.maximum(_log_contraction(eta * (a.gram_min + lam)),
-                           _log_contraction(eta * (h_max + lam)))
+        log_q = np.maximum(log_contraction(eta * (a.gram_min + lam)),
+                           log_contraction(eta * (h_max + lam)))
         unstable = log_q >= 0.0
         if np.any(unstable):
             warnings.warn("learning_rate * (h + weight_decay) >= 2 for some data mode: gradient "
                           "descent does not contract it", GrokdelayWarning, stacklevel=4)
-        t_mem = _steps_from_log(log_q, tol)
-        t_null = _gd_steps(eta * lam, tol)
+        t_mem = steps_from_log(log_q, tol)
+        t_null = gd_steps(eta * lam, tol)
         t_grok = np.maximum(t_mem, t_null)
         notes = note_where(unstable, "a data mode has |1 - eta (h + lambda)| >= 1: gradient "
                            "descent never fits (t_mem = t_grok = inf)")

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from ._contraction import gd_steps
 from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 
@@ -59,34 +60,6 @@ def _convert_spectrum(name: str, value) -> np.ndarray:
     return nu
 
 
-def _log_contraction(rate: np.ndarray) -> np.ndarray:
-    """log|1 - rate| without cancellation: log1p(-rate) below 1 (exact for tiny rates)."""
-    rate = np.asarray(rate, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rate < 1.0, np.log1p(-np.minimum(rate, 1.0)),
-                        np.log(np.abs(rate - 1.0)))
-
-
-def _steps_from_log(log_r: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """First integer k >= 1 with k log r <= log tol (inf if log r >= 0; 1 if r == 0)."""
-    log_tol = np.log(tol)
-    neg = log_r < 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(neg & np.isfinite(log_r), log_tol / np.where(neg, log_r, -1.0), 0.0)
-    k = np.maximum(np.ceil(x), 1.0)
-    # ceil of a rounded quotient can be one too many (log(0.01)/log(0.1) = 2.0000000000000004)
-    finite = neg & np.isfinite(log_r) & (k > 1.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        earlier = np.where(finite, (k - 1.0) * np.where(finite, log_r, 0.0), 0.0)
-    k = np.where(finite & (earlier <= log_tol), k - 1.0, k)
-    return np.where(neg, k, np.inf)
-
-
-def _gd_steps(rate: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """First integer k >= 1 with |1 - rate|^k <= tol (inf if |1 - rate| >= 1)."""
-    return _steps_from_log(_log_contraction(rate), tol)
-
-
 def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) -> np.ndarray:
     """Steps for each eigenmode's error to fall to ``tolerance`` of its start.
 
@@ -106,7 +79,7 @@ def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) ->
     tol = np.asarray(tolerance, dtype=float)[..., None]
     rate = eta * nu
     if discrete:
-        times = _gd_steps(rate, tol)
+        times = gd_steps(rate, tol)
     else:
         with np.errstate(divide="ignore"):
             times = np.log(1.0 / tol) / rate
@@ -211,8 +184,8 @@ class SpectralConditioning(Parameters):
         if np.any(unstable):
             warnings.warn("learning_rate * nu_max >= 2: gradient descent does not contract the "
                           "top eigenmode", GrokdelayWarning, stacklevel=4)
-        t_mem = _gd_steps(a.learning_rate * nu_max, a.tolerance)
-        t_grok = _gd_steps(a.learning_rate * nu_min, a.tolerance)
+        t_mem = gd_steps(a.learning_rate * nu_max, a.tolerance)
+        t_grok = gd_steps(a.learning_rate * nu_min, a.tolerance)
         notes += note_where(unstable, "eta * nu_max >= 2: the top mode never contracts, so "
                             "gradient descent never fits (t_mem = inf)")
         notes += note_where(~unstable & (a.learning_rate * nu_min >= 2.0),

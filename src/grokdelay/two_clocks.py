@@ -49,7 +49,7 @@ import numpy as np
 
 from ._core import (Interval, Outcome, ParameterError, Parameters, method, moved_names,
                     note_where, param, register)
-from .deep_linear import energy_gap_time
+from ._kl_law import energy_gap_time, log_duration
 
 __all__ = ["TwoClocks", "classifier_clock", "representation_clock", "temporal_mismatch"]
 
@@ -351,8 +351,8 @@ class TwoClocks(Parameters):
         with np.errstate(under="ignore", over="ignore"):
             delta = np.exp(a.coupling_exponent * np.log(a.loss_target))
         # delta may underflow to 0 for tiny epsilon and big beta: work with log(delta)
-        log_dur = _log_time_from_log_target(a.coupling_exponent * np.log(a.loss_target),
-                                            a.kl_exponent, a.kl_rate, _e0(a))
+        log_dur = log_duration(a.coupling_exponent * np.log(a.loss_target), a.kl_exponent,
+                               a.kl_rate, _e0(a))
         with np.errstate(over="ignore"):
             t_rep = a.t_late + np.exp(log_dur)
         notes = notes + ["coupled tolerance delta = loss_target^coupling_exponent replaces "
@@ -363,18 +363,6 @@ class TwoClocks(Parameters):
 def _e0(a):
     """energy_initial as an array, +inf where not given."""
     return np.inf if a.energy_initial is None else np.asarray(a.energy_initial, dtype=float)
-
-
-def _log_time_from_log_target(log_delta, theta, rate, e0):
-    """log of (delta^-a - E0^-a)/(c a) given log(delta) (for deltas below float range)."""
-    a = 2.0 * theta - 1.0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        le0 = np.log(e0)
-        below = log_delta >= le0
-        x = np.where(below, 1.0, le0 - log_delta)
-        frac = np.where(np.isinf(x), 1.0, -np.expm1(-a * np.where(np.isinf(x), 0.0, x)))
-        out = -a * log_delta + np.log(frac) - np.log(a) - np.log(rate)
-        return np.where(below, -np.inf, out)
 
 
 def temporal_mismatch(params: TwoClocks, coupling_exponent=None):
