@@ -78,13 +78,44 @@ def _log_loss(m: Model, tau, kind: str):
     return out.reshape(shape)
 
 
+_BLOCK = 1024          # points per block of the exact path: its memory is O(block)
+
+
+def _blocks(n: int):
+    return (slice(lo, min(n, lo + _BLOCK)) for lo in range(0, n, _BLOCK))
+
+
+def exact_crossings(m: Model, log_target):
+    """``(tau_tr, tau_gen, floor_tr, floor_gen)`` of flat points, in fixed-size blocks.
+
+    Every intermediate (quadrature rows, guesses, Newton state) lives for one block of
+    :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
+    """
+    n = m.lam.size
+    out = tuple(np.empty(n) for _ in range(4))
+    for sl in _blocks(n):
+        mm, lt = m.take(sl), log_target[sl]
+        floors = model_floors(mm)
+        out[0][sl] = crossing_times(mm, lt, "tr", floors)
+        out[1][sl] = crossing_times(mm, lt, "gen", floors)
+        out[2][sl], out[3][sl] = floors
+    return out
+
+
 def model_floors(m: Model):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
     pole needs (points grouped by that count); without weight decay the student's initial
-    component in the null space (the ``cdec`` term) never decays.
+    component in the null space (the ``cdec`` term) never decays. Blocks of
+    :data:`_BLOCK` points.
     """
+    if np.size(m.lam) > _BLOCK:
+        n = m.lam.size
+        tr, gen = np.empty(n), np.empty(n)
+        for sl in _blocks(n):
+            tr[sl], gen[sl] = model_floors(m.take(sl))
+        return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
     lam = np.atleast_1d(m.lam)
     tr = np.empty(lam.shape)
     gen = np.empty(lam.shape)

@@ -79,7 +79,7 @@ import numpy as np
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, crossing_times,
+from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, exact_crossings,
                           describe_first, effective_times, lambertw_exp, log_eq19,
                           log_losses_flat, model_floors, model_initial, model_of, target_level,
                           to_steps)
@@ -530,9 +530,7 @@ class LinearTeacherStudent(Parameters):
     def _exact_outcome(self, a, coupled: bool) -> Outcome:
         m, target, shape = self._setup(a)
         log_t = np.log(target)
-        floors = model_floors(m)
-        tau_tr = crossing_times(m, log_t, "tr", floors)
-        tau_gen = crossing_times(m, log_t, "gen", floors)
+        tau_tr, tau_gen, *floors = exact_crossings(m, log_t)
         extra = {}
         if coupled:
             t_mem, t_grok, extra = self._coupled_steps(a, m, tau_tr, tau_gen)
