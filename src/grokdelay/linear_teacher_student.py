@@ -95,6 +95,7 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
            "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
+_COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
 
 
 # --------------------------------------------------------------------------- public curves
@@ -592,8 +593,10 @@ class LinearTeacherStudent(Parameters):
         t_mem, t_grok = to_steps(tau_tr, m.eta0), to_steps(tau_gen, m.eta0)
         k_mem = np.ones(tau_tr.shape)
         k_grok = np.ones(tau_tr.shape)
-        deep = np.flatnonzero(f["depth"] == 2)
-        if deep.size:
+        all_deep = np.flatnonzero(f["depth"] == 2)
+        # the kernel's spectral nodes are built per block of points: memory O(block)
+        for lo in range(0, all_deep.size, _COUPLED_BLOCK):
+            deep = all_deep[lo:lo + _COUPLED_BLOCK]
             sub = {k: v[deep] for k, v in f.items()}
             taus = np.stack([tau_tr[deep], tau_gen[deep]])
             finite = np.where(np.isfinite(taus), taus, 0.0)
