@@ -83,8 +83,8 @@ from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, ex
                           describe_first, effective_times, lambertw_exp, log_eq19,
                           log_losses_flat, model_floors, model_initial, model_of, target_level,
                           to_steps)
-from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
-                              simulate_gradient_descent)
+from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
+                              integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
                                 sample_mp_spectrum)
 
@@ -92,7 +92,7 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
            "loss_floors",
            "eq19_train_loss", "mp_density", "mp_expectation", "sample_mp_spectrum",
            "mp_edges", "mp_atom", "mp_nodes", "simulate_gradient_descent",
-           "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
+           "gradient_descent_ensemble", "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
 _COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
