@@ -28,8 +28,8 @@ extrapolated.
 5. **Accuracy** against an mpmath reference at 30 digits (mpmath.quad of the same integrals
    in the angle variable that removes the square-root edges, mpmath.findroot with the
    bracketing Anderson-Bjorck solver), including aspect_ratio = 0.99 with threshold = 1e-6
-   and a point just below the never-groks edge (the weight-decay floor a hair under the
-   target).
+   and a point just inside the never-groks edge (weight decay 0.1% below the value at
+   which the generalization floor reaches the target).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def mp_time(lam, wd, threshold, kind, guess):
 
 
 def _edge_wd(lam, eps=EPS):
-    """A weight decay whose generalization floor is 0.1% under the target (groks, late)."""
+    """A weight decay 0.1% below the one whose generalization floor is the target."""
     level = eps / 4
 
     def h(lwd):
