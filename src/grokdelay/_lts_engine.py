@@ -19,6 +19,7 @@ import numpy as np
 
 from ._core import ParameterError
 from ._marchenko_pastur import graded_panels, panels_needed
+from ._special import gammaincinv
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -175,132 +176,20 @@ def target_level(accuracy, threshold, dout):
 
     ``dout * threshold / (2 P^-1(dout / 2, accuracy))``. When every point has the same
     ``d_out`` and ``accuracy`` (the usual case: the shell, ``compare``, sweeps over other
-    fields) the inverse is computed once in plain Python (:func:`_gammaincinv`), which keeps
-    scipy.special (a third of a second to import) off that path; otherwise scipy's
+    fields) the inverse is computed once in plain Python (``_special.gammaincinv``), which
+    keeps scipy.special (a third of a second to import) off that path; otherwise scipy's
     ``gammaincinv`` element by element.
     """
     dout_a = np.asarray(dout, dtype=float)
     acc = np.asarray(accuracy, dtype=float)
     if np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0]):
         inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
-                      _gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
+                      gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
     else:
         from scipy import special
 
         inv = special.gammaincinv(0.5 * dout_a, acc)
     return dout * threshold / (2.0 * inv)
-
-
-def _erfinv(a: float) -> float:
-    """erf^-1(a) for 0 < a < 1 to a few ulp: Newton on erf from the upper bound
-    sqrt(-log(1 - a)) (erfc(y) <= exp(-y^2)); erf is concave on y > 0, so the iterates
-    fall monotonically onto the root. Near 1 the residual is taken as erfc - (1 - a), exact
-    in 1 - a (Sterbenz), so no digits are lost."""
-    y = math.sqrt(-math.log1p(-a))
-    c = 1.0 - a
-    for _ in range(100):
-        r = (math.erf(y) - a) if a < 0.5 else (c - math.erfc(y))
-        step = r / (2.0 / math.sqrt(math.pi) * math.exp(-y * y))
-        y -= step
-        if abs(step) <= 4e-16 * y:
-            return y
-    raise FloatingPointError(f"erfinv({a!r}) did not converge (residual {r:.3g})")
-
-
-def _log_gamma_pq(a: float, x: float) -> tuple[float, float]:
-    """(log P(a, x), log Q(a, x)), the regularized incomplete gamma functions, x > 0: the
-    series of P for x < a + 1, the continued fraction of Q beyond (modified Lentz), each to
-    full double precision where it is used; the other from 1 - exp."""
-    pre = _log_gamma_prefactor(a, x)
-    if x < a + 1.0:
-        term = total = 1.0 / a
-        n = a
-        for _ in range(10_000):
-            n += 1.0
-            term *= x / n
-            total += term
-            if term < total * 1e-17:
-                break
-        log_p = pre + math.log(total)
-        return log_p, math.log(-math.expm1(log_p)) if log_p < 0 else -math.inf
-    b = x + 1.0 - a
-    c = 1.0 / 1e-300
-    d = 1.0 / b
-    h = d
-    for i in range(1, 10_000):
-        an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        d = 1e-300 if abs(d) < 1e-300 else d
-        c = b + an / c
-        c = 1e-300 if abs(c) < 1e-300 else c
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-17:
-            break
-    log_q = pre + math.log(h)
-    return math.log(-math.expm1(log_q)) if log_q < 0 else -math.inf, log_q
-
-
-def _log_gamma_prefactor(a: float, x: float) -> float:
-    """log(x^a e^-x / Gamma(a)) without the cancellation of its large terms at large a:
-    ``-a (u - log1p u) + log(a / 2 pi) / 2 - stirling(a)``, u = x/a - 1, with
-    u - log1p(u) = 2 t^2/(1 - t) - 2 (t^3/3 + t^5/5 + ...), t = u / (2 + u) (no cancellation
-    of the leading term) and the Stirling series of log Gamma*(a) for a >= 20 (truncation
-    below 1e-19 there)."""
-    if a < 20.0:
-        return -x + a * math.log(x) - math.lgamma(a)
-    u = x / a - 1.0
-    if abs(u) < 0.5:
-        t = u / (2.0 + u)
-        t2 = t * t
-        odd, k, tk = 0.0, 3, t * t2
-        while abs(tk) > 1e-18 * t2:
-            odd += tk / k
-            tk *= t2
-            k += 2
-        u_minus_log = 2.0 * t2 / (1.0 - t) - 2.0 * odd
-    else:
-        u_minus_log = u - math.log1p(u)
-    ia = 1.0 / a
-    ia2 = ia * ia
-    stirling = ia * (1 / 12 - ia2 * (1 / 360 - ia2 * (1 / 1260 - ia2 * (1 / 1680 - ia2 * (
-        1 / 1188 - ia2 * (691 / 360360 - ia2 / 156))))))
-    return -a * u_minus_log + 0.5 * math.log(a / (2.0 * math.pi)) - stirling
-
-
-def _gammaincinv(a: float, p: float) -> float:
-    """x with P(a, x) = p (0 < p < 1, a > 0): Newton on log P (p < 1/2) or log Q, safeguarded
-    by the bracket it keeps, from the Wilson-Hilferty estimate. Checked against mpmath to
-    ~1e-15 relative (tests)."""
-    if a == 0.5:
-        return _erfinv(p) ** 2              # P(1/2, x) = erf(sqrt x)
-    q = 1.0 - p
-    use_p = p < 0.5
-    goal = math.log(p) if use_p else math.log(q)
-    z = math.sqrt(2.0) * (_erfinv(2.0 * p - 1.0) if p > 0.5 else -_erfinv(1.0 - 2.0 * p)
-                          if p < 0.5 else 0.0)
-    v = 1.0 / (9.0 * a)
-    x = a * max(1.0 - v + z * math.sqrt(v), 0.1) ** 3
-    lo, hi = 0.0, math.inf
-    for _ in range(200):
-        log_p, log_q = _log_gamma_pq(a, x)
-        r = (log_p if use_p else log_q) - goal           # increasing in x for P, not Q
-        above = r > 0 if use_p else r < 0
-        if above:
-            hi = min(hi, x)
-        else:
-            lo = max(lo, x)
-        dlog = math.exp(-x + (a - 1.0) * math.log(x) - math.lgamma(a)
-                        - (log_p if use_p else log_q))   # d log P / dx, = -d log Q / dx
-        xn = x - (r / dlog if use_p else -r / dlog) if dlog > 0 else math.nan
-        if not lo < xn < hi:                # also NaN: bisect, or expand the bracket
-            xn = 0.5 * (lo + hi) if math.isfinite(hi) else 2.0 * x
-        if abs(xn - x) <= 2e-16 * x:
-            return xn
-        x = xn
-    raise FloatingPointError(f"gammaincinv({a!r}, {p!r}) did not converge")
 
 
 _KERNELS = ("frozen", "coupled")
@@ -589,6 +478,17 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     x_hi = _upper_guess(m, kind, floor, l0, log_target)
+    if n == 1:                           # one point: no grouping, sorting or retry lists
+        x, lt = float(x_hi[0]), float(log_target[0])
+        while True:
+            it = _Integrands(m, kind, int(panels_needed(m.lam, m.g, 4.0 * math.exp(x))[0]),
+                             floor)
+            root, ok = _newton_scalar(it, x, lt)
+            if ok:
+                return np.array([math.exp(root)])
+            x += 2.0                     # the guess was below the crossing: look further
+            if x > _XMAX + 2.0:
+                raise _no_crossing(1)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -611,10 +511,13 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
         if pending.size:                 # the guess was below the crossing: look further
             x_hi[pending] += 2.0
             if np.any(x_hi[pending] > _XMAX + 2.0):
-                raise FloatingPointError(
-                    "linear_teacher_student: no crossing found below eta0 t = exp(690) for "
-                    f"{pending.size} point(s); please report the parameters")
+                raise _no_crossing(pending.size)
     return out
+
+
+def _no_crossing(count: int) -> FloatingPointError:
+    return FloatingPointError("linear_teacher_student: no crossing found below eta0 t = "
+                              f"exp(690) for {count} point(s); please report the parameters")
 
 
 def _newton_block(it: _Integrands, x_hi, log_target):
