@@ -1,7 +1,7 @@
 """How well eq 18 (frozen kernel) and the corrected eq 17 (coupled kernel) predict two-layer GD.
 
 Run: ``python benchmarks/two_layer_validity.py [--seeds N] [--d-in D]``. For each
-(d_out, d_h, init_scale) it runs two-layer gradient descent (seed 003 eq 40, the library's
+(d_out, d_h, init_scale) it runs two-layer gradient descent (Levi et al. 2023 eq 40, the library's
 ``simulate_gradient_descent(method="direct")``) and reports the relative error of the time
 at which the generalization loss has fallen by 1e-2, 1e-3, 1e-4 of its initial value:
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import grokdelay as gd
-from grokdelay._lts_simulation import _physical, _sample_problem, simulate_gradient_descent
+from grokdelay._lts_simulation import _sample_problem, scalar_inputs, simulate_gradient_descent
 from grokdelay._two_layer import CoupledKernel
 
 LEVELS = (1e-2, 1e-3, 1e-4)
@@ -36,7 +36,7 @@ LEVELS = (1e-2, 1e-3, 1e-4)
 def sample_errors(kw, d_in, d_h, seed, steps):
     run = simulate_gradient_descent(**kw, d_in=d_in, hidden=d_h, seed=seed, max_steps=steps,
                                     method="direct", threshold=1e-9)
-    x, _, (t0, t1), (w0, w1), n = _sample_problem(_physical(None, kw), d_in, seed, d_h)
+    x, _, (t0, t1), (w0, w1), n = _sample_problem(scalar_inputs(None, kw), d_in, seed, d_h)
     nu, v = np.linalg.eigh(x.T @ x / n)
     tb, db = v.T @ (t0 @ t1), v.T @ (w0 @ w1 - t0 @ t1)
     d_out, eta = kw["d_out"], kw["learning_rate"]

@@ -15,15 +15,29 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3 shipped with the pages (into _static/mathjax): equations render offline
+    "sphinx-mathjax-offline",
     "grokdelay_fields",
+    "grokdelay_gallery",
+    # reads docs/*.ipynb and executes it on every build (a failing cell fails the build)
+    "myst_nb",
 ]
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
-# MathJax is loaded by the reader's browser; the build itself needs no network.
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# The tutorial notebook is committed without outputs and executed by every build, so the
+# numbers and figures it shows are always the current code's.
+myst_enable_extensions = ["dollarmath"]  # $...$ math in the notebook's markdown
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+nb_execution_timeout = 600
+nb_execution_show_tb = True
+nb_merge_streams = True
+# no widget manager scripts from a CDN: the pages load nothing remote
+nb_ipywidgets_js = {}
 html_theme = "alabaster"
 html_static_path = ["_static"]
 nitpicky = False

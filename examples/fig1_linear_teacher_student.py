@@ -1,4 +1,4 @@
-"""Seed 003, Fig 1: grokking in a linear teacher-student model, theory vs gradient descent.
+"""Levi et al. 2023, Fig 1: grokking in a linear teacher-student model, theory vs gradient descent.
 
 Left: train (dashed) and generalization (solid) losses for lambda = 0.1, 0.9, 1.5,
 simulated by full-batch gradient descent at d_in = 1000 (eta = 0.01, d_out = 1), against

@@ -1,4 +1,4 @@
-"""Seed 003, Fig 3: weight decay and grokking, theory vs gradient descent.
+"""Levi et al. 2023, Fig 3: weight decay and grokking, theory vs gradient descent.
 
 Left / center: train (dashed) and generalization (solid) losses and accuracies at
 lambda = 0.9 for weight decay gamma = 1e-5, 1e-3, 1e-2 (eta = 0.01, d_out = 1,

@@ -1,4 +1,4 @@
-"""Seed 003, Fig 4 (left) extended: the two-layer linear network, eq 18 vs eq 17 vs GD.
+"""Levi et al. 2023, Fig 4 (left) extended: the two-layer linear network, eq 18 vs eq 17 vs GD.
 
 Generalization loss (relative to its initial value) of a two-layer linear network with a
 small student (init_scale = 0.3), trained by full-batch gradient descent (eq 40; d_in = 300,

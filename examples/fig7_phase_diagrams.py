@@ -1,4 +1,4 @@
-"""Seed 003, Fig 7: phase diagrams of the grokking delay.
+"""Levi et al. 2023, Fig 7: phase diagrams of the grokking delay.
 
 The exact delay t_grok - t_mem (``method="exact"``, eta = 0.01, epsilon = 1e-3, accuracy
 target erf(sqrt 2)) over (weight decay gamma, d_out) at lambda = 0.9, (gamma, lambda) at
@@ -9,7 +9,7 @@ the null space of the data). Hatched where the approximations ``lambert_w`` or
 only the exact root-finding gives a number. Each panel is one vectorized call.
 
 Conventions: ``weight_decay`` is the library's (S <- S - eta (grad L + gamma S)); with
-d_out outputs seed 003's eq 3 uses gamma / d_out, so its gamma is d_out * weight_decay.
+d_out outputs Levi et al.'s eq 3 uses gamma / d_out, so its gamma is d_out * weight_decay.
 
 Usage: ``python examples/fig7_phase_diagrams.py [OUTDIR]`` (default ./figures).
 """

@@ -6,7 +6,8 @@ Writes ``kramers_escape.png`` (three panels) and ``kramers_escape.csv`` to ``out
    with the first-order law 1 + (3/8) T / Delta F;
 2. escape times of 2000 Euler-Maruyama walkers at Delta F / T = 3 against the exponential law
    with the exact mean (and the formula's mean, 19% lower at so low a barrier);
-3. seed 000's run (section 4.1): the predicted delay in steps as a function of Delta F / T
+3. the run of the Analytical Proof notes (section 4.1): the predicted delay in steps as a
+   function of Delta F / T
    with the scenario's weight-decay-curvature prefactor, next to the observed 14,400 steps.
 
 Run: ``python examples/kramers_escape.py [outdir]``.
@@ -67,8 +68,8 @@ def main(outdir="figures"):
     x = np.linspace(1.0, 8.0, 200)  # below 1 the formula warns: no barrier to speak of
     pred = gd.predict_delay(sc.replace(barrier=x, temperature=1.0))
     ax[2].semilogy(x, pred.delay, label="Kramers, prefactor π / η steps")
-    ax[2].axhline(14_400, color="k", ls=":", label="observed delay (seed 000, 4.1)")
-    ax[2].axvline(math.log(73), color="r", ls="--", label="ΔF/T = ln 73 (seed 000, 4.2)")
+    ax[2].axhline(14_400, color="k", ls=":", label="observed delay (Analytical Proof, 4.1)")
+    ax[2].axvline(math.log(73), color="r", ls="--", label="ΔF/T = ln 73 (Analytical Proof, 4.2)")
     ax[2].set_xlabel("ΔF / T")
     ax[2].set_ylabel("delay (steps)")
     ax[2].legend()

@@ -6,8 +6,8 @@ the minimum-norm interpolant theta*, which is the teacher, so the test error for
 inputs is ||theta - theta*||^2. "Grokking" is the first step at which that error falls below 2%
 of ||theta*||^2. Over a sweep of learning rates, weight decays and initial norm ratios we fit
 the law's constant with :func:`grokdelay.norm_separation.calibrate` and report the figures
-seed 004 reports (R^2 of the inverse scalings, Pearson r of the log-ratio dependence, MAE %
-with a bootstrap 95% CI). AdamW on the same problem shows its measured contraction rate
+the norm-separation paper reports (R^2 of the inverse scalings, Pearson r of the log-ratio
+dependence, MAE % with a bootstrap 95% CI). AdamW on the same problem shows its measured contraction rate
 against eta*lambda.
 
 Run: ``python examples/norm_separation_calibration.py [outdir]``.

@@ -2,7 +2,7 @@
 
 Trains a depth-3 linear network (cross-entropy, layerwise weight decay, full-batch gradient
 descent) on a small task labelled by a rank-2 rule, reads the classifier clock off the
-training loss and the representation clock off the energy gap (seed 001, appendix F.4),
+training loss and the representation clock off the energy gap (Tan et al. 2026, appendix F.4),
 fits the late-time KL law (Thm 4.8) and compares its representation clock with the
 measured one. Writes ``two_clocks_trajectory.png`` and ``two_clocks_trajectory.txt``.
 Runs in about 2 s.

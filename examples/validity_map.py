@@ -1,11 +1,11 @@
-"""Validity map of the linear teacher-student approximations (seed 003).
+"""Validity map of the linear teacher-student approximations (Levi et al. 2023).
 
 Relative error of the delay t_grok - t_mem given by ``method="lambert_w"`` (eqs 23-24) and
 ``method="asymptotic"`` (eq 11) against ``method="exact"``, over aspect_ratio in (0, 1) and
 threshold in [1e-6, 1e-1] (learning_rate = 0.01, d_out = 1, no weight decay; the relative
 errors do not depend on the learning rate, which only sets the time unit).
 
-Writes ``lts_validity_map.png`` (two panels, log10 |relative error|, with the 10% and 100%
+Writes ``lts_validity_map.png`` (two panels, ``log10 |relative error|``, with the 10% and 100%
 contours) and ``lts_validity_table.txt`` (a reStructuredText list-table) /
 ``lts_validity_table.csv`` (signed relative errors on a coarse grid).
 Usage: ``python examples/validity_map.py [OUTDIR]`` (default ./figures).

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import inspect
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -149,7 +151,7 @@ def test_to_dict_round_trips_through_json_with_inf():
     d = json.loads(json.dumps(p.to_dict()))
     assert gd.predict_delay(d).params == p
     # the words for infinity are accepted where a number is, nothing else
-    from grokdelay._core import FieldSpec, Interval, _convert_scalar
+    from grokdelay._fields import FieldSpec, Interval, _convert_scalar
 
     spec = FieldSpec("x", Interval(0, math.inf, allow_inf=True), "x")
     assert _convert_scalar("x", spec, "inf") == math.inf
@@ -177,3 +179,27 @@ def test_registering_the_same_class_again_keeps_the_first():
     assert again is SPEC and gd.mechanisms()["spectral"] is SPEC
     with pytest.raises(RuntimeError, match="twice"):
         register("spectral")(type("Other", (), {}))
+
+
+def _recorded(call):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        call()
+    return [w for w in rec if issubclass(w.category, (gd.GrokdelayWarning, DeprecationWarning))]
+
+
+def test_method_warnings_name_the_users_line():
+    # the warning is found three calls deep (predict_delay -> method, or sweep -> chunk ->
+    # predict_delay -> method), but must name this file and the line of the call
+    unstable = gd.SpectralConditioning([300.0, 1.0], learning_rate=0.01)
+    line = inspect.currentframe().f_lineno + 1
+    direct = _recorded(lambda: gd.predict_delay(unstable, method="gradient_descent"))
+    line_sweep = inspect.currentframe().f_lineno + 1
+    swept = _recorded(lambda: gd.sweep(unstable, method="gradient_descent", tolerance=[0.1, 0.01]))
+    line_old = inspect.currentframe().f_lineno + 1
+    old = _recorded(lambda: gd.modular_kernel.SEED000_NTK_MIN)
+    for rec, at in ((direct, line), (swept, line_sweep), (old, line_old)):
+        assert rec, "no warning emitted"
+        assert [(w.filename, w.lineno) for w in rec] == [(__file__, at)] * len(rec)
+    assert direct[0].category is gd.GrokdelayWarning and "nu_max" in str(direct[0].message)
+    assert old[0].category is DeprecationWarning and "grokdelay.scenarios" in str(old[0].message)

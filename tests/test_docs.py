@@ -1,19 +1,114 @@
-"""The documentation builds offline, with warnings as errors, from the current code."""
+"""The documentation builds offline, with warnings as errors, from the current code.
 
+One build per test session (module fixture): the tutorial notebook is executed by that
+build, so its outputs are checked here too.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+REMOTE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 
 
-def test_docs_build_without_warnings(tmp_path):
-    sphinx_build = pytest.importorskip("sphinx.cmd.build")
-    status = sphinx_build.build_main(["-W", "--keep-going", "-q", "-b", "html",
-                                      "-d", str(tmp_path / "doctrees"), str(DOCS),
-                                      str(tmp_path / "html")])
-    assert status == 0
-    assert (tmp_path / "html" / "index.html").stat().st_size > 0
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from sphinx.cmd.build import build_main
+
+    out = tmp_path_factory.mktemp("docs")
+    status = build_main(["-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
+                         str(DOCS), str(out / "html")])
+    assert status == 0, "sphinx -W failed: see the warnings above"
+    return out / "html"
+
+
+class _Resources(HTMLParser):
+    """Every URL a page makes the browser load by itself (not the links a reader follows)."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+        self.inline_scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            if a.get("src"):
+                self.loads.append((tag, a["src"]))
+            else:
+                self._in_script = True
+        elif tag in ("img", "iframe", "audio", "video", "source", "embed") and a.get("src"):
+            self.loads.append((tag, a["src"]))
+        elif tag == "link" and a.get("href") and a.get("rel") not in (
+                "index", "search", "next", "prev", "top", "up", "canonical"):
+            self.loads.append((tag, a["href"]))
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.inline_scripts.append(data)
+
+
+def _resources(page: Path) -> _Resources:
+    p = _Resources()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p
+
+
+def test_docs_build_without_warnings(built):
+    assert (built / "index.html").stat().st_size > 0
+
+
+def test_pages_load_nothing_remote(built):
+    pages = sorted(built.rglob("*.html"))
+    assert len(pages) > 10
+    remote = []
+    for page in pages:
+        p = _resources(page)
+        remote += [f"{page.relative_to(built)}: <{tag}> {url}" for tag, url in p.loads
+                   if REMOTE.match(url)]
+        # a loader written inline (document.createElement('script').src = "https://...")
+        remote += [f"{page.relative_to(built)}: inline script loads {m}"
+                   for s in p.inline_scripts for m in re.findall(r"https?://[^\s'\"]+", s)]
+    assert not remote, "remote resources:\n" + "\n".join(remote)
+
+
+def test_equations_render_with_the_shipped_mathjax(built):
+    page = built / "mechanisms" / "kramers.html"
+    text = page.read_text(encoding="utf-8")
+    assert r"\(" in text or r"\[" in text  # the page has math for MathJax to typeset
+    scripts = [url for tag, url in _resources(page).loads if tag == "script"]
+    mathjax = [u for u in scripts if "mathjax" in u.lower()]
+    assert mathjax, f"no MathJax script on {page.name}: {scripts}"
+    for url in mathjax:
+        local = (page.parent / url.split("?")[0]).resolve()
+        assert local.is_file() and local.stat().st_size > 100_000, local
+    # the fonts MathJax's CHTML output asks for are there too (it resolves them next to
+    # its own script)
+    fonts = list((built / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
+    assert len(fonts) > 10
+
+
+def test_tutorial_is_rendered_with_its_outputs(built):
+    text = (built / "tutorial.html").read_text(encoding="utf-8")
+    # the executed cells' outputs: the HTML reprs, the figures (embedded or as files)
+    assert "grokdelay-repr" in text and "DelayPrediction" in text
+    assert "constant: " in text  # the sweep table, constant columns folded
+    images = [url for tag, url in _resources(built / "tutorial.html").loads if tag == "img"]
+    assert len(images) >= 3
+    for url in images:
+        if not url.startswith("data:"):
+            assert (built / url).is_file(), url
+    assert "Traceback" not in text and "Error" not in text.replace("ParameterError", "")
 
 
 def test_every_mechanism_has_a_docs_page():
@@ -25,3 +120,45 @@ def test_every_mechanism_has_a_docs_page():
     for m in gd.mechanisms():
         text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
         assert f".. mechanism-fields:: {m}" in text, f"{m}.rst: render the field table"
+
+
+def test_every_mechanism_page_shows_a_figure(built):
+    import grokdelay as gd
+
+    for m in gd.mechanisms():
+        page = built / "mechanisms" / f"{m}.html"
+        images = [url for tag, url in _resources(page).loads if tag == "img"]
+        assert images, f"docs/mechanisms/{m}.rst shows no figure (.. example-figure:: NAME)"
+        for url in images:
+            assert (page.parent / url).resolve().is_file(), (m, url)
+
+
+def test_gallery_shows_every_example(built):
+    text = (built / "gallery.html").read_text(encoding="utf-8")
+    for path in sorted((DOCS.parent / "examples").glob("*.py")):
+        assert f'id="example-{path.stem.replace("_", "-")}"' in text, path.stem
+
+
+def test_sources_are_named_by_paper_not_by_seed_number():
+    # "seed 000" reads as a random seed: what users read names the paper (docs/references.rst)
+    internal = re.compile(r"\bseeds? ?0\d\d\b|\bseed-?0\d\d|seeds 0\d\d/", re.IGNORECASE)
+    root = DOCS.parent
+    files = [*DOCS.glob("*.rst"), *(DOCS / "mechanisms").glob("*.rst"), root / "README.md",
+             root / "CHANGELOG.md", *(root / "examples").glob("*.py"),
+             DOCS / "tutorial.ipynb"]
+    hits = [f"{f.relative_to(root)}:{i}: {line.strip()}" for f in files
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+            # code names (``...``, :func:`...`) are the code's business
+            if internal.search(re.sub(r"``[^`]*``|:\w+:`[^`]*`", "", line))]
+    assert not hits, "\n".join(hits)
+
+
+def test_every_closed_form_is_rendered_from_its_symbolic_law():
+    # a mechanism with a closed form shows it from grokdelay._symbolic, not retyped
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    for m in gd.mechanisms():
+        if methods_with_laws(m):
+            text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
+            assert f".. mechanism-laws:: {m}" in text, f"{m}.rst: render the closed forms"

@@ -18,18 +18,21 @@ PACKAGE = ROOT / "src" / "grokdelay"
 #: layer -> (rank, modules). A module may import modules of a lower rank; within a layer
 #: only where ``SAME_LAYER`` allows it (without circles).
 LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "core": (0, ("_core",)),
+    "rendering": (-1, ("_html",)),
+    "core": (0, ("_fields", "_core")),
     "engines": (1, ("_marchenko_pastur", "_lts_engine", "_lts_simulation", "_two_layer",
-                    "_contraction", "_kl_law", "_langevin", "_norm_simulation", "_parallel",
-                    "_special", "_seed000_kernel")),
+                    "_contraction", "_kl_law", "_langevin", "_norm_simulation", "_symbolic",
+                    "_decay_law", "_parallel", "_special", "_seed000_kernel")),
     "mechanisms": (2, ("linear_teacher_student", "norm_separation", "kramers",
                        "timescale_separation", "two_clocks", "spectral", "implicit_bias",
-                       "ridge_null_space")),
-    "toolkits": (2, ("clock_estimators", "deep_linear", "modular_kernel")),
+                       "ridge_null_space", "first_passage", "two_phase", "power_law")),
+    "toolkits": (2, ("clock_estimators", "deep_linear", "modular_kernel", "observations")),
     "scenarios": (3, ("scenarios",)),
-    "user": (4, ("compare", "sweep", "plotting", "milestones", "cli", "__main__")),
+    "runs": (4, ("runs", "_log_formats", "logs", "recorder", "trainer", "datasets")),
+    "user": (5, ("compare", "sweep", "plotting", "milestones", "sensitivity", "cli",
+                 "__main__", "_run_laws", "premises", "calibration")),
 }
-SAME_LAYER = {"engines", "toolkits", "user"}
+SAME_LAYER = {"core", "engines", "toolkits", "runs", "user"}
 MAX_LINES = 800
 
 LAYER_OF = {m: layer for layer, (_, mods) in LAYERS.items() for m in mods}

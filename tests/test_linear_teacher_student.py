@@ -355,7 +355,7 @@ def test_target_without_scipy_matches_gammaincinv_and_mpmath():
     import mpmath
     from scipy import special
 
-    from grokdelay._lts_engine import target_level as _target
+    from grokdelay._lts_engine import target_loss_level as _target
     from grokdelay._special import erfinv as _erfinv
     from grokdelay._special import gammaincinv as _gammaincinv
 
@@ -371,10 +371,10 @@ def test_target_without_scipy_matches_gammaincinv_and_mpmath():
                     lambda x: mpmath.gammainc(d / 2, 0, x, regularized=True) - acc,
                     (guess * (1 - 1e-6), guess * (1 + 1e-6)), solver="anderson"))
             assert _gammaincinv(d / 2, acc) == pytest.approx(ref, rel=5e-15), (d, acc)
-            assert _target(acc, 1e-3, d) == pytest.approx(d * 1e-3 / (2 * ref), rel=5e-15)
+            assert _target(1e-3, acc, d) == pytest.approx(d * 1e-3 / (2 * ref), rel=5e-15)
     # mixed outputs or accuracies take scipy's gammaincinv, element by element
     acc = np.array([0.5, 0.9, 0.99])
     dout = np.array([1, 3, 40])
-    np.testing.assert_allclose(_target(acc, 1e-3, dout),
+    np.testing.assert_allclose(_target(1e-3, acc, dout),
                                dout * 1e-3 / (2 * special.gammaincinv(dout / 2, acc)),
                                rtol=1e-15)

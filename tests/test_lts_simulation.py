@@ -16,9 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grokdelay import ParameterError
+from grokdelay._lts_engine import target_loss_level as loss_level
 from grokdelay._lts_simulation import (accuracy_from_loss, first_passage,
                                        gradient_descent_ensemble, integrate_gradient_flow,
-                                       loss_level, mp_sample_spectrum, simulate_gradient_descent)
+                                       simulate_gradient_descent)
+from grokdelay._marchenko_pastur import sample_mp_spectrum
+
+
+def mp_sample_spectrum(aspect_ratio, n, *, kind):
+    return sample_mp_spectrum(aspect_ratio, n, kind=kind, weights=True)
 
 BASE = dict(aspect_ratio=0.6, learning_rate=0.05, threshold=0.05)
 
@@ -163,13 +169,13 @@ def test_two_layer_gd_follows_the_frozen_kernel_of_eq17():
     # initialization, iterate the frozen-kernel map, and compare with the real two-layer GD.
     # The difference is the kernel drift, O(|T|^2 / |S|^2) ~ 1/d_h: measured 4.9% at
     # d_h = 100 and 0.9% at d_h = 400; tolerance 3% at d_h = 400 over three decades of loss.
-    from grokdelay._lts_simulation import _physical, _sample_problem
+    from grokdelay._lts_simulation import _sample_problem, scalar_inputs
 
     d_in, d_out, eta, steps, dh, seed = 100, 2, 0.2, 1500, 400, 5
     kw = dict(aspect_ratio=0.5, learning_rate=eta, depth=2, d_out=d_out)
     two = simulate_gradient_descent(**kw, d_in=d_in, hidden=dh, seed=seed, max_steps=steps,
                                     threshold=1e-6)
-    x, _, (t0, t1), (w0, w1), n = _sample_problem(_physical(None, kw), d_in, seed, dh)
+    x, _, (t0, t1), (w0, w1), n = _sample_problem(scalar_inputs(None, kw), d_in, seed, dh)
     d = w0 @ w1 - t0 @ t1
     k_in, k_out, sig = w0 @ w0.T, w1.T @ w1, x.T @ x / n
     frozen = []

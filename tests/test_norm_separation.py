@@ -302,7 +302,7 @@ def test_regimes_and_notes():
     p = gd.predict_delay(NormSeparation(**{**base, "weight_decay": 0.0}))
     assert p.delay == math.inf and any("weight_decay = 0" in n for n in p.notes)
     p = gd.predict_delay(NormSeparation(**base, optimizer="adamw"))
-    assert any("upper bound" in n for n in p.notes) and p.extra["bound"] == "upper"
+    assert any("NOT an upper bound" in n for n in p.notes) and p.extra["bound"] == "pure_decay"
     p = gd.predict_delay(NormSeparation(**base, optimizer="adam_l2"))
     assert any("neither an upper nor a lower" in n for n in p.notes)
     p = gd.predict_delay(NormSeparation(**base, gamma_eff=0.5), method="law")

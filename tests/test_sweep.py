@@ -62,8 +62,9 @@ def test_chunked_equals_unchunked_and_progress_without_tqdm():
         np.testing.assert_array_equal(a[k], b[k])
 
 
-def test_tqdm_progress_bar_when_installed(capsys):
-    pytest.importorskip("tqdm")
+def test_tqdm_progress_bar(capsys):
+    import tqdm  # noqa: F401  (in the test extra: this path must run in CI)
+
     t = sweep(BASE, chunk_size=10, learning_rate=np.logspace(-3, -1, 30))
     assert len(t) == 30
 
@@ -130,10 +131,59 @@ def test_csv_round_trip(tmp_path):
     assert rows[-1]["t_mem"] == "inf"
 
 
-def test_to_pandas_when_installed():
-    pd = pytest.importorskip("pandas")
+def test_to_pandas():
+    import pandas as pd  # in the test extra: this path must run in CI
+
     df = sweep(BASE, learning_rate=[0.01, 0.1]).to_pandas()
     assert isinstance(df, pd.DataFrame) and list(df["learning_rate"]) == [0.01, 0.1]
+
+
+@pytest.mark.filterwarnings("ignore::grokdelay.GrokdelayWarning")
+def test_to_xarray_labels_the_grid():
+    import xarray as xr  # in the test extra
+
+    lrs, tols = [1e-3, 1e-2, 0.5], [1e-6, 1e-2]
+    t = sweep(BASE, method="gradient_descent", learning_rate=lrs, tolerance=tols)
+    ds = t.to_xarray()
+    assert isinstance(ds, xr.Dataset)
+    assert dict(ds.sizes) == {"learning_rate": 3, "tolerance": 2}
+    assert ds["learning_rate"].values.tolist() == lrs and ds["tolerance"].values.tolist() == tols
+    assert set(NUMERIC) <= set(ds.data_vars) and "extra.kappa" in ds.data_vars
+    for k in NUMERIC:  # the same numbers as the table's grid, axis for axis
+        np.testing.assert_array_equal(ds[k].values, t.grid(k))
+    # and as one scalar call at a labelled point (sel by dict: `tolerance` is also a
+    # keyword of Dataset.sel)
+    ref = _scalar(BASE.replace(learning_rate=0.01, tolerance=1e-6), "gradient_descent")
+    assert ds["t_grok"].sel({"learning_rate": 0.01, "tolerance": 1e-6}).item() == ref.t_grok
+    assert ds["delay"].attrs["units"] == "steps" and ds["ratio"].attrs["units"] == "1"
+    assert ds.attrs["mechanism"] == "spectral" and ds.attrs["method"] == "gradient_descent"
+    assert ds.attrs["notes"] == list(t.notes) and any("never" in n for n in ds.attrs["notes"])
+    assert math.isinf(ds["t_mem"].sel({"learning_rate": 0.5, "tolerance": 1e-2}).item())
+
+
+def test_to_xarray_zip_choice_and_trailing_axes():
+    base = gd.NormSeparation(learning_rate=0.01, weight_decay=np.array([0.1, 1.0]),
+                             norm_mem=10.0, norm_post=2.0)
+    t = sweep(base, optimizer=["sgd", "adamw"], norm_mem=[5.0, 10.0, 20.0])
+    ds = t.to_xarray()
+    # the base's array field adds an axis, named after it
+    assert ds["delay"].dims == ("optimizer", "norm_mem", "weight_decay")
+    assert ds["optimizer"].values.tolist() == ["sgd", "adamw"]
+    assert ds["weight_decay"].values.tolist() == [0.1, 1.0]
+    ref = _scalar(base.replace(weight_decay=1.0, norm_mem=20.0, optimizer="adamw"))
+    got = ds["delay"].sel(optimizer="adamw", norm_mem=20.0, weight_decay=1.0).item()
+    assert got == ref.delay
+    assert ds.attrs["norm_post"] == 2.0 and "norm_post" not in ds.coords  # constants: attrs
+    z = sweep(base.replace(weight_decay=1.0), mode="zip", optimizer=["sgd", "adamw"],
+              norm_mem=[5.0, 10.0]).to_xarray()
+    assert z["delay"].dims == ("point",)
+    assert z["optimizer"].dims == ("point",) and z["norm_mem"].values.tolist() == [5.0, 10.0]
+
+
+def test_to_xarray_of_a_plain_table():
+    ds = Table({"a": [1.0, 2.0], "b": ["x", "y"]}, notes=["n"]).to_xarray()
+    assert ds["a"].dims == ("row",) and ds["b"].values.tolist() == ["x", "y"]
+    assert ds.attrs["notes"] == ["n"]
 
 
 def test_table_basics_and_errors():
@@ -253,3 +303,15 @@ def test_a_failing_chunk_on_an_executor_names_its_rows_and_field(process_pool):
     assert info.value.field == "learning_rate"
     with pytest.raises(gd.ParameterError, match="executor"):
         sweep(BASE, executor="four", learning_rate=[0.01])
+
+
+def test_the_sweep_module_is_callable_and_keeps_its_names():
+    base = gd.SpectralConditioning([10.0, 1.0, 0.1], learning_rate=0.01)
+    lr = np.logspace(-3, -1, 5)
+    t = gd.sweep(base, learning_rate=lr)
+    ref = sweep(base, learning_rate=lr)
+    assert isinstance(t, gd.sweep.Table) and gd.sweep.Table is Table is gd.Table
+    assert gd.sweep.sweep is sweep and callable(gd.sweep)
+    np.testing.assert_array_equal(t["delay"], ref["delay"])
+    with pytest.raises(gd.ParameterError, match="not a field"):
+        gd.sweep(base, nonsense=[1.0])

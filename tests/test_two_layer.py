@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 import grokdelay as gd
-from grokdelay._lts_simulation import _physical, _sample_problem, simulate_gradient_descent
+from grokdelay._lts_simulation import _sample_problem, scalar_inputs, simulate_gradient_descent
 from grokdelay._two_layer import CoupledKernel
 from grokdelay.linear_teacher_student import mp_expectation, two_layer_kernel
 
@@ -148,7 +148,7 @@ def _sample_kernel(kw, d_in, seed, d_h):
     """The corrected eq 17 for one sampled problem, in its physical units: its spectrum, its
     projections of T and D0 on the eigenvectors, its initial |S1|^2 (k^2 = k0^2 - 8 d_out I,
     dU/dt = eta k / d_out^2)."""
-    x, _, (t0, t1), (w0, w1), n = _sample_problem(_physical(None, kw), d_in, seed, d_h)
+    x, _, (t0, t1), (w0, w1), n = _sample_problem(scalar_inputs(None, kw), d_in, seed, d_h)
     nu, v = np.linalg.eigh(x.T @ x / n)
     tb, db = v.T @ (t0 @ t1), v.T @ (w0 @ w1 - t0 @ t1)
     d_out, eta = kw["d_out"], kw["learning_rate"]

@@ -1,4 +1,5 @@
-"""Sphinx directive ``.. mechanism-fields:: NAME``: the parameter table of a mechanism.
+"""Sphinx directives ``.. mechanism-fields:: NAME`` (the parameter table of a mechanism) and
+``.. mechanism-laws:: NAME`` (its closed forms, rendered from the sympy expressions).
 
 The table is rendered from the field declarations (``param(...)`` in the source), so the
 docs cannot drift from the validation: symbol, domain, default and meaning of each field,
@@ -38,16 +39,51 @@ def _table(name: str) -> list[str]:
     return lines + [""]
 
 
-class MechanismFields(Directive):
-    required_arguments = 1
+def _rst_directive(make_lines):
+    """A directive taking one mechanism name whose body is the reST ``make_lines(name)``."""
 
-    def run(self):
-        container = nodes.container()
-        self.state.nested_parse(StringList(_table(self.arguments[0])), self.content_offset,
-                                container)
-        return container.children
+    class _Generated(Directive):
+        required_arguments = 1
+
+        def run(self):
+            container = nodes.container()
+            self.state.nested_parse(StringList(make_lines(self.arguments[0])),
+                                    self.content_offset, container)
+            return container.children
+
+    return _Generated
+
+
+def _laws(name: str) -> list[str]:
+    """reST for ``.. mechanism-laws:: NAME``: each method's closed form, rendered from the one
+    sympy expression of ``grokdelay._symbolic`` (the docs cannot retype a law)."""
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    cls = gd.mechanisms()[name]
+    have = methods_with_laws(name)
+    lines: list[str] = []
+    for m in cls.methods:
+        if m not in have:
+            lines += [f"* ``\"{m}\"``: no closed form (a numerical method; its elasticities are numerical derivatives).", ""]
+            continue
+        for law in have[m]:
+            label = f" ({law.variant})" if law.variant else ""
+            src = f", {law.source}" if law.source else ""
+            rounded = ("; the prediction is the first integer step at or after this count"
+                       if law.rounded else "")
+            lines += [f"* ``\"{m}\"``{label}{src}{rounded}:", "",
+                      "  .. math::", "     :nowrap:", "", r"     \[\begin{aligned}"]
+            body = law.latex()
+            for i, line in enumerate(body):
+                lhs, _, rhs = line.partition(" = ")
+                end = r" \\" if i < len(body) - 1 else ""
+                lines.append(f"     {lhs} &= {rhs}{end}")
+            lines += [r"     \end{aligned}\]", ""]
+    return lines
 
 
 def setup(app):
-    app.add_directive("mechanism-fields", MechanismFields)
+    app.add_directive("mechanism-fields", _rst_directive(_table))
+    app.add_directive("mechanism-laws", _rst_directive(_laws))
     return {"parallel_read_safe": True, "version": "1"}

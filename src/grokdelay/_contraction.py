@@ -171,7 +171,7 @@ def delay_upper_bound(norm_mem, norm_post, gamma_eff, drive=0.0) -> np.ndarray:
         k \le \frac{\log\big((\|\theta_\mathrm{mem}\| - r)/(\|\theta_\mathrm{post}\| - r)\big)}
                    {-\log(1-\gamma)},
 
-    the upper half of the seed's :math:`\Theta` made explicit. It is inf when
+    the upper half of the notes' :math:`\Theta` made explicit. It is inf when
     :math:`r \ge \|\theta_\mathrm{post}\|`: a drive that large can hold the norm above the target
     forever, so nothing is guaranteed. It is attained when every :math:`\delta_k` has norm D
     along :math:`+\theta_k`. At D = 0 both bounds equal :func:`contraction_steps`.

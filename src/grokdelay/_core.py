@@ -5,24 +5,29 @@ whose fields are declared once with :func:`param` (symbol, domain, one-line mean
 That declaration drives validation, error messages, the CLI flags, the docs tables and
 the conformance tests. Its methods, marked with :func:`method`, receive the scalar
 fields already broadcast together and return an :class:`Outcome`; :func:`predict_delay`
-turns that into a :class:`DelayPrediction`.
+turns that into a :class:`DelayPrediction`. The field declarations themselves, the errors
+and the warnings live one level down, in :mod:`grokdelay._fields` (re-exported here).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import math
 import numbers
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _html
+from ._fields import (REQUIRED, Choice, FieldSpec, GrokdelayWarning, Interval,
+                      ParameterError, decode_inf, moved_names, param, positive_array, validate_field,
+                      warn)
+
 __all__ = [
     "ParameterError",
+    "NotApplicable",
     "GrokdelayWarning",
     "Interval",
     "Choice",
@@ -39,226 +44,44 @@ __all__ = [
     "scenario_builders",
     "predict_delay",
     "note_where",
+    "warn",
+    "moved_names",
+    "positive_array",
+    "validate_field",
+    "decode_inf",
+    "register_latex",
 ]
 
 
-class ParameterError(ValueError):
-    """An input outside its domain: the message names the field, the value and the domain."""
+# --------------------------------------------------------------------------- display hooks
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+#: LaTeX renderers of parameter objects and predictions (``_repr_latex_``), registered by a
+#: higher layer (``sensitivity``, from the symbolic laws): the core imports no renderer,
+#: and sympy is imported only when one is called.
+_LATEX: dict[str, Callable[[Any], str | None]] = {}
+
+
+def register_latex(params: Callable[[Any], str | None],
+                   prediction: Callable[[Any], str | None]) -> None:
+    """Install the ``_repr_latex_`` renderers of parameter objects and of predictions."""
+    _LATEX.update(params=params, prediction=prediction)
+
+
+class NotApplicable(ParameterError):
+    """A mechanism's premise does not hold on a run or input: the message says which and why.
+
+    Raised instead of a number, e.g. by a weight-decay law asked about a run without weight
+    decay, or by a calibrated law asked about an optimizer it was not calibrated for.
+    ``field`` names the hyperparameter or log column behind the failed premise when there is
+    one; ``mechanism`` names the law.
+    """
+
+    def __init__(self, message: str, field: str | None = None, mechanism: str | None = None):
+        super().__init__(message, field)
+        self.mechanism = mechanism
 
     def __reduce__(self):
-        # keep ``field`` through pickling (errors sent back by process pools and clusters)
-        return (type(self), (str(self), self.field))
-
-
-class GrokdelayWarning(UserWarning):
-    """A valid input in a regime where a formula's assumptions are strained."""
-
-
-# --------------------------------------------------------------------------- domains
-
-
-def _fmt(x: float) -> str:
-    if x == math.inf:
-        return "inf"
-    if x == -math.inf:
-        return "-inf"
-    return f"{x:g}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Interval:
-    """A real interval, optionally restricted to integers.
-
-    ``typical`` is a (lo, hi) range that hypothesis draws valid values from; it should
-    cover the values a user would plausibly pass.
-    """
-
-    lo: float = -math.inf
-    hi: float = math.inf
-    lo_closed: bool = True
-    hi_closed: bool = True
-    integer: bool = False
-    typical: tuple[float, float] | None = None
-    allow_inf: bool = False
-
-    def contains(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        lo_ok = (x >= self.lo) if self.lo_closed else (x > self.lo)
-        hi_ok = (x <= self.hi) if self.hi_closed else (x < self.hi)
-        ok = lo_ok & hi_ok & ~np.isnan(x)
-        if not self.allow_inf:          # an infinite endpoint is a limit, not a value
-            ok &= ~np.isinf(x)
-        if self.integer:
-            ok &= np.isfinite(x) & (np.floor(x) == x)
-        return ok
-
-    def __str__(self) -> str:
-        if self.integer:
-            if self.hi == math.inf:
-                lo = math.ceil(self.lo) if self.lo_closed else math.floor(self.lo) + 1
-                return f"integers >= {lo}"
-            return f"integers in [{_fmt(self.lo)}, {_fmt(self.hi)}]"
-        left = "[" if self.lo_closed and self.lo != -math.inf else "("
-        right = "]" if self.hi_closed and (self.hi != math.inf or self.allow_inf) else ")"
-        return f"{left}{_fmt(self.lo)}, {_fmt(self.hi)}{right}"
-
-    def edges(self) -> list[float]:
-        """Closed, finite endpoints: valid values on the domain's edge."""
-        out = []
-        if self.lo_closed and math.isfinite(self.lo):
-            out.append(float(self.lo))
-        if self.hi_closed and math.isfinite(self.hi):
-            out.append(float(self.hi))
-        return out
-
-    def outside(self) -> list[float]:
-        """Values just outside the domain (open endpoints and beyond)."""
-        out = []
-        if math.isfinite(self.lo):
-            if not self.lo_closed:
-                out.append(float(self.lo))
-            out.append(float(self.lo) - max(1.0, abs(self.lo)))
-        if math.isfinite(self.hi):
-            if not self.hi_closed:
-                out.append(float(self.hi))
-            out.append(float(self.hi) + max(1.0, abs(self.hi)))
-        elif not self.allow_inf:
-            out.append(math.inf)
-        if self.integer:
-            base = self.lo if math.isfinite(self.lo) else 0.0
-            out.append(base + 1.5)
-        return out
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice:
-    """One of a fixed set of strings."""
-
-    values: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values)
-
-
-REQUIRED = dataclasses.MISSING
-
-
-@dataclasses.dataclass(frozen=True)
-class FieldSpec:
-    """The declaration of one parameter field.
-
-    kind:
-      ``"scalar"``  a real number or array; broadcasts with the other scalar fields.
-      ``"integer"`` an integer or integer array; broadcasts too.
-      ``"choice"``  a string from ``domain.values``; never broadcast.
-      ``"custom"``  anything else (a spectrum, a Hessian); validated and converted by
-                    ``convert``; never broadcast.
-    ``optional``: ``None`` is allowed and means "not given" (see ``doc``).
-    ``examples`` / ``invalid_examples``: sample values for the conformance tests of
-    ``custom`` fields (scalar fields are drawn from ``domain``).
-    """
-
-    symbol: str
-    domain: Any
-    doc: str
-    kind: str = "scalar"
-    optional: bool = False
-    convert: Callable[[str, Any], Any] | None = None
-    examples: tuple = ()
-    invalid_examples: tuple = ()
-    cli_help: str = ""
-
-    @property
-    def broadcasts(self) -> bool:
-        return self.kind in ("scalar", "integer")
-
-
-def param(
-    symbol: str,
-    domain: Any,
-    doc: str,
-    default: Any = REQUIRED,
-    *,
-    kind: str = "scalar",
-    optional: bool = False,
-    convert: Callable[[str, Any], Any] | None = None,
-    examples: tuple = (),
-    invalid_examples: tuple = (),
-    cli_help: str = "",
-) -> Any:
-    """Declare a parameter field (use as a dataclass field default)."""
-    spec = FieldSpec(symbol, domain, doc, kind, optional, convert, tuple(examples),
-                     tuple(invalid_examples), cli_help)
-    return dataclasses.field(default=default, metadata={"grokdelay": spec})
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return np.array2string(value, threshold=6, precision=6)
-    return repr(value.item() if isinstance(value, np.generic | np.ndarray) else value)
-
-
-_INF_WORDS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "-inf": -math.inf,
-              "-infinity": -math.inf}
-
-
-def _decode_inf(value: Any) -> Any:
-    """Undo the JSON form of ``to_dict``: the strings "inf" / "-inf" become floats."""
-    if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
-        return _INF_WORDS[value.strip().lower()]
-    if isinstance(value, list | tuple):
-        return [_decode_inf(v) for v in value]
-    return value
-
-
-def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
-    value = _decode_inf(value)
-    if isinstance(value, bool | np.bool_) or isinstance(value, str):
-        raise ParameterError(
-            f"{name} = {value!r} is not a number; {name} ({spec.symbol}) must lie in "
-            f"{spec.domain}: {spec.doc}", name)
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"{name} = {value!r} is not a number or array of numbers; {name} ({spec.symbol}) "
-            f"must lie in {spec.domain}: {spec.doc}", name) from None
-    if arr.dtype == object:
-        raise ParameterError(f"{name} = {value!r} is not a numeric array", name)
-    ok = spec.domain.contains(arr)
-    if not np.all(ok):
-        bad = arr[~ok].ravel()[0] if arr.ndim else arr
-        where = "" if arr.ndim == 0 else f" (in array of shape {arr.shape})"
-        raise ParameterError(
-            f"{name} = {_describe(np.asarray(bad))}{where} is outside its domain {spec.domain}: "
-            f"{name} ({spec.symbol}) is {spec.doc}", name)
-    if arr.ndim == 0:
-        return int(arr) if spec.kind == "integer" else float(arr)
-    arr = arr.astype(int) if spec.kind == "integer" else arr
-    arr.setflags(write=False)
-    return arr
-
-
-def _validate_field(name: str, spec: FieldSpec, value: Any) -> Any:
-    if value is None:
-        if spec.optional:
-            return None
-        raise ParameterError(f"{name} is required ({spec.symbol}: {spec.doc}); got None", name)
-    if spec.kind in ("scalar", "integer"):
-        return _convert_scalar(name, spec, value)
-    if spec.kind == "choice":
-        if not isinstance(value, str) or value not in spec.domain.values:
-            raise ParameterError(f"{name} = {value!r} is not {spec.domain}: {spec.doc}", name)
-        return value
-    if spec.kind == "custom":
-        if spec.convert is None:
-            return value
-        return spec.convert(name, value)
-    raise TypeError(f"unknown field kind {spec.kind!r}")
+        return (type(self), (str(self), self.field, self.mechanism))
 
 
 # --------------------------------------------------------------------------- registry
@@ -392,7 +215,7 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             spec = f.metadata["grokdelay"]
-            object.__setattr__(self, f.name, _validate_field(f.name, spec, getattr(self, f.name)))
+            object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
             np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
         except ValueError:
@@ -460,6 +283,11 @@ class Parameters:
         """Shorthand for ``predict_delay(self, method=method)``."""
         return predict_delay(self, method=method)
 
+    def _repr_latex_(self) -> str | None:
+        """The default method's closed form (Jupyter); None when it has none."""
+        hook = _LATEX.get("params")
+        return None if hook is None else hook(self)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
@@ -501,6 +329,8 @@ class Outcome:
     Give ``log_delay`` (and ``delay``) when ``t_grok - t_mem`` can overflow or lose
     precision; otherwise the core computes ``delay = t_grok - t_mem`` and its log.
     ``extra`` holds method-specific arrays (bounds, per-mode times) for the record.
+    ``warnings``: texts :func:`predict_delay` emits as :class:`GrokdelayWarning`, attributed
+    to the user's call (a method never calls ``warnings.warn`` itself).
     """
 
     t_mem: Any
@@ -510,6 +340,7 @@ class Outcome:
     delay: Any = None
     log_delay: Any = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -588,6 +419,26 @@ class DelayPrediction:
         vals = {k: _scalarize(np.asarray(getattr(self, k))[index]) for k in self.NUMERIC}
         return dataclasses.replace(self, **vals)
 
+    def __repr__(self) -> str:
+        fields = {"mechanism": self.mechanism, "method": self.method,
+                  **{k: getattr(self, k) for k in self.NUMERIC}, "units": self.units}
+        return _html.record_repr("DelayPrediction", fields, self.notes)
+
+    def _repr_html_(self) -> str:
+        more: dict[str, Any] = {}
+        if self.params is not None:
+            more.update({f"params.{f.name}": getattr(self.params, f.name)
+                         for f in dataclasses.fields(self.params)})
+        more.update({f"extra.{k}": v for k, v in self.extra.items()})
+        return _html.record_html(
+            "DelayPrediction", {k: getattr(self, k) for k in self.NUMERIC}, self.notes,
+            subtitle=f"{self.mechanism}, method {self.method}, units: {self.units}", more=more)
+
+    def _repr_latex_(self) -> str | None:
+        """The method's closed form with the predicted numbers (Jupyter); None without one."""
+        hook = _LATEX.get("prediction")
+        return None if hook is None else hook(self)
+
     def __str__(self) -> str:
         lines = [f"{self.mechanism} ({self.method}, units: {self.units})"]
         for k in self.NUMERIC:
@@ -642,6 +493,27 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
                            params=params, extra=dict(out.extra), **values)
 
 
+def require_fields(cls: type[Parameters], names) -> None:
+    """ParameterError naming the first of ``names`` that is not a field of mechanism ``cls``.
+
+    The one place that message is written (mapping form, sweeps, plots).
+    """
+    specs = cls.field_specs()
+    for name in names:
+        if name not in specs:
+            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__}); its "
+                                 "fields are: " + ", ".join(specs), name)
+
+
+def resolve_method(cls: type[Parameters], method: str | None) -> str:
+    """The method name ``method`` of ``cls`` (its default for None), or a ParameterError."""
+    name = cls.default_method if method is None else method
+    if name not in cls._method_funcs:
+        raise ParameterError(f"method = {name!r} is not a method of {cls.name}; it has: "
+                             + ", ".join(cls.methods), "method")
+    return name
+
+
 def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
     data = dict(mapping)
     if "mechanism" not in data:
@@ -654,12 +526,8 @@ def from_mapping(mapping: Mapping[str, Any]) -> Parameters:
         raise ParameterError(
             f"mechanism = {name!r} is not registered; known mechanisms: " + ", ".join(_REGISTRY),
             "mechanism")
+    require_fields(cls, data)
     specs = cls.field_specs()
-    unknown = [k for k in data if k not in specs]
-    if unknown:
-        raise ParameterError(
-            f"{unknown[0]} is not a field of {name} ({cls.__name__}); its fields are: "
-            + ", ".join(specs), unknown[0])
     missing = [k for k, (_, d) in specs.items() if d is REQUIRED and k not in data]
     if missing:
         raise ParameterError(f"{missing[0]} is required by {name} ({specs[missing[0]][0].doc})",
@@ -713,57 +581,12 @@ def predict_delay(params: Parameters | Mapping[str, Any], *,
     """
     params = as_params(params, "predict_delay")
     cls = type(params)
-    name = cls.default_method if method is None else method
-    func = cls._method_funcs.get(name)
-    if func is None:
-        raise ParameterError(
-            f"method = {name!r} is not a method of {cls.name}; it has: "
-            + ", ".join(cls.methods), "method")
+    name = resolve_method(cls, method)
     b = params.broadcast()
-    out = func(params, b)
+    out = cls._method_funcs[name](params, b)
+    for text in dict.fromkeys(out.warnings):     # emitted here, attributed to the caller
+        warn(text)
     return finalize(params, name, b.shape, out)
-
-
-def moved_names(old_module: str, moves: Mapping[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for names that moved: ``{old_name: "new.module:new_name"}``.
-
-    The old name keeps working, with a ``DeprecationWarning`` naming the new home. The new
-    module is imported on first access only, so a module below it in the layering does not
-    import it.
-    """
-
-    def __getattr__(name: str) -> Any:
-        target = moves.get(name)
-        if target is None:
-            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
-        module, _, new = target.partition(":")
-        warnings.warn(f"{old_module}.{name} is deprecated; use {module}.{new}",
-                      DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module(module), new)
-
-    return __getattr__
-
-
-def positive_array(name: str, value: Any, *, allow_zero: bool = False,
-                   below_one: bool = False) -> np.ndarray:
-    """A float array argument of a public helper in (0, inf), [0, inf), (0, 1) or [0, 1).
-
-    NaN and inf are rejected; a ParameterError names the argument, the value and the domain.
-    (Fields of a parameter object are checked by their declaration instead.)
-    """
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} = {value!r} is not a number or array of numbers", name) \
-            from None
-    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
-    if below_one:
-        ok &= arr < 1
-    if not np.all(ok):
-        bad = arr[~ok].ravel()[0] if arr.ndim else arr
-        dom = ("[0" if allow_zero else "(0") + (", 1)" if below_one else ", inf)")
-        raise ParameterError(f"{name} = {float(bad)!r} is outside its domain {dom}", name)
-    return arr
 
 
 def is_scalar_number(x: Any) -> bool:

@@ -1,4 +1,4 @@
-r"""The late-time KL energy-gap law (private engine; seed 001, Thm 4.8-4.9, App. F.2).
+r"""The late-time KL energy-gap law (private engine; Tan et al. 2026, Thm 4.8-4.9, App. F.2).
 
 :math:`\dot E = -c\,E^{2\theta}`: its closed-form solution, its stopping time and that time's
 log, shared by the deep-linear toolkit (:mod:`grokdelay.deep_linear`, which re-exports
@@ -81,7 +81,8 @@ def energy_gap_time(target, theta, rate, energy_initial=math.inf, t0=0.0, *, log
 
 
 def log_duration(log_target, theta, rate, energy_initial):
-    r"""log of :math:`(\delta^{-a} - E_0^{-a})/(c\,a)`, :math:`a = 2\theta - 1`, from :math:`\log\delta`.
+    r"""log of :math:`(\delta^{-a} - E_0^{-a})/(c\,a)`, :math:`a = 2\theta - 1`, from
+    :math:`\log\delta`.
 
     The one implementation of the KL stopping time in log space: exact where the time
     overflows float64 and for targets :math:`\delta` below the float range (given by their

@@ -14,8 +14,8 @@ Two ways to compute a mean escape time that share nothing with the Eyring-Kramer
                         \int_{x_\mathrm{left}}^{y} dz\, e^{-U(z)/T}.
 
 * :func:`escape_times`: Euler-Maruyama simulation of
-  :math:`d\theta = -\nabla U\,dt + \sqrt{2T}\,dB` (seed 000, eq 17), vectorized over many
-  walkers, returning each walker's first exit time.
+  :math:`d\theta = -\nabla U\,dt + \sqrt{2T}\,dB` (Analytical Proof notes, eq 17), vectorized over
+  many walkers, returning each walker's first exit time.
 
 :class:`QuarticDoubleWell` is the test landscape: a quartic double well along one
 coordinate with transverse harmonic directions whose stiffness changes between the well

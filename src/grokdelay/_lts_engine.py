@@ -171,16 +171,39 @@ def model_initial(m: Model):
     return sig + m.sig2, sig
 
 
-def target_level(accuracy, threshold, dout):
-    """Loss level at which the accuracy of eq 12 (eq 9 for d_out = 1) equals ``accuracy``.
+def accuracy_of_log_loss(log_loss, threshold, d_out=1):
+    r"""Large-sample accuracy from the log of the loss, eq 9 (``d_out = 1``) and eq 12.
 
-    ``dout * threshold / (2 P^-1(dout / 2, accuracy))``. When every point has the same
-    ``d_out`` and ``accuracy`` (the usual case: the shell, ``compare``, sweeps over other
-    fields) the inverse is computed once in plain Python (``_special.gammaincinv``), which
-    keeps scipy.special (a third of a second to import) off that path; otherwise scipy's
+    :math:`\mathcal A = P(d/2, d\epsilon/(2\mathcal L))`, the probability that the mean
+    squared error per output of a Gaussian residual of variance :math:`\mathcal L` per output
+    is at most :math:`\epsilon`; from :math:`\log\mathcal L` so that losses below the float
+    range keep their accuracy. A zero loss (log -inf) gives 1, an infinite loss 0. The one
+    implementation behind :func:`grokdelay.linear_teacher_student.accuracies` and the
+    simulators' accuracies.
+    """
+    from scipy import special  # where used: scipy.special is a third of a second to import
+
+    half = 0.5 * np.asarray(d_out, dtype=float)
+    with np.errstate(over="ignore"):
+        return special.gammainc(half, half * threshold * np.exp(-np.asarray(log_loss)))
+
+
+def target_loss_level(threshold, accuracy, d_out=1):
+    r"""The loss at which the large-sample accuracy (eq 9 / eq 12) equals ``accuracy``.
+
+    :math:`\mathcal L^* = d_\mathrm{out}\,\epsilon / (2 P^{-1}(d_\mathrm{out}/2,\mathcal A^*))`;
+    for ``d_out = 1`` this is :math:`\epsilon / (2\,\mathrm{erfinv}(\mathcal A^*)^2)`, which is
+    ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`. Arrays broadcast;
+    the one implementation behind :func:`grokdelay.linear_teacher_student.target_loss`, the
+    exact solver and the simulators.
+
+    When every point has the same ``d_out`` and ``accuracy`` (the usual case: the shell,
+    ``compare``, sweeps over other fields) the inverse is computed once in plain Python
+    (:func:`grokdelay._special.gammaincinv`, within 5e-15 of mpmath), which keeps
+    scipy.special (a third of a second to import) off that path; otherwise scipy's
     ``gammaincinv`` element by element.
     """
-    dout_a = np.asarray(dout, dtype=float)
+    dout_a = np.asarray(d_out, dtype=float)
     acc = np.asarray(accuracy, dtype=float)
     if np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0]):
         inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
@@ -189,7 +212,7 @@ def target_level(accuracy, threshold, dout):
         from scipy import special
 
         inv = special.gammaincinv(0.5 * dout_a, acc)
-    return dout * threshold / (2.0 * inv)
+    return d_out * threshold / (2.0 * inv)
 
 
 _KERNELS = ("frozen", "coupled")
@@ -268,7 +291,7 @@ def _objective(kind):
 
 
 def _log_loss_fast(m, tau, kind):
-    """``_log_loss`` with seed 003's eq 19 as the exact fast path for the training loss
+    """``_log_loss`` with Levi et al.'s eq 19 as the exact fast path for the training loss
     (no weight decay, no label noise): ``L_tr = s (1 + alpha^2)/2 * eq19``."""
     tau = np.asarray(tau, dtype=float)
     if kind != "tr":
@@ -285,7 +308,7 @@ def _log_loss_fast(m, tau, kind):
 
 
 def log_eq19(lam, tau):
-    """log of seed 003's eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
+    """log of Levi et al.'s eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
 
     As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
     the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.

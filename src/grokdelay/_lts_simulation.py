@@ -1,10 +1,10 @@
-r"""Numerical cross-checks of the linear teacher-student mechanism (seed 003).
+r"""Numerical cross-checks of the linear teacher-student mechanism (Levi et al. 2023).
 
 Two computations that share no formula with the closed forms of
 :mod:`grokdelay.linear_teacher_student`:
 
 * :func:`simulate_gradient_descent`: full-batch gradient descent on sampled Gaussian data
-  at a finite input dimension ``d_in`` (seed 003, eq 3; eq 13 with weight decay), in
+  at a finite input dimension ``d_in`` (Levi et al. 2023, eq 3; eq 13 with weight decay), in
   discrete optimizer steps. Inputs :math:`x_i \sim \mathcal N(0, I)`, teacher and student
   entries :math:`\mathcal N(0, 1/(2 d_\mathrm{in} d_\mathrm{out}))` (the student scaled by
   ``init_scale``), labels :math:`y_i = T^\top x_i + \delta_i` with
@@ -16,7 +16,7 @@ Two computations that share no formula with the closed forms of
       \mathcal L_\mathrm{tr} = \frac{1}{N d_\mathrm{out}} \sum_i \|S^\top x_i - y_i\|^2,
       \qquad \mathcal L_\mathrm{gen} = \frac{1}{d_\mathrm{out}}\|S - T\|_F^2,
 
-  which is seed 003's eq 13 for ``d_out = 1`` (its eq 3 divides the weight decay by
+  which is Levi et al.'s eq 13 for ``d_out = 1`` (its eq 3 divides the weight decay by
   ``d_out`` as well; the library does not, see the Notes of :func:`simulate_gradient_descent`).
   ``method="eigen"`` (default) runs the *same* iteration in the eigenbasis of the sampled
   training covariance, where each mode is an affine scalar recursion solved exactly, so a
@@ -50,8 +50,9 @@ from typing import Any
 
 import numpy as np
 
-from ._core import ParameterError
-from ._special import gammaincinv
+from ._core import ParameterError, Parameters, as_params
+from ._lts_engine import accuracy_of_log_loss, target_loss_level
+from ._marchenko_pastur import sample_mp_spectrum
 
 __all__ = [
     "GradientDescentRun",
@@ -59,71 +60,45 @@ __all__ = [
     "simulate_gradient_descent",
     "gradient_descent_ensemble",
     "integrate_gradient_flow",
-    "mp_sample_spectrum",
-    "loss_level",
+    "scalar_inputs",
     "accuracy_from_loss",
     "first_passage",
 ]
 
-_FIELDS = {
-    "aspect_ratio": None, "learning_rate": None, "threshold": 1e-3, "weight_decay": 0.0,
-    "d_out": 1, "depth": 1, "init_scale": 1.0, "label_noise": 0.0,
-    "accuracy": math.erf(math.sqrt(2.0)),
-}
+_MECHANISM = "linear_teacher_student"
+_DEFAULT_HIDDEN = 200     # two-layer width simulated when the parameters leave it at inf
 
 
-def _physical(params: Any, overrides: Mapping[str, Any]) -> dict[str, float]:
-    """Plain scalar inputs from a parameter object, a mapping, or keyword overrides."""
-    values: dict[str, Any] = {}
-    for name, default in _FIELDS.items():
-        if isinstance(params, Mapping):
-            v = params.get(name, default)
-        elif params is not None:
-            v = getattr(params, name, default)
-        else:
-            v = default
-        values[name] = overrides.get(name, v)
-    for name, v in values.items():
-        if v is None:
-            raise ParameterError(f"{name} is required for a simulation", name)
-        if np.ndim(v) != 0:
-            raise ParameterError(f"{name} = {v!r}: a simulation takes scalar parameters; "
-                                 "loop over the points of a sweep", name)
-        values[name] = float(v)
-    for name in ("aspect_ratio", "learning_rate"):
-        if not values[name] > 0:
-            raise ParameterError(f"{name} = {values[name]!r} must be > 0", name)
-    for name in ("weight_decay", "label_noise", "init_scale"):
-        if not values[name] >= 0:
-            raise ParameterError(f"{name} = {values[name]!r} must be >= 0", name)
-    if not values["threshold"] > 0:
-        raise ParameterError(f"threshold = {values['threshold']!r} must be > 0", "threshold")
-    if not 0 < values["accuracy"] < 1:
-        raise ParameterError(f"accuracy = {values['accuracy']!r} must lie in (0, 1)", "accuracy")
-    for name in ("d_out", "depth"):
-        if values[name] < 1 or values[name] != int(values[name]):
-            raise ParameterError(f"{name} = {values[name]!r} must be an integer >= 1", name)
-        values[name] = int(values[name])
-    if values["depth"] > 2:
-        raise ParameterError(f"depth = {values['depth']}: only depth 1 and 2 are simulated",
-                             "depth")
-    return values
+def scalar_inputs(params: Any, overrides: Mapping[str, Any], *,
+                  caller: str = "a simulation") -> dict[str, Any]:
+    """The inputs of one simulated point, validated by the mechanism's own declarations.
 
-
-def loss_level(threshold: float, accuracy: float, d_out: int = 1) -> float:
-    r"""The loss at which the large-sample accuracy (eq 9 / eq 12) equals ``accuracy``.
-
-    :math:`\mathcal L^* = d_\mathrm{out}\,\epsilon / (2 P^{-1}(d_\mathrm{out}/2,\mathcal A^*))`;
-    for ``d_out = 1`` this is :math:`\epsilon / (2\,\mathrm{erfinv}(\mathcal A^*)^2)`, which is
-    ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`.
-
-    Examples
-    --------
-    >>> import math
-    >>> round(loss_level(1e-3, math.erf(math.sqrt(2))) / 1e-3, 12)
-    0.25
+    ``params`` is a :class:`~grokdelay.LinearTeacherStudent`, its mapping form or None;
+    keyword ``overrides`` replace or supply fields. The point is built through the core's
+    registry, so every field (``hidden_width`` included) is checked against its declared
+    domain and the cross-field rules, exactly as for ``predict_delay``; a simulation then
+    needs every field to be a scalar.
     """
-    return d_out * threshold / (2.0 * gammaincinv(d_out / 2.0, accuracy))
+    if params is None:
+        data: dict[str, Any] = {}
+    elif isinstance(params, Mapping):
+        data = dict(params)
+        if data.pop("mechanism", _MECHANISM) != _MECHANISM:
+            raise ParameterError(f"mechanism = {params['mechanism']!r}: {caller} simulates "
+                                 f"{_MECHANISM}", "mechanism")
+    elif isinstance(params, Parameters) and params.name == _MECHANISM:
+        data = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    else:
+        raise TypeError(f"{caller} takes LinearTeacherStudent parameters, a mapping of them or "
+                        f"None, got {type(params).__name__}")
+    data.update(overrides)
+    p = as_params({"mechanism": _MECHANISM, **data}, caller)
+    values = {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}
+    for name, v in values.items():
+        if np.ndim(v) != 0:
+            raise ParameterError(f"{name} = {v!r}: {caller} takes scalar parameters; loop over "
+                                 "the points of a sweep", name)
+    return values
 
 
 def accuracy_from_loss(loss, threshold: float, d_out: int = 1):
@@ -133,12 +108,8 @@ def accuracy_from_loss(loss, threshold: float, d_out: int = 1):
     squared error per output of a Gaussian residual of variance :math:`\mathcal L` per
     output is at most :math:`\epsilon`. A zero loss gives 1, an infinite loss 0.
     """
-    loss = np.asarray(loss, dtype=float)
-    with np.errstate(divide="ignore", over="ignore"):
-        arg = d_out * threshold / (2.0 * loss)
-    from scipy import special
-
-    return special.gammainc(d_out / 2.0, arg)
+    with np.errstate(divide="ignore"):
+        return accuracy_of_log_loss(np.log(np.asarray(loss, dtype=float)), threshold, d_out)
 
 
 def first_passage(times, values, level, *, below: bool = True) -> float:
@@ -150,85 +121,6 @@ def first_passage(times, values, level, *, below: bool = True) -> float:
     hit = values <= level if below else values >= level
     idx = np.flatnonzero(hit)
     return float(np.asarray(times, dtype=float)[idx[0]]) if idx.size else math.inf
-
-
-# --------------------------------------------------------------------------- spectra
-
-
-def _mp_theta_grid(aspect_ratio: float, n: int):
-    """Continuous MP part in the angle variable nu = a + (b - a)(1 - cos th) / 2.
-
-    With this substitution the square-root edges disappear: nu' = (b - a) sin(th) / 2 and
-    sqrt((b - nu)(nu - a)) = (b - a) sin(th) / 2, so the density in theta is the smooth
-    ((b - a)/2)^2 sin^2(th) / (2 pi lambda nu), normalised here to the continuous mass.
-    """
-    lam = aspect_ratio
-    a, b = (1 - math.sqrt(lam)) ** 2, (1 + math.sqrt(lam)) ** 2
-    th = np.linspace(0.0, math.pi, n)
-    nu = a + (b - a) * (1 - np.cos(th)) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dens = np.where(nu > 0, ((b - a) / 2) ** 2 * np.sin(th) ** 2 / (2 * math.pi * lam * nu),
-                        0.0)
-    return th, nu, dens, a, b
-
-
-def mp_sample_spectrum(aspect_ratio: float, n: int, *, kind: str = "quantile", seed: int = 0):
-    r"""A finite spectrum standing in for the Marchenko-Pastur law of eq 6, with weights.
-
-    Parameters
-    ----------
-    aspect_ratio : float
-        lambda = d_in / N_train > 0. For lambda > 1 a fraction 1 - 1/lambda of the modes
-        is the zero atom.
-    n : int
-        Number of modes.
-    kind : {"quantile", "quadrature", "wishart"}
-        ``"quantile"``: the deterministic mid-point quantiles of the MP law, equal weights
-        (a typical sample without sampling noise). ``"quadrature"``: trapezoid nodes in
-        the angle variable :math:`\nu = \lambda_- + (\lambda_+ - \lambda_-)(1-\cos\theta)/2`,
-        which removes the square-root edges (weights = density times node spacing), plus
-        the atom; accurate to ~1e-12 for smooth functions of nu once ``n`` resolves the
-        scale on which the function varies near the lower edge. ``"wishart"``: the
-        eigenvalues of one sampled :math:`X^\top X / N` with ``d_in = n`` (finite-size
-        fluctuations included), equal weights.
-
-    Returns
-    -------
-    (nu, weights) : ndarrays of shape (n,) (``"quadrature"``: n nodes plus one atom node
-    when lambda > 1); the weights sum to 1.
-    """
-    lam = float(aspect_ratio)
-    atom = max(0.0, 1.0 - 1.0 / lam)
-    if kind == "wishart":
-        rng = np.random.default_rng(seed)
-        n_train = max(1, int(round(n / lam)))
-        x = rng.standard_normal((n_train, n))
-        s = np.linalg.svd(x, compute_uv=False)
-        nu = np.zeros(n)
-        nu[:s.size] = s ** 2 / n_train
-        return np.sort(nu), np.full(n, 1.0 / n)
-    if kind == "quadrature":
-        th, nu, dens, a, b = _mp_theta_grid(lam, n + 2)
-        th, nu, dens = th[1:-1], nu[1:-1], dens[1:-1]  # endpoint weights are 0 anyway
-        w = dens * (th[1] - th[0])
-        w *= (1.0 - atom) / w.sum()  # trapezoid is spectrally accurate; fix the last ulp
-        if atom > 0:
-            return np.concatenate([[0.0], nu]), np.concatenate([[atom], w])
-        return nu, w
-    if kind != "quantile":
-        raise ParameterError(f"kind = {kind!r} is not one of 'quantile', 'quadrature', "
-                             "'wishart'", "kind")
-    n_zero = int(round(n * atom))
-    n_c = n - n_zero
-    th, nu, dens, a, b = _mp_theta_grid(lam, 1 << 18)
-    from scipy import integrate
-
-    cdf = integrate.cumulative_trapezoid(dens, th, initial=0.0)
-    cdf /= cdf[-1]
-    u = (np.arange(n_c) + 0.5) / n_c
-    th_q = np.interp(u, cdf, th)
-    nu_q = a + (b - a) * (1 - np.cos(th_q)) / 2
-    return np.concatenate([np.zeros(n_zero), nu_q]), np.full(n, 1.0 / n)
 
 
 # --------------------------------------------------------------------------- gradient descent
@@ -370,18 +262,29 @@ def _sample_problem(p, d_in, seed, hidden):
     return x, noise, (t0, t1), (w0, w1), n_train
 
 
+def _simulated_width(p) -> int:
+    """The hidden width a two-layer simulation uses: ``hidden_width``, or a stand-in for inf."""
+    dh = p["hidden_width"]
+    if math.isinf(dh):
+        return max(_DEFAULT_HIDDEN, 2 * p["d_out"])
+    if dh != int(dh):
+        raise ParameterError(f"hidden_width = {dh:g}: a simulated network needs an integer "
+                             "width", "hidden_width")
+    return int(dh)
+
+
 def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
                               max_steps: int = 10 ** 7, method: str = "eigen",
-                              hidden: int = 200, empirical_at=None, n_test: int = 2000,
+                              hidden: int | None = None, empirical_at=None, n_test: int = 2000,
                               data: str = "gaussian", **overrides) -> GradientDescentRun:
     r"""Full-batch gradient descent on sampled Gaussian data at finite ``d_in`` (eq 3 / 13).
 
     Parameters
     ----------
     params : LinearTeacherStudent, mapping, or None
-        The scalar inputs (``aspect_ratio``, ``learning_rate``, ``threshold``,
-        ``weight_decay``, ``d_out``, ``depth``, ``init_scale``, ``label_noise``,
-        ``accuracy``); keyword ``overrides`` replace or supply any of them.
+        The point to simulate; keyword ``overrides`` replace or supply any of its fields.
+        Validated by the mechanism's declarations (:func:`scalar_inputs`); every field must
+        be a scalar.
     d_in : int
         Input dimension; ``N_train = round(d_in / aspect_ratio)``.
     seed : int
@@ -393,8 +296,10 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
         sampled covariance (one SVD, then O(d_in) per evaluated step). ``"direct"``: the
         matrices iterated one step at a time for ``max_steps`` steps (required for
         ``depth = 2``; keep ``max_steps`` modest).
-    hidden : int
-        Hidden width of the two-layer network (``depth = 2``).
+    hidden : int, optional
+        Hidden width of the two-layer network (``depth = 2``), the same as the
+        ``hidden_width`` field (give one of them). Default: ``hidden_width``, or
+        ``max(200, 2 d_out)`` when that is ``inf`` (eq 18's infinite width).
     data : {"gaussian", "bidiagonal"}
         ``"gaussian"``: sample the N x d_in data matrix, teacher, student and noise, and
         diagonalize the Gram matrix (O(N d_in^2)). ``"bidiagonal"``: the same run in law at
@@ -415,10 +320,10 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
     -----
     Conventions: the step is :math:`S \leftarrow S - \eta(\nabla\mathcal L_\mathrm{tr} +
     \gamma S)` with :math:`\nabla_S \mathcal L_\mathrm{tr} = (2/d_\mathrm{out})(\Sigma D -
-    X^\top\delta/N)`. For ``d_out = 1`` this is seed 003's eq 13 exactly; eq 3 writes the
+    X^\top\delta/N)`. For ``d_out = 1`` this is Levi et al.'s eq 13 exactly; eq 3 writes the
     decay term as :math:`\eta\gamma/d_\mathrm{out}`, i.e. the paper's :math:`\gamma` is
     ``d_out * weight_decay``. Label noise is kept in the gradient (the real least-squares
-    problem); seed 003's App. C drops it, which is exact only on average over the noise:
+    problem); Levi et al.'s App. C drops it, which is exact only on average over the noise:
     at finite noise the fit absorbs part of it, the training loss tends to
     :math:`\sigma^2(1-\lambda)` and the population loss to :math:`\sigma^2\lambda/(1-\lambda)`
     for lambda < 1 (the classical least-squares values), not to :math:`\sigma^2` and 0.
@@ -434,7 +339,15 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
     >>> 0 < run.t_mem < run.t_grok < 10_000
     True
     """
-    p = _physical(params, overrides)
+    if hidden is not None:
+        if "hidden_width" in overrides or (params is not None and math.isfinite(
+                (params.get("hidden_width", math.inf) if isinstance(params, Mapping)
+                 else getattr(params, "hidden_width", math.inf)))):
+            raise ParameterError(f"hidden = {hidden!r} and hidden_width both given: give the "
+                                 "width once (hidden_width)", "hidden")
+        overrides = {**overrides, "hidden_width": hidden}
+    p = scalar_inputs(params, overrides)
+    hidden = _simulated_width(p)
     if method not in ("eigen", "direct"):
         raise ParameterError(f"method = {method!r} is not 'eigen' or 'direct'", "method")
     if p["depth"] == 2 and method != "direct":
@@ -442,7 +355,7 @@ def simulate_gradient_descent(params=None, *, d_in: int = 1000, seed: int = 0,
     if int(d_in) != d_in or d_in < 1:
         raise ParameterError(f"d_in = {d_in!r} must be an integer >= 1", "d_in")
     d_in = int(d_in)
-    level = loss_level(p["threshold"], p["accuracy"], p["d_out"])
+    level = target_loss_level(p["threshold"], p["accuracy"], p["d_out"])
     if data not in ("gaussian", "bidiagonal"):
         raise ParameterError(f"data = {data!r} is not 'gaussian' or 'bidiagonal'", "data")
     if data == "bidiagonal" and method == "direct":
@@ -575,7 +488,7 @@ def _bidiagonal_problem(p, d_in, n_train, seed):
 def _empirical(ks, p, x, noise, vt, r, d_star, e, n_test, seed):
     rng = np.random.default_rng(seed + 10 ** 6)
     x_test = rng.standard_normal((n_test, x.shape[1]))
-    eps, d_out = p["threshold"], p["d_out"]
+    eps = p["threshold"]
     train_acc, test_acc = [], []
     for k in ks:
         dbar = d_star + _powers(r, np.array([k]))[0][:, None] * e
@@ -702,7 +615,8 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
     t : array_like, optional
         Times (in steps) at which to report the losses; default 200 points up to the end.
     spectrum : {"quadrature", "quantile", "wishart"} or (nu, weights)
-        How to sample the MP law (see :func:`mp_sample_spectrum`), or a given spectrum.
+        How to sample the MP law (the ``kind`` of
+        :func:`~grokdelay.linear_teacher_student.sample_mp_spectrum`), or a given spectrum.
     n_modes : int
         Number of modes. With ``"quadrature"`` the node spacing in the angle variable is
         ~pi / n_modes; it must resolve both :math:`\sqrt{\lambda_-}/2` (the width of the
@@ -725,7 +639,7 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
     >>> 0 < run.t_mem < run.t_grok
     True
     """
-    p = _physical(params, overrides)
+    p = scalar_inputs(params, overrides)
     if p["depth"] != 1:
         raise ParameterError("depth = 2: integrate_gradient_flow treats the one-layer model; "
                              "use simulate_gradient_descent(method='direct') for a run, or "
@@ -733,12 +647,12 @@ def integrate_gradient_flow(params=None, t=None, *, spectrum: str | Any = "quadr
     lam, eta, wd, d_out = p["aspect_ratio"], p["learning_rate"], p["weight_decay"], p["d_out"]
     alpha2, sig2 = p["init_scale"] ** 2, p["label_noise"] ** 2
     if isinstance(spectrum, str):
-        nu, w = mp_sample_spectrum(lam, n_modes, kind=spectrum, seed=seed)
+        nu, w = sample_mp_spectrum(lam, n_modes, seed, kind=spectrum, weights=True)
     else:
         nu, w = (np.asarray(v, dtype=float) for v in spectrum)
     n = nu.size
     kappa = 2 * nu / d_out + wd
-    level = loss_level(p["threshold"], p["accuracy"], d_out)
+    level = target_loss_level(p["threshold"], p["accuracy"], d_out)
     if t_max is None:
         pos = kappa[kappa > 0]
         slow = pos.min() if pos.size else 1.0

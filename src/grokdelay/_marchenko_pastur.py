@@ -3,7 +3,7 @@ r"""Marchenko-Pastur tools: density, accurate expectations, finite-size spectra.
 The training Gram matrix :math:`\Sigma_\mathrm{tr} = X^\top X / N_\mathrm{tr}` of
 :math:`N_\mathrm{tr}` samples :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` has, as
 :math:`d_\mathrm{in}, N_\mathrm{tr}\to\infty` with :math:`\lambda = d_\mathrm{in}/N_\mathrm{tr}`
-fixed, the Marchenko-Pastur spectrum of seed 003, eq 6:
+fixed, the Marchenko-Pastur spectrum of Levi et al. 2023, eq 6:
 
 .. math::
 
@@ -268,38 +268,98 @@ def mp_expectation(f, aspect_ratio, decay=0.0):
     return float(total) if np.ndim(total) == 0 else total
 
 
-def sample_mp_spectrum(aspect_ratio, d_in, rng=None):
-    r"""Eigenvalues of one sampled Gram matrix :math:`\Sigma = X^\top X / N`.
+def _theta_grid(lam: float, n: int):
+    """Continuous MP part in the angle variable nu = a + (b - a)(1 - cos th) / 2.
 
-    ``X`` has ``N = round(d_in / aspect_ratio)`` rows :math:`x_i \sim \mathcal N(0, I_{d_in})`
-    (the data normalization of seed 003 and of this library). For ``aspect_ratio > 1`` the
-    ``d_in - N`` null eigenvalues are returned as exact zeros.
+    With this substitution the square-root edges disappear: nu' = (b - a) sin(th) / 2 and
+    sqrt((b - nu)(nu - a)) = (b - a) sin(th) / 2, so the density in theta is the smooth
+    ((b - a)/2)^2 sin^2(th) / (2 pi lambda nu), normalised here to the continuous mass.
+    """
+    a, b = (1 - np.sqrt(lam)) ** 2, (1 + np.sqrt(lam)) ** 2
+    th = np.linspace(0.0, np.pi, n)
+    nu = a + (b - a) * (1 - np.cos(th)) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dens = np.where(nu > 0, ((b - a) / 2) ** 2 * np.sin(th) ** 2 / (2 * np.pi * lam * nu),
+                        0.0)
+    return th, nu, dens, a, b
+
+
+_KINDS = ("wishart", "quantile", "quadrature")
+
+
+def sample_mp_spectrum(aspect_ratio, d_in, rng=None, *, kind="wishart", weights=False):
+    r"""A finite spectrum standing in for the Marchenko-Pastur law of eq 6.
 
     Parameters
     ----------
     aspect_ratio : float
+        :math:`\lambda = d_\mathrm{in}/N > 0`. For :math:`\lambda > 1` a fraction
+        :math:`1 - 1/\lambda` of the modes is the zero atom.
     d_in : int
+        Number of modes (the input dimension of the sampled data).
     rng : numpy.random.Generator, int or None
+        Seed of the ``"wishart"`` sample (the other kinds are deterministic).
+    kind : {"wishart", "quantile", "quadrature"}
+        ``"wishart"`` (default): the eigenvalues of one sampled Gram matrix
+        :math:`\Sigma = X^\top X / N`, ``X`` with ``N = round(d_in / aspect_ratio)`` rows
+        :math:`x_i \sim \mathcal N(0, I_{d_\mathrm{in}})` (the data normalization of Levi et al.
+        2023 and of this library; squared singular values of ``X``, so the null eigenvalues of
+        :math:`\lambda > 1` are exact zeros), finite-size fluctuations included.
+        ``"quantile"``: the deterministic mid-point quantiles of the MP law (a typical
+        sample without sampling noise). ``"quadrature"``: trapezoid nodes in the angle
+        variable :math:`\nu = \lambda_- + (\lambda_+ - \lambda_-)(1-\cos\theta)/2`, which
+        removes the square-root edges (weights = density times node spacing), plus the atom;
+        accurate to ~1e-12 for smooth functions of nu once ``d_in`` resolves the scale on
+        which the function varies near the lower edge.
+    weights : bool
+        Also return the weights (equal, ``1 / d_in``, except for ``"quadrature"``).
 
     Returns
     -------
-    ndarray, shape (d_in,), ascending.
+    nu : ndarray, ascending, shape (d_in,) (``"quadrature"``: one more node, the atom, when
+        :math:`\lambda > 1`); with ``weights=True`` the pair ``(nu, weights)``, the weights
+        summing to 1.
 
     Examples
     --------
     >>> nu = sample_mp_spectrum(0.5, 400, rng=0)
     >>> nu.shape, bool(abs(nu.mean() - 1) < 0.05)
     ((400,), True)
+    >>> nu, w = sample_mp_spectrum(2.0, 1000, kind="quantile", weights=True)
+    >>> round(float(w[nu == 0].sum()), 12)          # the atom 1 - 1/lambda
+    0.5
     """
     lam = float(_check_ratio(aspect_ratio))
-    d_in = int(d_in)
-    if d_in < 1:
+    n = int(d_in)
+    if n < 1:
         raise ParameterError(f"d_in = {d_in} must be a positive integer", "d_in")
-    rng = np.random.default_rng(rng)
-    n = max(1, int(round(d_in / lam)))
-    x = rng.standard_normal((n, d_in))
-    if n >= d_in:
-        nu = np.linalg.eigvalsh(x.T @ x / n)
+    if kind not in _KINDS:
+        raise ParameterError(f"kind = {kind!r} is not one of {', '.join(map(repr, _KINDS))}",
+                             "kind")
+    atom = max(0.0, 1.0 - 1.0 / lam)
+    if kind == "wishart":
+        gen = np.random.default_rng(rng)
+        n_train = max(1, int(round(n / lam)))
+        s = np.linalg.svd(gen.standard_normal((n_train, n)), compute_uv=False)
+        nu = np.zeros(n)
+        nu[:s.size] = s ** 2 / n_train
+        nu, w = np.sort(nu), np.full(n, 1.0 / n)
+    elif kind == "quadrature":
+        th, nu, dens, _, _ = _theta_grid(lam, n + 2)
+        th, nu, dens = th[1:-1], nu[1:-1], dens[1:-1]  # endpoint weights are 0 anyway
+        w = dens * (th[1] - th[0])
+        w *= (1.0 - atom) / w.sum()  # trapezoid is spectrally accurate; fix the last ulp
+        if atom > 0:
+            nu, w = np.concatenate([[0.0], nu]), np.concatenate([[atom], w])
     else:
-        nu = np.concatenate([np.zeros(d_in - n), np.linalg.eigvalsh(x @ x.T / n)])
-    return np.sort(np.clip(nu, 0.0, None))
+        from scipy.integrate import cumulative_trapezoid
+
+        n_zero = int(round(n * atom))
+        n_c = n - n_zero
+        th, _, dens, a, b = _theta_grid(lam, 1 << 18)
+        cdf = cumulative_trapezoid(dens, th, initial=0.0)
+        cdf /= cdf[-1]
+        th_q = np.interp((np.arange(n_c) + 0.5) / n_c, cdf, th)
+        nu = np.concatenate([np.zeros(n_zero), a + (b - a) * (1 - np.cos(th_q)) / 2])
+        w = np.full(n, 1.0 / n)
+    return (nu, w) if weights else nu

@@ -126,7 +126,7 @@ def train_least_squares(problem: LeastSquaresProblem, learning_rate, weight_deca
     eta, lam = np.broadcast_arrays(np.atleast_1d(np.asarray(learning_rate, dtype=float)),
                                    np.atleast_1d(np.asarray(weight_decay, dtype=float)))
     eta, lam = eta[:, None], lam[:, None]
-    runs, d = eta.shape[0], problem.X.shape[1]
+    runs = eta.shape[0]
     theta = np.tile(problem.theta_mem if start is None else start, (runs, 1))
     m = np.zeros_like(theta)
     v = np.zeros_like(theta)

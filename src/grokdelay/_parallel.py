@@ -28,7 +28,7 @@ them), not lambdas.
 >>> parallel_map(math.sqrt, [4.0, -1.0], describe=lambda x: f"x = {x}")
 Traceback (most recent call last):
 ...
-grokdelay._core.ParameterError: x = -1.0 failed: ValueError: math domain error
+grokdelay._fields.ParameterError: x = -1.0 failed: ValueError: math domain error
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-r"""The two-layer linear network with a moving kernel: seed 003's eq 17, made consistent.
+r"""The two-layer linear network with a moving kernel: Levi et al.'s eq 17, made consistent.
 
-Seed 003 (section 4.1, App. F) trains :math:`S_0\in\mathbb R^{d_\mathrm{in}\times d_h}` and
+Levi et al. 2023 (section 4.1, App. F) trains :math:`S_0\in\mathbb R^{d_\mathrm{in}\times d_h}` and
 :math:`S_1\in\mathbb R^{d_h\times d_\mathrm{out}}` by the gradient flow of eq 40. The
 end-to-end error :math:`D = S_0S_1 - T` then obeys
 

@@ -4,7 +4,7 @@
 
     grokdelay predict MECHANISM --field-name VALUE ... [--method M] [--json]
     grokdelay mechanisms
-    grokdelay compare [--plot FILE] [--json]
+    grokdelay compare [--plot FILE] [--json] [--elasticities]
 
 Values: a number (``0.5``), a comma-separated list for an array (``0.1,0.5,0.9``), JSON for
 nested data (``'[[8,0],[0,3]]'``), ``none`` for an optional field left unset, or a word for
@@ -88,6 +88,8 @@ def _build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compare", help="every mechanism on the default scenario, side by side")
     comp.add_argument("--plot", metavar="FILE", help="also write a log-scale chart (PNG)")
     comp.add_argument("--json", action="store_true", help="print a JSON list")
+    comp.add_argument("--elasticities", action="store_true",
+                      help="also print d log(delay) / d log(field) for each field")
     return parser
 
 
@@ -142,9 +144,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     rows = compare()
     if args.json:
-        print(json.dumps([r.to_dict() for r in rows], indent=1))
+        out = [r.to_dict() for r in rows]
+        if args.elasticities:
+            from .sensitivity import elasticities
+
+            for d, r in zip(out, rows):
+                d["elasticities"] = {f: float(e.value) if math.isfinite(e.value) else "inf"
+                                     for f, e in elasticities(r).items()}
+        print(json.dumps(out, indent=1))
     else:
         print(format_table(rows))
+        if args.elasticities:
+            from .sensitivity import format_elasticities
+
+            print("\n" + format_elasticities(rows))
     if args.plot:
         import matplotlib
 

@@ -1,6 +1,6 @@
-r"""Empirical estimators of the two training clocks from logged series (seed 001, F.4).
+r"""Empirical estimators of the two training clocks from logged series (Tan et al. 2026, F.4).
 
-A finite run gives noisy series indexed by optimizer step. Seed 001 appendix F.4 reads the
+A finite run gives noisy series indexed by optimizer step. Tan et al. 2026 appendix F.4 reads the
 clocks off them as windowed stopping times:
 
 * sustained classifier time, window :math:`w`:
@@ -41,7 +41,7 @@ def _series(times, values, name):
 def sustained_time(times, values, threshold, window=0.0, *, above=False, full_output=False):
     r"""First recorded time from which ``values`` stay past ``threshold`` for ``window``.
 
-    Seed 001, appendix F.4 ("Persistence windows"). Returns the smallest :math:`t_k` such
+    Tan et al. 2026, appendix F.4 ("Persistence windows"). Returns the smallest :math:`t_k` such
     that every record :math:`j` with :math:`t_k \le t_j \le t_k + w` satisfies
     ``values[j] <= threshold`` (``>=`` when ``above``), and the record reaches
     :math:`t_k + w` (so the persistence is observed, not assumed). ``inf`` if there is no such

@@ -1,6 +1,6 @@
-r"""Deep-linear toolkit for the two training clocks (seed 001, Tan, Gai and Zhang).
+r"""Deep-linear toolkit for the two training clocks (Tan, Gai and Zhang 2026, arXiv 2606.05863).
 
-The representation clock of seed 001 lives in a deep linear network
+The representation clock of Tan et al. 2026 lives in a deep linear network
 :math:`W = W_L W_{L-1}\cdots W_1` trained with cross-entropy and layerwise weight decay.
 This module holds the spectral objects of that model and a small numpy trainer:
 
@@ -27,7 +27,7 @@ Conventions
 -----------
 ``weight_decay`` is the library's :math:`\lambda`: every layer is updated as
 :math:`W_l \leftarrow W_l - \eta(\nabla_{W_l}\mathcal L + \lambda W_l)`, i.e. the penalty
-:math:`\tfrac{\lambda}{2}\sum_l\|W_l\|_F^2` is in the energy. Seed 001 writes the penalty
+:math:`\tfrac{\lambda}{2}\sum_l\|W_l\|_F^2` is in the energy. Tan et al. 2026 writes the penalty
 without the :math:`\tfrac12` in places; with the library convention the end-to-end energy is
 
 .. math::
@@ -220,7 +220,7 @@ def singular_value_drift(w, grad_loss, weight_decay, depth):
         f_i = -u_i^\top \nabla\mathcal L(W)\, v_i ,
 
     (library convention: the layerwise penalty is :math:`\tfrac\lambda2\sum_l\|W_l\|_F^2`, so the
-    shrinkage constant of seed 001's eq 4.3 becomes :math:`\lambda`). For :math:`L > 2` the
+    shrinkage constant of Tan et al.'s eq 4.3 becomes :math:`\lambda`). For :math:`L > 2` the
     shrinkage :math:`\lambda\sigma^{2/L-1}` grows as :math:`\sigma \to 0`: small singular values
     are removed fastest (spectral selection).
 
@@ -346,7 +346,7 @@ def fit_kl_exponent(times, gap, *, theta_bounds=(0.5, 1.5)) -> KLFit:
         to fit (only points with ``gap > 0`` are used; at least 4).
     theta_bounds : (float, float)
         Search range for :math:`\theta` (default ``[1/2, 3/2]``: :math:`\theta = 1/2` is the
-        exponential limit, seed 001's slow regime is :math:`1/2 < \theta < 1`).
+        exponential limit, Tan et al.'s slow regime is :math:`1/2 < \theta < 1`).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-r"""Implicit-bias dichotomy delay (1/lambda) log(alpha) (seed 000 section 2.5; Lyu et al. 2024).
+r"""Implicit-bias dichotomy delay (1/lambda) log(alpha) (Analytical Proof notes 2.5; Lyu et al. 2024).
 
 A homogeneous network started at a large scale, :math:`\theta_0 = \alpha\,\bar\theta_0`, with
 small weight decay first fits the training data as a kernel predictor (the NTK of
@@ -32,7 +32,7 @@ __all__ = ["ImplicitBias"]
 
 @register("implicit_bias")
 class ImplicitBias(Parameters):
-    r"""Kernel-to-rich transition at log(alpha)/lambda (seed 000 2.5; Lyu et al. 2024).
+    r"""Kernel-to-rich transition at log(alpha)/lambda (Analytical Proof notes 2.5; Lyu et al. 2024).
 
     .. math::
 
@@ -46,12 +46,12 @@ class ImplicitBias(Parameters):
         :math:`\alpha \ge 1`: the initialization is :math:`\alpha\,\bar\theta_0`, where
         :math:`\bar\theta_0` has the norm scale of the late-phase (generalizing) solution.
         Equivalently, the ratio of the initial parameter norm to the norm at which the
-        kernel regime ends. This is *not* seed 000's output exponent alpha of eq 1 (that is
-        ``TimescaleSeparation.alpha``); the seed uses one letter for both.
+        kernel regime ends. This is *not* the Analytical Proof notes' output exponent alpha of eq 1
+        (that is ``TimescaleSeparation.alpha``); the notes use one letter for both.
     weight_decay : float or array_like
         lambda in :math:`\theta \leftarrow \theta - \eta(\nabla L + \lambda\theta)` (Lyu et
-        al. regularize with :math:`\frac{\lambda}{2}\|\theta\|^2`, the same lambda; seed 000
-        writes :math:`\lambda\|\theta\|^2`, whose lambda is half of this one). 0 means the
+        al. regularize with :math:`\frac{\lambda}{2}\|\theta\|^2`, the same lambda; Analytical
+        Proof notes writes :math:`\lambda\|\theta\|^2`, whose lambda is half of this one). 0 means the
         scale never comes down: never groks.
     learning_rate : float or array_like, optional
         Step size eta. Given: times are optimizer steps (:math:`t/\eta`); ``None``: times
@@ -83,8 +83,8 @@ class ImplicitBias(Parameters):
 
     References
     ----------
-    Seed 000, section 2.5 and table 5.1 (second row). K. Lyu, J. Jin, Z. Li, S. S. Du,
-    J. D. Lee, W. Hu, ICLR 2024, arXiv 2311.18817.
+    The Analytical Proof notes, section 2.5 and table 5.1 (second row). K. Lyu, J. Jin, Z. Li, S.
+    S. Du, J. D. Lee, W. Hu, ICLR 2024, arXiv 2311.18817.
 
     Examples
     --------

@@ -1,7 +1,7 @@
-r"""Kramers escape from a metastable memorization basin (seed 000, section 3).
+r"""Kramers escape from a metastable memorization basin (Analytical Proof notes, section 3).
 
 The training dynamics near the memorization basin are modelled by the overdamped Langevin
-equation (seed 000, eq 17)
+equation (Analytical Proof notes, eq 17)
 
 .. math::
 
@@ -9,7 +9,7 @@ equation (seed 000, eq 17)
 
 and grokking is the escape over the saddle between the memorization and the generalization
 basins. For :math:`\Delta F \gg T` the mean escape time is the Eyring-Kramers formula
-(seed 000, section 3.3, unnumbered; its leading behaviour is the seed's eq 15)
+(Analytical Proof notes, section 3.3, unnumbered; its leading behaviour is the notes' eq 15)
 
 .. math::
 
@@ -20,7 +20,7 @@ basins. For :math:`\Delta F \gg T` the mean escape time is the Eyring-Kramers fo
 log space: ``log_delay`` is exact when :math:`\tau` overflows float64.
 
 Besides the mechanism :class:`KramersEscape` this module gives the effective temperatures
-of seed 000 section 3.3 (:func:`sgd_temperature`, :func:`full_batch_temperature`,
+of the Analytical Proof notes section 3.3 (:func:`sgd_temperature`, :func:`full_batch_temperature`,
 :func:`discretized_temperature`), the extensive barrier of section 3.2
 (:func:`extensive_barrier`), the inversions of section 4.2
 (:func:`implied_barrier_over_temperature`, :func:`log_delay_change`), and the numerical
@@ -31,11 +31,10 @@ references the tests use (:func:`mfpt_1d`, :func:`escape_times` and its seed ens
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
+from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._core import positive_array as _positive
 from ._langevin import (QuarticDoubleWell, escape_time_ensemble, escape_times, exit_shift, mfpt_1d,
@@ -172,10 +171,10 @@ def log_prefactor(hessian_min, hessian_saddle) -> float:
 
 @register("kramers")
 class KramersEscape(Parameters):
-    r"""Eyring-Kramers escape time over a barrier (seed 000, section 3.3; eq 17 dynamics).
+    r"""Eyring-Kramers escape over a barrier (Analytical Proof notes 3.3; eq 17 dynamics).
 
     The grokking delay is the mean time for the overdamped Langevin dynamics
-    :math:`d\theta = -\nabla F\,dt + \sqrt{2T}\,dB` (seed 000, eq 17) to leave the
+    :math:`d\theta = -\nabla F\,dt + \sqrt{2T}\,dB` (Analytical Proof notes, eq 17) to leave the
     memorization minimum for the generalizing basin over an index-1 saddle:
 
     .. math::
@@ -222,7 +221,7 @@ class KramersEscape(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), sections 3.2-3.3 (eq 17, the Kramers
+    The unpublished notes "Analytical Proof of Grokking Delay", sections 3.2-3.3 (eq 17, the Kramers
     formula), 4.2. H. A. Kramers, Physica 7, 284 (1940). A. Bovier, M. Eckhoff, V. Gayrard,
     M. Klein, J. Eur. Math. Soc. 6, 399 (2004) (the Eyring-Kramers formula in many dimensions).
 
@@ -244,7 +243,7 @@ class KramersEscape(Parameters):
         "free-energy barrier F(saddle) - F(memorization minimum)")
     temperature: float = param(
         "T", Interval(0, math.inf, lo_closed=False, hi_closed=False, typical=(1e-3, 10.0)),
-        "effective temperature of the Langevin noise (seed 000, eq 17)")
+        "effective temperature of the Langevin noise (Analytical Proof notes, eq 17)")
     hessian_min: object = param(
         "H_min", Interval(0, math.inf, lo_closed=False),
         "Hessian of F at the memorization minimum: a positive number, eigenvalues or a "
@@ -297,7 +296,7 @@ class KramersEscape(Parameters):
         with np.errstate(over="ignore"):
             tau = np.exp(log_tau)
             t_grok = a.t_mem + tau
-        notes = [f"Eyring-Kramers {what} (seed 000, 3.3): asymptotic in T/barrier -> 0, "
+        notes = [f"Eyring-Kramers {what} (Analytical Proof notes, 3.3): asymptotic in T/barrier -> 0, "
                  "relative error O(T/barrier)"]
         notes += note_where(ratio < VALIDITY_RATIO,
                             f"barrier / temperature < {VALIDITY_RATIO:g}: outside the formula's "
@@ -305,12 +304,10 @@ class KramersEscape(Parameters):
         notes += note_where(np.isinf(tau),
                             "the escape time exceeds the float64 range: delay and t_grok are inf "
                             "(the escape does happen); log_delay is exact")
-        if np.any(ratio < 1.0):
-            warnings.warn("barrier / temperature < 1: the Eyring-Kramers formula assumes a high "
-                          "barrier; its value is only indicative here", GrokdelayWarning,
-                          stacklevel=4)
+        warn = ["barrier / temperature < 1: the Eyring-Kramers formula assumes a high barrier; "
+                "its value is only indicative here"] if np.any(ratio < 1.0) else []
         return Outcome(t_mem=a.t_mem, t_grok=t_grok, units=units, notes=notes, delay=tau,
-                       log_delay=log_tau,
+                       log_delay=log_tau, warnings=warn,
                        extra={"barrier_over_temperature": ratio,
                               "log_prefactor": self.log_prefactor + log_shift,
                               "omega_saddle": self.omega_saddle})
@@ -337,14 +334,14 @@ def _out(x):
 
 
 def sgd_temperature(learning_rate, grad_cov_trace, batch_size, dimension=None):
-    r"""Mini-batch SGD temperature :math:`T = \eta\,\mathrm{tr}(\Sigma)/(2B)` (seed 000, 3.3).
+    r"""Mini-batch SGD temperature :math:`T = \eta\,\mathrm{tr}(\Sigma)/(2B)` (notes, 3.3).
 
     One SGD step :math:`\theta \leftarrow \theta - \eta(\nabla F + \xi)`,
     :math:`\mathrm{Cov}\,\xi = \Sigma/B`, advances eq 17's time by :math:`dt = \eta` and adds
     noise of covariance :math:`\eta^2\Sigma/B = 2T\,dt`: so :math:`T = \eta\Sigma/(2B)` as a
     matrix. The seed's scalar takes the trace. A scalar temperature in eq 17 means isotropic
     noise; the per-coordinate value is :math:`\eta\,\mathrm{tr}(\Sigma)/(2BP)`, returned
-    when ``dimension`` P is given (the seed's trace form is P times larger, which cancels the
+    when ``dimension`` P is given (the notes' trace form is P times larger, which cancels the
     extensivity of :math:`\Delta F = cP` in :math:`\Delta F/T`).
 
     Parameters
@@ -376,10 +373,10 @@ def sgd_temperature(learning_rate, grad_cov_trace, batch_size, dimension=None):
 
 
 def full_batch_temperature(learning_rate, hessian_trace, scale):
-    r"""Full-batch "discretization" temperature :math:`T = s\,\eta^2\,\mathrm{tr}\,H` (seed 000, 3.3).
+    r"""Full-batch "discretization" temperature :math:`T = s\,\eta^2\,\mathrm{tr}\,H` (notes 3.3).
 
-    Seed 000 gives only :math:`T_\mathrm{eff}\propto\eta^2\,\mathrm{tr}(\nabla^2 F)`. The
-    constant ``scale`` s cannot be derived from the deterministic dynamics and must be
+    The Analytical Proof notes give only :math:`T_\mathrm{eff}\propto\eta^2\,\mathrm{tr}(\nabla^2
+    F)`. The constant ``scale`` s cannot be derived from the deterministic dynamics and must be
     supplied (no default):
 
     * dimensions: :math:`\eta` has units :math:`[\theta]^2/[F]`, so
@@ -414,8 +411,8 @@ def discretized_temperature(temperature, learning_rate, curvature):
     Exact for a quadratic mode of curvature h: the stationary variance of the linear
     recursion is :math:`2T\eta/(1-(1-\eta h)^2) = T/(h(1-\eta h/2))`, the Boltzmann variance
     of the temperature :math:`T/(1 - \eta h/2)`. This is the Euler-Maruyama (and SGD)
-    discretization bias, the :math:`\eta^2\,\mathrm{tr}H` term of seed 000 section 3.3.
-    ``inf`` when :math:`\eta h \ge 2` (the recursion diverges).
+    discretization bias, the :math:`\eta^2\,\mathrm{tr}H` term of the Analytical Proof notes
+    section 3.3. ``inf`` when :math:`\eta h \ge 2` (the recursion diverges).
 
     Examples
     --------
@@ -431,10 +428,10 @@ def discretized_temperature(temperature, learning_rate, curvature):
 
 
 def extensive_barrier(n_params, per_parameter):
-    r"""The extensive barrier :math:`\Delta F = cP` of seed 000 section 3.2 (each parameter adds c).
+    r"""The extensive barrier :math:`\Delta F = cP` of the notes' section 3.2 (c per parameter).
 
-    Seed 000 proves only :math:`\Delta F = \Omega(P)` and computes no c (section 5.2).
-    For its network :math:`P = N(d+1) = 512\cdot(2\cdot97+1) = 99840` (section 1.1).
+    The Analytical Proof notes prove only :math:`\Delta F = \Omega(P)` and computes no c (section
+    5.2). For its network :math:`P = N(d+1) = 512\cdot(2\cdot97+1) = 99840` (section 1.1).
 
     Examples
     --------
@@ -449,7 +446,8 @@ def extensive_barrier(n_params, per_parameter):
 def implied_barrier_over_temperature(delay, prefactor=1.0):
     r"""The :math:`\Delta F/T` implied by an observed delay: :math:`\log(\tau/\tau_0)`.
 
-    Inverts :math:`\tau = \tau_0 e^{\Delta F/T}` exactly. Seed 000 section 4.2 takes
+    Inverts :math:`\tau = \tau_0 e^{\Delta F/T}` exactly. The Analytical Proof notes section 4.2
+    takes
     :math:`\tau/\tau_0 = t_\mathrm{grok}/t_\mathrm{mem} = 73`, i.e. the prefactor
     :math:`\tau_0 = t_\mathrm{mem}`, and finds :math:`\ln 73 \approx 4.3`. With Hessians use
     ``prefactor = exp(log_prefactor(H_min, H_s)) / learning_rate`` (in steps).
@@ -471,9 +469,9 @@ def log_delay_change(barrier_over_temperature, learning_rate_factor=1.0,
 
     Under the stated assumptions (exact, not linearized):
 
-    * barrier :math:`\Delta F \propto \lambda^b` (``barrier_exponent`` b; seed 000 3.2 step 3
+    * barrier :math:`\Delta F \propto \lambda^b` (``barrier_exponent`` b; the notes' 3.2 step 3
       gives the norm barrier :math:`\lambda(\|\theta_s\|^2 - \|\theta_\mathcal{M}\|^2)`,
-      b = 1; the library's ``weight_decay`` is twice the seed's :math:`\lambda`, which does
+      b = 1; the library's ``weight_decay`` is twice the notes' :math:`\lambda`, which does
       not change ratios);
     * temperature :math:`T\propto\eta` (``regime="sgd"``, :func:`sgd_temperature`) or
       :math:`T\propto\eta^2` (``"full_batch"``, :func:`full_batch_temperature`), noise
@@ -486,8 +484,8 @@ def log_delay_change(barrier_over_temperature, learning_rate_factor=1.0,
         \Delta\log\tau = \frac{\Delta F}{T}\Big(\frac{f_\lambda^{\,b}}{f_\eta^{\,k}} - 1\Big)
                          - [\text{steps}]\,\log f_\eta,\qquad k = 1 \text{ or } 2.
 
-    Note that b = 1 makes the delay *grow* with weight decay, against seed 000's 4.2 ("large
-    lambda lowers Delta F"); pass a negative ``barrier_exponent`` to model that claim.
+    Note that b = 1 makes the delay *grow* with weight decay, against the Analytical Proof notes'
+    4.2 ("large lambda lowers Delta F"); pass a negative ``barrier_exponent`` to model that claim.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-r"""Linear teacher-student grokking (seed 003: Levi, Beck, Bar Sinai, arXiv 2310.16441).
+r"""Linear teacher-student grokking (Levi, Beck and Bar Sinai 2023, arXiv 2310.16441).
 
 A linear student :math:`S\in\mathbb R^{d_\mathrm{in}\times d_\mathrm{out}}` learns a linear
 teacher :math:`T` from :math:`N_\mathrm{tr}` Gaussian samples with the MSE loss (eq 1)
@@ -24,7 +24,7 @@ Conventions (the contract with the simulation module, part B)
   outputs), :math:`S \leftarrow S - \eta(\nabla_S\mathcal L_\mathrm{tr} + \lambda_\mathrm{wd} S)`
   with :math:`\eta` = ``learning_rate`` and :math:`\lambda_\mathrm{wd}` = ``weight_decay``.
 * Time: ``t`` is the number of optimizer steps. The theory is the gradient-flow limit of
-  those steps (seed 003 eq 4 with its :math:`t` = steps), exact for the flow and accurate to
+  those steps (Levi et al. 2023 eq 4 with its :math:`t` = steps), exact for the flow and accurate to
   :math:`O(\eta\nu)` per step for discrete GD. With ``d_out`` outputs the per-output rate is
   :math:`\eta_0 = \eta/d_\mathrm{out}` (eq 12) and the paper's weight decay is
   :math:`\gamma = d_\mathrm{out}\lambda_\mathrm{wd}` (eq 3 writes :math:`\eta\gamma/d_\mathrm{out}`);
@@ -79,10 +79,10 @@ import numpy as np
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, exact_crossings,
-                          describe_first, effective_times, lambertw_exp, log_eq19,
-                          log_losses_flat, model_floors, model_initial, model_of, target_level,
-                          to_steps)
+from ._lts_engine import (Model, accuracy_of_log_loss, check_coupled, check_kernel,
+                          coupled_kernel, describe_first, effective_times, exact_crossings,
+                          lambertw_exp, log_eq19, log_losses_flat, model_floors, model_initial,
+                          model_of, target_loss_level, to_steps)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -92,7 +92,8 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
            "loss_floors",
            "eq19_train_loss", "mp_density", "mp_expectation", "sample_mp_spectrum",
            "mp_edges", "mp_atom", "mp_nodes", "simulate_gradient_descent",
-           "gradient_descent_ensemble", "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
+           "gradient_descent_ensemble", "integrate_gradient_flow", "GradientDescentRun",
+           "GradientFlowRun"]
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
 _COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
@@ -173,13 +174,8 @@ def accuracies(params, t, *, kernel="frozen"):
     f, tt, shape = _params_and_times(params, t)
     check_kernel(kernel, f)
     ltr, lgen = log_losses_flat(f, tt, kernel)
-    half = 0.5 * f["d_out"]
-    scaled = half * f["threshold"]
-    from scipy import special
-
-    with np.errstate(over="ignore"):
-        acc_tr = special.gammainc(half, scaled * np.exp(-ltr))
-        acc_gen = special.gammainc(half, scaled * np.exp(-lgen))
+    acc_tr = accuracy_of_log_loss(ltr, f["threshold"], f["d_out"])
+    acc_gen = accuracy_of_log_loss(lgen, f["threshold"], f["d_out"])
     return acc_tr.reshape(shape), acc_gen.reshape(shape)
 
 
@@ -249,7 +245,7 @@ def target_loss(params):
     0.00025
     """
     a = params.broadcast()
-    out = target_level(a.accuracy, a.threshold, a.d_out)
+    out = target_loss_level(a.threshold, a.accuracy, a.d_out)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -258,7 +254,7 @@ def loss_floors(params):
 
     With weight decay and no label noise, for small :math:`\gamma` and :math:`\lambda<1`
     they approach :math:`\gamma^2/(8(1-\lambda))` and :math:`\gamma^2/(8(1-\lambda)^3)`
-    (times :math:`1/d_\mathrm{out}`): half of seed 003's eq 15, which drops eq 14's prefactor
+    (times :math:`1/d_\mathrm{out}`): half of Levi et al.'s eq 15, which drops eq 14's prefactor
     1/2. For :math:`\lambda > 1` the generalization floor includes the null space,
     :math:`(1-1/\lambda)/(2d_\mathrm{out})\cdot(1+\alpha^2)` without and
     :math:`(1-1/\lambda)/(2d_\mathrm{out})` with weight decay.
@@ -282,7 +278,7 @@ def loss_floors(params):
 
 
 def eq19_train_loss(aspect_ratio, tau):
-    r"""Seed 003 eq 19: :math:`\mathcal L_\mathrm{tr} = e^{-4\tau(1+\lambda)}\,{}_0\tilde F_1(2; 16\tau^2\lambda)`.
+    r"""Levi et al. eq 19: :math:`\mathcal L_\mathrm{tr} = e^{-4\tau(1+\lambda)}\,{}_0\tilde F_1(2; 16\tau^2\lambda)`.
 
     The closed form of eq 8's training loss (``d_out = 1``, no weight decay, unit scale),
     with :math:`\tau = \eta_0 t`. Written with the exponentially scaled Bessel function,
@@ -305,7 +301,7 @@ def eq19_train_loss(aspect_ratio, tau):
 
 @register("linear_teacher_student")
 class LinearTeacherStudent(Parameters):
-    r"""Grokking of a linear student learning a linear teacher (seed 003, arXiv 2310.16441).
+    r"""Grokking of a linear student learning a linear teacher (Levi et al. 2023, arXiv 2310.16441).
 
     :math:`t_\mathrm{mem}` and :math:`t_\mathrm{grok}` are the first optimizer steps at which
     the train and the generalization accuracy (eq 9; eq 12 for :math:`d_\mathrm{out}>1`)
@@ -432,7 +428,8 @@ class LinearTeacherStudent(Parameters):
     References
     ----------
     N. Levi, A. Beck, Y. Bar Sinai, "Grokking in linear estimators: a solvable model that
-    groks without understanding", arXiv 2310.16441 (seed 003): eqs 6, 8-12, 14-15, 18-24, 38.
+    groks without understanding", arXiv 2310.16441 (Levi et al. 2023): eqs 6, 8-12, 14-15, 18-24,
+    38.
 
     Examples
     --------
@@ -453,7 +450,7 @@ class LinearTeacherStudent(Parameters):
         "a sample is correct when its squared error per output is below epsilon", 1e-3)
     weight_decay: float = param(
         "gamma", Interval(0, math.inf, typical=(1e-6, 0.1)),
-        "weight decay lambda_wd in S <- S - eta (grad L + lambda_wd S) (seed 003's gamma for "
+        "weight decay lambda_wd in S <- S - eta (grad L + lambda_wd S) (Levi et al.'s gamma for "
         "d_out = 1)", 0.0)
     d_out: int = param("d_out", Interval(1, math.inf, integer=True, typical=(1, 40)),
                        "output dimension (eq 12)", 1, kind="integer")
@@ -487,7 +484,7 @@ class LinearTeacherStudent(Parameters):
         if np.any(depth2 & (np.asarray(self.weight_decay) > 0)):
             raise ParameterError(
                 f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
-                "seed 003 derives weight decay only for the one-layer model (eq 14); use "
+                "Levi et al. 2023 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
 
     # ------------------------------------------------------------------ helpers
@@ -497,7 +494,8 @@ class LinearTeacherStudent(Parameters):
         m = Model(*(np.ravel(np.broadcast_to(v, shape)) for v in (
             a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
             a.init_scale, a.label_noise)))
-        target = np.ravel(np.broadcast_to(target_level(a.accuracy, a.threshold, a.d_out), shape))
+        target = target_loss_level(a.threshold, a.accuracy, a.d_out)
+        target = np.ravel(np.broadcast_to(target, shape))
         return m, target, shape
 
     @staticmethod

@@ -1,6 +1,6 @@
-r"""Kernel toolkit for the two-layer ReLU network of seed 000 on modular addition.
+r"""Kernel toolkit for the two-layer ReLU network of the Analytical Proof notes on modular addition.
 
-The model is seed 000, eq 1, with ``n_out`` output units (one per residue class):
+The model is Analytical Proof notes, eq 1, with ``n_out`` output units (one per residue class):
 
 .. math::
 
@@ -38,7 +38,7 @@ What the mechanisms need from this module:
   :math:`\mathbb{Z}_p^2` each eigenmode of the random-feature covariance carries; the
   task (any function of :math:`a + b`) lives on the diagonal frequencies :math:`k = l`.
 
-The seed-000 run's network, and the parameter objects built from a :class:`KernelSummary`
+The Analytical-Proof run's network, and the parameter objects built from a :class:`KernelSummary`
 (``timescale_parameters``, ``spectral_parameters``, ``ridge_parameters``), live in
 :mod:`grokdelay.scenarios`: this toolkit measures and imports no mechanism.
 
@@ -83,7 +83,7 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ModularAdditionTask:
-    """Modular addition on Z_p with a random train split (seed 000, section 1.2).
+    """Modular addition on Z_p with a random train split (Analytical Proof notes, section 1.2).
 
     Attributes
     ----------
@@ -129,7 +129,7 @@ class ModularAdditionTask:
 
 def modular_addition_task(p: int, train_fraction: float = 0.3, seed: int = 0
                           ) -> ModularAdditionTask:
-    """The task of seed 000 section 1.2: a random ``round(rho p^2)`` pairs for training.
+    """The task of the notes' section 1.2: a random ``round(rho p^2)`` pairs for training.
 
     Examples
     --------
@@ -154,7 +154,7 @@ def modular_addition_task(p: int, train_fraction: float = 0.3, seed: int = 0
 
 @dataclasses.dataclass(eq=False)
 class TwoLayerNetwork:
-    r"""Parameters of seed 000 eq 1: ``W`` (N, d) feature weights, ``A`` (N, n_out) readout.
+    r"""Parameters of the notes' eq 1: ``W`` (N, d) feature weights, ``A`` (N, n_out) readout.
 
     ``alpha`` is the output exponent: :math:`f(x) = N^{-\alpha} A^\top \sigma(W x)`.
     """
@@ -189,7 +189,7 @@ class TwoLayerNetwork:
 
 def init_network(width: int, input_dim: int, alpha: float, n_out: int = 1, seed: int = 0
                  ) -> TwoLayerNetwork:
-    """Seed 000's initialization: w_j ~ N(0, I/d) (section 2.2), a_jk ~ N(0, 1/N) (2.3).
+    """The notes' initialization: w_j ~ N(0, I/d) (section 2.2), a_jk ~ N(0, 1/N) (2.3).
 
     Examples
     --------
@@ -198,7 +198,7 @@ def init_network(width: int, input_dim: int, alpha: float, n_out: int = 1, seed:
     ((64, 10), (64, 5), 0.125)
     """
     if not 0.0 <= alpha <= 0.5:
-        raise ValueError(f"alpha = {alpha} must lie in [0, 1/2] (seed 000, section 1.1)")
+        raise ValueError(f"alpha = {alpha} must lie in [0, 1/2] (Analytical Proof notes, section 1.1)")
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((width, input_dim)) / math.sqrt(input_dim)
     A = rng.standard_normal((width, n_out)) / math.sqrt(width)

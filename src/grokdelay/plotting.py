@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, predict_delay,
+                    require_fields, resolve_method)
 
 __all__ = [
     "plot_curves",
@@ -64,10 +65,8 @@ def _log10_of(pred_like: Mapping[str, np.ndarray], quantity: str) -> np.ndarray:
 
 
 def _field_values(params: Parameters, field: str, values: Any) -> np.ndarray:
+    require_fields(type(params), [field])
     specs = type(params).field_specs()
-    if field not in specs:
-        raise ParameterError(f"{field} is not a field of {params.name}; its fields are: "
-                             + ", ".join(specs), field)
     spec = specs[field][0]
     if not spec.broadcasts:
         raise ParameterError(f"{field} is a {spec.kind} field of {params.name}; only scalar and "
@@ -441,7 +440,7 @@ def plot_phase_diagram(params: Parameters | Mapping[str, Any], x_field: str, y_f
     mesh = _mesh(ax, x, y, np.ma.masked_where(~good, z), cmap)
     handles = [h for h in (
         _mark_cells(ax, x, y, inf, _NEVER, "inf (never groks)"),
-        _mark_cells(ax, x, y, ~ok, _NA, f"method not applicable"),
+        _mark_cells(ax, x, y, ~ok, _NA, "method not applicable"),
         _mark_cells(ax, x, y, ok & np.isinf(z) & (z < 0), "white", f"{quantity} = 0"),
     ) if h is not None]
     cb = ax.figure.colorbar(mesh, ax=ax)
@@ -605,9 +604,7 @@ def relative_error_grid(params: Parameters | Mapping[str, Any], x_field: str, y_
         raise ParameterError(f"methods must be (approximation, reference), got {methods!r}",
                              "methods")
     for m in methods:
-        if m not in type(base).methods:
-            raise ParameterError(f"method = {m!r} is not a method of {base.name}; it has: "
-                                 + ", ".join(type(base).methods), "method")
+        resolve_method(type(base), m)
     x, y = _two_fields(base, x_field, y_field, x_values, y_values)
     a = predict_grid(base, methods[0], **{x_field: x, y_field: y})
     r = predict_grid(base, methods[1], **{x_field: x, y_field: y})

@@ -1,4 +1,4 @@
-r"""Ridge-regression null-space delay (seed 000, section 2.6; table 5.1, third row).
+r"""Ridge-regression null-space delay (Analytical Proof notes, section 2.6; table 5.1, third row).
 
 Gradient descent with weight decay on an overparameterized linear least-squares problem,
 :math:`L(\theta) = \frac{1}{2n}\|\Phi\theta - y\|^2`, :math:`\Phi \in \mathbb{R}^{n\times P}`,
@@ -20,11 +20,10 @@ clock, the test loss on the second.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
+from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._contraction import gd_steps, log_contraction, steps_from_log
 
@@ -33,7 +32,7 @@ __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
 
 @register("ridge_null_space")
 class RidgeNullSpace(Parameters):
-    r"""Null-space delay of ridge regression by gradient descent (seed 000, 2.6).
+    r"""Null-space delay of ridge regression by gradient descent (Analytical Proof notes, 2.6).
 
     With :math:`\ell = \log(1/\mathrm{tol})`, under gradient flow (default method):
 
@@ -76,8 +75,8 @@ class RidgeNullSpace(Parameters):
     :func:`gradient_descent_ridge`); ``"gradient_flow"`` is the
     :math:`\eta \to 0` limit, within a relative :math:`O(\eta(h+\lambda))` of it.
 
-    **Attribution.** Seed 000 cites "Barak et al. 2025" for this setting; public listings
-    give the ridge-regression grokking bound as Xu, Vardi and Safran, arXiv 2601.19791.
+    **Attribution.** The Analytical Proof notes cite "Barak et al. 2025" for this setting; public
+    listings give the ridge-regression grokking bound as Xu, Vardi and Safran, arXiv 2601.19791.
 
     **Table 5.1.** The seed's summary table writes the delay as
     :math:`\sim 1/(\lambda\,\lambda_{\min}^{+})`; section 2.6's mechanism (implemented
@@ -88,7 +87,7 @@ class RidgeNullSpace(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), section 2.6 and table 5.1.
+    The unpublished notes "Analytical Proof of Grokking Delay", section 2.6 and table 5.1.
 
     Examples
     --------
@@ -160,9 +159,6 @@ class RidgeNullSpace(Parameters):
         log_q = np.maximum(log_contraction(eta * (a.gram_min + lam)),
                            log_contraction(eta * (h_max + lam)))
         unstable = log_q >= 0.0
-        if np.any(unstable):
-            warnings.warn("learning_rate * (h + weight_decay) >= 2 for some data mode: gradient "
-                          "descent does not contract it", GrokdelayWarning, stacklevel=4)
         t_mem = steps_from_log(log_q, tol)
         t_null = gd_steps(eta * lam, tol)
         t_grok = np.maximum(t_mem, t_null)
@@ -178,8 +174,11 @@ class RidgeNullSpace(Parameters):
         notes += note_where(~unstable & (t_null < t_mem),
                             "the null space contracts faster than the slowest data mode: no "
                             "delay (t_grok = t_mem)")
+        warn = ["learning_rate * (h + weight_decay) >= 2 for some data mode: gradient descent "
+                "does not contract it"] if np.any(unstable) else []
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
-                       extra={"t_null": t_null})
+                       extra={"t_null": t_null}, warnings=warn)
+
 
 def gradient_descent_ridge(features, targets, learning_rate, weight_decay, tolerance=1e-2, *,
                            init=None, max_steps=10**6) -> tuple[float, float]:

@@ -1,8 +1,8 @@
-"""The worked scenarios: seed 000's modular-addition run and every mechanism's inputs for it.
+"""The worked scenarios: the one observed run and every mechanism's inputs for it.
 
 One place for the facts of the one run that ``grokdelay compare`` holds every theory against
-(seed 000, sections 1.2 and 4.1) and for each mechanism's mapping of that run onto its own
-inputs, with the source of every input. Each builder is registered with the core
+(Analytical Proof notes, sections 1.2 and 4.1) and for each mechanism's mapping of that run onto
+its own inputs, with the source of every input. Each builder is registered with the core
 (:func:`grokdelay._core.register_scenario`), so ``Mechanism.scenario()`` finds it without the
 mechanism importing this module, and is cached: ``grokdelay compare`` builds each scenario
 once.
@@ -13,7 +13,6 @@ layer (:mod:`grokdelay.compare`, the CLI); see the "Layers" page of the docs.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from typing import Any
@@ -33,24 +32,37 @@ from .spectral import SpectralConditioning
 from .timescale_separation import TimescaleSeparation
 from .two_clocks import TwoClocks
 
-__all__ = ["RUN", "OBSERVED", "SEED000", "SEED000_NTK_MIN", "SCENARIO_FIT", "scenarios",
+__all__ = ["REFERENCES", "RUN", "OBSERVED", "SEED000", "SEED000_NTK_MIN", "SCENARIO_FIT", "scenarios",
            "seed000_summary", "scenario_fit", "timescale_parameters", "spectral_parameters",
            "ridge_parameters"]
 
-#: The shared inputs of the default scenario (seed 000, sections 1.2 and 4.1).
+#: The works the scenarios and the mechanisms' notes cite, by the short names they use.
+REFERENCES: dict[str, str] = {
+    "Analytical Proof notes": '"Analytical Proof of Grokking Delay: Timescale Separation and '
+                              'Kramers Barrier Analysis for Two-Layer Networks on Modular '
+                              'Arithmetic", unpublished notes (no authors or arXiv id given)',
+    "Levi et al. 2023": 'N. Levi, A. Beck, Y. Bar Sinai, "Grokking in Linear Estimators: A '
+                        'Solvable Model that Groks without Understanding", arXiv 2310.16441',
+    "Tan et al. 2026": 'Tan, Gai, Zhang, "Deciphering Two Training Clocks in Grokking via Deep '
+                       'Linear Network Theory with Conditional ReLU Reduction", arXiv 2606.05863',
+    "arXiv 2603.13331": '"The Norm-Separation Delay Law of Grokking: A First-Principles Theory '
+                        'of Delayed Generalization", arXiv 2603.13331',
+}
+
+#: The shared inputs of the default scenario (Analytical Proof notes, sections 1.2 and 4.1).
 RUN: dict[str, Any] = {
     "p": 97,
     "width": 512,
     "alpha": 0.0,
     "learning_rate": 1e-3,
-    "weight_decay": 2.0,  # seed 000's lambda = 1.0 multiplies ||theta||^2 in the loss
+    "weight_decay": 2.0,  # the Analytical Proof notes' lambda = 1.0 multiplies ||theta||^2 in the loss
     "seed000_lambda": 1.0,
     "train_fraction": 0.3,
     "n_train": round(0.3 * 97**2),
     "input_dim": 2 * 97,
 }
 
-#: What seed 000 reports for that run (table 4.1); full batch, so epochs are steps.
+#: What the Analytical Proof notes report for that run (table 4.1); full batch, so epochs are steps.
 OBSERVED: dict[str, float] = {"t_mem": 200.0, "t_grok": 14_600.0, "delay": 14_400.0,
                               "ratio": 73.0}
 
@@ -100,28 +112,29 @@ def ridge_parameters(summary: KernelSummary, learning_rate: float, weight_decay:
                           tolerance=tolerance)
 
 
-# --------------------------------------------------------------------------- seed-000 network
+# --------------------------------------------------------------------------- Analytical-Proof
+# network
 
 #: The network of the run as :mod:`grokdelay.modular_kernel` builds it (split and init seed 0).
 SEED000 = {**{k: RUN[k] for k in ("p", "width", "alpha", "learning_rate", "weight_decay",
                                   "train_fraction")}, "seed": 0}
 
-_HOW = ("grokdelay.modular_kernel at p = 97, N = 512, alpha = 0, rho = 0.3 (seed 000 4.1, 1.2), "
-        "split and init seed 0, init w ~ N(0, I/194), a ~ N(0, 1/512) (seed 000 2.2-2.3), "
+_HOW = ("grokdelay.modular_kernel at p = 97, N = 512, alpha = 0, rho = 0.3 (Analytical Proof notes 4.1, 1.2), "
+        "split and init seed 0, init w ~ N(0, I/194), a ~ N(0, 1/512) (Analytical Proof notes 2.2-2.3), "
         "mean squared loss on one-hot labels (kernels / n)")
 
 
-#: Smallest eigenvalue of K_0 / n for the seed-000 network (SEED000, seed 0), computed once by
-#: ``seed000_summary(smallest=True, cached=False)`` (LAPACK on the 2823 x 2823 NTK Gram; numpy's
-#: full eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation (1-30 s depending
-#: on machine load) is too slow for ``grokdelay compare``, so the ridge scenario reads this
-#: value; tests/test_modular_kernel.py recomputes it.
+#: Smallest eigenvalue of K_0 / n for the Analytical-Proof network (SEED000, seed 0), computed
+#: once by ``seed000_summary(smallest=True, cached=False)`` (LAPACK on the 2823 x 2823 NTK
+#: Gram; numpy's full eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation
+#: (1-30 s depending on machine load) is too slow for ``grokdelay compare``, so the ridge
+#: scenario reads this value; tests/test_modular_kernel.py recomputes it.
 SEED000_NTK_MIN = 8.0994002674593e-05
 
 
 def seed000_summary(seed: int = 0, smallest: bool = False, *, cached: bool = True
                     ) -> KernelSummary:
-    """The :class:`KernelSummary` of the seed-000 run's network at init.
+    """The :class:`KernelSummary` of the Analytical-Proof run's network at init.
 
     For ``seed = 0`` (the run of ``grokdelay compare``) the numbers come from a cache
     computed once (module ``grokdelay._seed000_kernel``; ``ntk_min`` is
@@ -152,7 +165,8 @@ def _seed000_summary(seed: int, smallest: bool) -> KernelSummary:
 
 
 def _write_seed000_cache(path=None) -> str:
-    """Recompute the seed-000 summary and write ``grokdelay/_seed000_kernel.py`` (or ``path``)."""
+    """Recompute the Analytical-Proof run's summary; write ``grokdelay/_seed000_kernel.py``
+    (or ``path``)."""
     import pathlib
 
     s = _seed000_summary(0, False)
@@ -176,38 +190,38 @@ def _write_seed000_cache(path=None) -> str:
 
 @register_scenario("timescale_separation")
 def timescale_separation() -> Scenario:
-    """TimescaleSeparation for the seed-000 run, kernel norms from :func:`seed000_summary`."""
+    """TimescaleSeparation for the Analytical-Proof run, kernel norms from :func:`seed000_summary`."""
     s = seed000_summary()
     params = timescale_parameters(s, SEED000["learning_rate"])
     return Scenario(params, sources={
-        "width": "seed 000 section 4.1: N = 512",
-        "alpha": "seed 000 section 4.1: alpha = 0",
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
+        "width": "Analytical Proof notes section 4.1: N = 512",
+        "alpha": "Analytical Proof notes section 4.1: alpha = 0",
+        "learning_rate": "Analytical Proof notes section 4.1: eta = 1e-3",
         "kernel_norm": f"||K_0||_op / n = {s.ntk_norm:.4g}: top eigenvalue of the eq-4 NTK on "
                        f"the n = {s.n_train} training pairs, " + _HOW,
         "kernel_gradient_norm": f"N^(2 alpha) ||dK/dt||_op / ||K_0||_op = "
                                 f"{s.kernel_gradient_norm:.4g}: analytic drift of the NTK along "
                                 "gradient flow at init (kernel_drift), " + _HOW,
-    }, summary="NTK norm and drift rate of the seed-000 network at init; t_grok = time for the "
+    }, summary="NTK norm and drift rate of the Analytical-Proof network at init; t_grok = time for the "
                "kernel to move by its own norm at its initial rate")
 
 
 @register_scenario("spectral")
 def spectral() -> Scenario:
-    """SpectralConditioning for the seed-000 run: the random-feature covariance spectrum."""
+    """SpectralConditioning for the Analytical-Proof run: the random-feature covariance spectrum."""
     s = seed000_summary()
     params = spectral_parameters(s, SEED000["learning_rate"])
     return Scenario(params, sources={
         "eigenvalues": f"the {s.width} eigenvalues of the random-feature covariance "
-                       f"Phi^T Phi / n at init (seed 000 4.3, 'empirical feature covariance'), "
+                       f"Phi^T Phi / n at init (Analytical Proof notes 4.3, 'empirical feature covariance'), "
                        f"kappa = {params.kappa:.4g}; " + _HOW,
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-    }, summary="condition number of the seed-000 network's random-feature covariance at init")
+        "learning_rate": "Analytical Proof notes section 4.1: eta = 1e-3",
+    }, summary="condition number of the Analytical-Proof network's random-feature covariance at init")
 
 
 @register_scenario("ridge_null_space")
 def ridge_null_space() -> Scenario:
-    """RidgeNullSpace for the linearized seed-000 network (NTK Gram on the training set)."""
+    """RidgeNullSpace for the linearized Analytical-Proof network (NTK Gram on the training set)."""
     s = seed000_summary(smallest=True)
     params = ridge_parameters(s, SEED000["learning_rate"], SEED000["weight_decay"])
     n_par = s.width * (2 * SEED000["p"] + SEED000["p"])
@@ -217,16 +231,16 @@ def ridge_null_space() -> Scenario:
                     f"tests; the NTK Gram has full rank n = {s.n_train} < P = {n_par}), "
                     + _HOW,
         "gram_max": f"largest eigenvalue of K_0 / n = {params.gram_max:.4g}, " + _HOW,
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "weight_decay": "seed 000 section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
+        "learning_rate": "Analytical Proof notes section 4.1: eta = 1e-3",
+        "weight_decay": "Analytical Proof notes section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
                         "gradient 2 lambda theta, so weight_decay = 2.0",
-    }, summary="linearized (NTK) seed-000 network as ridge regression: data modes fit fast, the "
+    }, summary="linearized (NTK) Analytical-Proof network as ridge regression: data modes fit fast, the "
                "null space decays at the weight-decay rate")
 
 
 @register_scenario("implicit_bias")
 def implicit_bias() -> Scenario:
-    """ImplicitBias for the seed-000 run: init scale = ||theta_0|| over a unit late-phase norm."""
+    """ImplicitBias for the Analytical-Proof run: init scale = ||theta_0|| over a unit late-phase norm."""
     s = SEED000
     task_p = s["p"]
     # E||W||^2 = N (w_j ~ N(0, I/d)), E||A||^2 = p (a_jk ~ N(0, 1/N)): ||theta_0|| ~ sqrt(N + p)
@@ -235,13 +249,13 @@ def implicit_bias() -> Scenario:
                           learning_rate=s["learning_rate"], t_mem=OBSERVED["t_mem"])
     return Scenario(params, sources={
         "init_scale": f"||theta_0|| / ||theta_late|| = sqrt(N + p) / 1 = {init_norm:.4g}: "
-                      "expected init norm of seed 000 2.2-2.3 (E||W||^2 = N, E||A||^2 = p) over "
-                      "an O(1) late-phase norm (seed 000 3.1: the Fourier circuit has norm O(1); "
+                      "expected init norm of the Analytical Proof notes 2.2-2.3 (E||W||^2 = N, E||A||^2 = p) over "
+                      "an O(1) late-phase norm (Analytical Proof notes 3.1: the Fourier circuit has norm O(1); "
                       "taken as 1, an assumption)",
-        "weight_decay": "seed 000 section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
+        "weight_decay": "Analytical Proof notes section 4.1: lambda = 1.0 on ||theta||^2 in the loss (eq 2), "
                         "so weight_decay = 2.0",
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "t_mem": "seed 000 table 4.1: observed t_mem = 200 epochs (full batch: steps)",
+        "learning_rate": "Analytical Proof notes section 4.1: eta = 1e-3",
+        "t_mem": "Analytical Proof notes table 4.1: observed t_mem = 200 epochs (full batch: steps)",
     }, summary="large-init kernel phase ends when weight decay has shrunk ||theta|| from "
                "sqrt(N + p) to O(1)")
 
@@ -302,12 +316,12 @@ def linear_teacher_student() -> Scenario:
                                   weight_decay=RUN["weight_decay"], d_out=p)
     return Scenario(params, sources={
         "aspect_ratio": "d_in / N_train = 2p / round(rho p^2) = 194 / 2823: one-hot pair "
-                        "input (d_in = 2p, seed 003 App. G) and train fraction rho = 0.3 "
-                        "(seed 000 section 1.2)",
-        "learning_rate": "eta = 1e-3 (seed 000 section 4.1); full batch, steps = epochs",
-        "weight_decay": "seed 000's lambda = 1.0 is in the loss (gradient 2 lambda theta), "
+                        "input (d_in = 2p, Levi et al. 2023 App. G) and train fraction rho = 0.3 "
+                        "(Analytical Proof notes section 1.2)",
+        "learning_rate": "eta = 1e-3 (Analytical Proof notes section 4.1); full batch, steps = epochs",
+        "weight_decay": "the Analytical Proof notes' lambda = 1.0 is in the loss (gradient 2 lambda theta), "
                         "so the library's weight_decay is 2.0",
-        "d_out": "one-hot output over p = 97 classes (seed 003 App. G: d_out = p)",
+        "d_out": "one-hot output over p = 97 classes (Levi et al. 2023 App. G: d_out = p)",
     }, summary="modular addition mapped onto the linear model: weight_decay = 2 pins both "
                "losses at a floor (5.0e-3) far above the target (8.0e-4), so it never even "
                "fits (inf); without weight decay it fits at 6.3e4 steps and groks 4.8e3 "
@@ -322,44 +336,44 @@ def norm_separation() -> Scenario:
                             norm_mem=math.sqrt(n), norm_post=1.0, t_mem=OBSERVED["t_mem"],
                             optimizer="sgd")
     return Scenario(params, sources={
-        "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-        "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss (eq. 2, gradient "
+        "learning_rate": "Analytical Proof notes section 4.1: eta = 1e-3",
+        "weight_decay": "Analytical Proof notes section 4.1: lambda = 1.0 in the loss (eq. 2, gradient "
                         "2 lambda theta), so the library's weight_decay is 2.0",
-        "norm_mem": "seed 000 section 3.1 (proof of the barrier bound, step 1): the "
+        "norm_mem": "Analytical Proof notes section 3.1 (proof of the barrier bound, step 1): the "
                     "memorizing random-feature interpolant has ||theta||^2 = Theta(N); with "
                     "the Theta constant taken as 1 (assumption: the paper gives none), "
                     "||theta_mem|| = sqrt(N) = sqrt(512). The norm-separation seeds report "
-                    "no typical ratio, so seed 000's Theta(N) vs Theta(1) argument is the "
+                    "no typical ratio, so the Analytical Proof notes' Theta(N) vs Theta(1) argument is the "
                     "only sourced one",
-        "norm_post": "seed 000 section 3.1: the Fourier (generalizing) circuit has weight "
+        "norm_post": "Analytical Proof notes section 3.1: the Fourier (generalizing) circuit has weight "
                      "norm O(1); taken as 1 (assumption, same reason)",
-        "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch, so steps)",
-        "optimizer": "seed 000 eq. 3: (full-batch) gradient descent on F, no Adam: 'sgd', "
+        "t_mem": "Analytical Proof notes section 4.1: observed t_mem = 200 epochs (full batch, so steps)",
+        "optimizer": "Analytical Proof notes eq. 3: (full-batch) gradient descent on F, no Adam: 'sgd', "
                      "so gamma_eff = eta * lambda exactly",
-    }, summary="seed 000 run with ||theta||^2 ratio N = 512: delay = log(512) / "
+    }, summary="the notes' run with ||theta||^2 ratio N = 512: delay = log(512) / "
                "(-2 log(1 - 0.002)) = 1558 steps, t_grok = 1758 vs 14,600 observed "
                "(the observed delay needs a constant of ~9.2, or a norm ratio of e^57.6)")
 
 
 @register_scenario('kramers')
 def kramers() -> Scenario:
-    """Seed 000's run (4.1) read through its own consistency check (4.2)."""
+    """The Analytical Proof notes' run (4.1) read through its own consistency check (4.2)."""
     params = KramersEscape(barrier=math.log(OBSERVED["ratio"]), temperature=1.0, hessian_min=2.0,
                            hessian_saddle=-2.0, t_mem=OBSERVED["t_mem"],
                            learning_rate=RUN["learning_rate"])
     return Scenario(params, sources={
-        "barrier": "ln 73 = 4.29 in units of T: seed 000 section 4.2 reads the observed 73x "
+        "barrier": "ln 73 = 4.29 in units of T: Analytical Proof notes section 4.2 reads the observed 73x "
                    "ratio as exp(barrier/T); fitted to the very run it is compared with, so "
-                   "this input is CIRCULAR (the seed computes no barrier, section 5.2)",
+                   "this input is CIRCULAR (the notes compute no barrier, section 5.2)",
         "temperature": "1.0: the unit of energy (only barrier/temperature enters tau)",
-        "hessian_min": "2.0 = curvature of seed 000's lambda ||theta||^2 (eq 2, lambda = 1) "
-                       "along the collective escape coordinate, the only curvature the seed "
+        "hessian_min": "2.0 = curvature of the Analytical Proof notes' lambda ||theta||^2 (eq 2, lambda = 1) "
+                       "along the collective escape coordinate, the only curvature the notes "
                        "specifies on the zero-loss manifold (3.2, step 3); assumption",
         "hessian_saddle": "-2.0: a quadratic-cubic well k x^2/2 - k x^3/(3 x_s) has "
                           "|H_s| = H_min = k (assumption: the simplest barrier shape)",
-        "t_mem": "200 epochs observed (seed 000, 4.1), full batch so epochs = steps",
-        "learning_rate": "1e-3 (seed 000, 4.1): one step advances eq 17's time by eta",
-    }, summary="circular exponent ln 73 from seed 000 4.2 with a weight-decay-curvature "
+        "t_mem": "200 epochs observed (Analytical Proof notes, 4.1), full batch so epochs = steps",
+        "learning_rate": "1e-3 (Analytical Proof notes, 4.1): one step advances eq 17's time by eta",
+    }, summary="circular exponent ln 73 from the Analytical Proof notes 4.2 with a weight-decay-curvature "
                "prefactor (2 pi / 2) / eta = 3142 steps: predicts 73 x 3142 steps, not 14,400")
 
 
@@ -375,25 +389,25 @@ def two_clocks() -> Scenario:
                        structure_target=f["relative_target"], t_late=t_mem_obs,
                        energy_initial=1.0)
     sources = {
-        "n_classes": "seed 000 section 4.1: modular addition mod p = 97",
+        "n_classes": "Analytical Proof notes section 4.1: modular addition mod p = 97",
         "loss_target": "assumption: 0.01 nats, a loss level below the interpolation plateau "
-                       "(seed 001 F.4 empirical protocol)",
+                       "(Tan et al. 2026 F.4 empirical protocol)",
         "gap_rate": "calibrated so that the Lemma 3.1 bound reaches loss_target at the "
-                    "observed t_mem = 200 epochs (seed 000 section 4.1): log(96/0.01)/200 "
+                    "observed t_mem = 200 epochs (Analytical Proof notes section 4.1): log(96/0.01)/200 "
                     "per step (full batch, steps = epochs); not a prediction of t_mem",
         "kl_exponent": "fitted (deep_linear.fit_kl_exponent) on the energy gap of the "
                        "reference depth-3 deep linear network, two_clocks.scenario_fit()",
         "kl_rate": "the same fit's KL constant per unit of decay time eta*lambda, with the "
-                   "gap normalized by E(t_late); times seed 000's eta*weight_decay = "
+                   "gap normalized by E(t_late); times the Analytical Proof notes' eta*weight_decay = "
                    "1e-3 * 2.0 per step (assumes the MLP's late energy gap behaves like the "
                    "surrogate's in decay time)",
         "structure_target": "relative structural precision: the gap must fall to "
                             f"{f['relative_target']:g} of its value at t_late "
                             "(assumption, the same relative level as in the reference fit)",
         "t_late": "assumption: the KL tail starts when the classifier has fit "
-                  "(t_late = observed t_mem = 200, seed 001 section 5.4 reading)",
+                  "(t_late = observed t_mem = 200, Tan et al. 2026 section 5.4 reading)",
         "energy_initial": "1.0: the gap is normalized by its value at t_late",
     }
-    return Scenario(params, sources, summary="seed-000 modular addition (p = 97, eta = 1e-3, "
+    return Scenario(params, sources, summary="Analytical-Proof modular addition (p = 97, eta = 1e-3, "
                     "weight_decay = 2.0): classifier clock calibrated to t_mem = 200, "
                     "representation clock from a fitted deep-linear KL tail")

@@ -1,4 +1,4 @@
-r"""Spectral condition-number delay (seed 000, section 4.3).
+r"""Spectral condition-number delay (Analytical Proof notes, section 4.3).
 
 Gradient descent on a quadratic loss with feature covariance (or Hessian) spectrum
 :math:`\{\nu_i\}` shrinks the error along eigenvector :math:`i` by :math:`|1 - \eta\nu_i|`
@@ -18,12 +18,11 @@ a note (the ridge null-space mechanism is the one that treats them).
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from ._contraction import gd_steps
-from ._core import (GrokdelayWarning, Interval, Outcome, ParameterError, Parameters,
+from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 
 __all__ = ["SpectralConditioning", "mode_times", "gradient_descent_on_quadratic"]
@@ -88,7 +87,7 @@ def mode_times(eigenvalues, learning_rate, tolerance=1e-2, *, discrete=False) ->
 
 @register("spectral")
 class SpectralConditioning(Parameters):
-    r"""Spectral condition-number delay: t_grok / t_mem = kappa = nu_max / nu_min (seed 000, 4.3).
+    r"""Spectral condition-number delay: t_grok / t_mem = kappa (Analytical Proof notes 4.3).
 
     Gradient descent learns the eigenmode of the feature covariance (or loss Hessian) with
     eigenvalue :math:`\nu` in :math:`\log(1/\mathrm{tol}) / (\eta\nu)` steps under gradient
@@ -125,7 +124,7 @@ class SpectralConditioning(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), section 4.3 and table 5.1.
+    The unpublished notes "Analytical Proof of Grokking Delay", section 4.3 and table 5.1.
 
     Examples
     --------
@@ -181,9 +180,6 @@ class SpectralConditioning(Parameters):
     def _gradient_descent(self, a) -> Outcome:
         nu_max, nu_min, notes = self._extremes()
         unstable = a.learning_rate * nu_max >= 2.0
-        if np.any(unstable):
-            warnings.warn("learning_rate * nu_max >= 2: gradient descent does not contract the "
-                          "top eigenmode", GrokdelayWarning, stacklevel=4)
         t_mem = gd_steps(a.learning_rate * nu_max, a.tolerance)
         t_grok = gd_steps(a.learning_rate * nu_min, a.tolerance)
         notes += note_where(unstable, "eta * nu_max >= 2: the top mode never contracts, so "
@@ -191,8 +187,11 @@ class SpectralConditioning(Parameters):
         notes += note_where(~unstable & (a.learning_rate * nu_min >= 2.0),
                             "eta * nu_min >= 2: the bottom mode never contracts (t_grok = inf)")
         t_grok = np.where(unstable, np.inf, t_grok)
+        warn = ["learning_rate * nu_max >= 2: gradient descent does not contract the top "
+                "eigenmode"] if np.any(unstable) else []
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes,
-                       extra={"kappa": nu_max / nu_min})
+                       extra={"kappa": nu_max / nu_min}, warnings=warn)
+
 
 def gradient_descent_on_quadratic(eigenvalues, learning_rate, tolerance=1e-2, *,
                                   max_steps=10**7, seed=0) -> tuple[float, float]:

@@ -10,6 +10,10 @@ their values is one more call.
 
 The result is a :class:`Table`: one row per grid point, one column per field and per
 prediction field, convertible to a pandas ``DataFrame`` (optional dependency) or CSV.
+
+The module is itself callable: ``gd.sweep(params, **grids)`` is ``gd.sweep.sweep(params,
+**grids)``, while ``gd.sweep.Table`` and the other names keep working (the module's class
+is a :class:`types.ModuleType` subclass whose ``__call__`` is :func:`sweep`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ import csv
 import io
 import itertools
 import math
+import sys
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._core import DelayPrediction, ParameterError, Parameters, as_params, predict_delay
+from . import _html
+from ._core import (DelayPrediction, ParameterError, Parameters, as_params, predict_delay,
+                    require_fields, resolve_method)
 from ._parallel import parallel_map
 
 __all__ = ["Table", "sweep", "grid_shape"]
@@ -138,6 +146,77 @@ class Table:
         df.attrs.update(self.meta)
         return df
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` over the grid (requires the optional dependency xarray).
+
+        One data variable per prediction column (``t_mem``, ``t_grok``, ``delay``, ``ratio``,
+        ``log_delay``) and per scalar method extra (``extra.*``), with the grid's shape. A
+        product sweep has one dimension per swept field, its grid as the coordinate; a
+        ``"zip"`` sweep has one dimension ``point`` with the swept fields as coordinates along
+        it. Axes that a non-swept array field added are ``axis_k``. Parameter fields that vary
+        become coordinates; constant ones, and the mechanism, method, units and notes, are
+        attributes (``Dataset.attrs``; ``notes`` is a list of str). Time variables carry
+        ``units`` in their attributes.
+
+        A table that is not a sweep (no swept fields recorded in ``meta``) becomes a Dataset
+        over one dimension ``row``, one variable per column.
+
+        Examples
+        --------
+        >>> import grokdelay as gd
+        >>> from grokdelay.sweep import sweep
+        >>> base = gd.SpectralConditioning([10.0, 0.1], learning_rate=0.01)
+        >>> ds = sweep(base, learning_rate=[0.01, 0.1], tolerance=[1e-2, 1e-4]).to_xarray()
+        >>> ds["delay"].dims, ds["delay"].attrs["units"]
+        (('learning_rate', 'tolerance'), 'steps')
+        >>> float(ds["t_grok"].sel({"learning_rate": 0.1, "tolerance": 1e-4}).round(6))
+        921.034037
+        """
+        try:
+            import xarray as xr
+        except ImportError as exc:
+            raise ImportError("Table.to_xarray needs xarray (pip install xarray); "
+                              "Table.to_pandas, Table.to_csv and Table.grid work without it"
+                              ) from exc
+        swept = list(self.meta.get("swept", ()))
+        attrs = {k: v for k, v in self.meta.items() if k not in ("swept", "units")}
+        attrs["notes"] = list(self.notes)
+        if not swept:
+            ds = xr.Dataset({k: ("row", _plain(v)) for k, v in self._columns.items()})
+            ds.attrs.update(attrs)
+            return ds
+        zipped = self.meta.get("mode") == "zip"
+        lead = ["point"] if zipped else swept
+        dims = lead + [f"axis_{k}" for k in range(len(self.shape) - len(lead))]
+        coords: dict[str, Any] = {}
+        for i, name in enumerate(swept):
+            along = self.grid(name)[_line(0 if zipped else i, len(self.shape))]
+            coords[name] = ("point" if zipped else name, _plain(along))
+        units = self.meta.get("units") or sorted(set(self._columns.get("units", ["steps"])))
+        unit = units[0] if len(units) == 1 else ", ".join(units)
+        results = [k for k in self.columns
+                   if k in PREDICTION_COLUMNS or k.startswith("extra.")]
+        varying = {}
+        for k in self.columns:
+            if k in swept or k in results:
+                continue
+            _, constant = _html.split_constant({k: self[k]})
+            if not constant:
+                varying[k] = _plain(self.grid(k))
+            elif constant[k] is not None:
+                attrs[k] = constant[k]
+        # an axis that one non-swept array field added is named after it, with its values
+        for axis in range(len(lead), len(dims)):
+            owners = [k for k, v in varying.items() if _only_along(v, axis)]
+            if len(owners) == 1:
+                k = owners[0]
+                dims[axis] = k
+                coords[k] = (k, varying.pop(k)[_line(axis, len(dims))])
+        coords.update({k: (dims, v) for k, v in varying.items()})
+        data = {k: (dims, _plain(self.grid(k)), _units_attrs(k, unit)) for k in results}
+        attrs["units"] = unit
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
     def to_csv(self, path: Any = None) -> str:
         """Write CSV (header + one line per row) to ``path`` if given; return the text.
 
@@ -155,17 +234,47 @@ class Table:
                 fh.write(text)
         return text
 
-    def __repr__(self) -> str:
-        head = f"Table({self._n} rows x {len(self._columns)} columns: {', '.join(self.columns)})"
-        return head if not self.notes else head + f", {len(self.notes)} note(s)"
+    def _title(self) -> str:
+        grid = f", grid {self.shape}" if len(self.shape) > 1 else ""
+        return f"Table: {self._n} rows x {len(self._columns)} columns{grid}"
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebooks
-        rows = [self.row(i) for i in range(min(self._n, 20))]
-        th = "".join(f"<th>{k}</th>" for k in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_cell(r[k])}</td>" for k in self.columns)
-                       + "</tr>" for r in rows)
-        more = f"<p>... {self._n - 20} more rows</p>" if self._n > 20 else ""
-        return f"<table><tr>{th}</tr>{body}</table>{more}"
+    def __repr__(self) -> str:
+        """Fixed-width preview: the columns that vary, then the constant ones, then notes."""
+        return _html.table_text(self._columns, notes=self.notes, title=self._title())
+
+    def _repr_html_(self) -> str:
+        return _html.table_html(self._columns, notes=self.notes, title=self._title())
+
+
+def _plain(v: np.ndarray) -> np.ndarray:
+    """Object columns of str become str arrays (xarray and netCDF want those)."""
+    if v.dtype == object and all(isinstance(x, str) for x in v.reshape(-1)):
+        return v.astype(str)
+    return v
+
+
+def _line(axis: int, ndim: int) -> tuple:
+    """Index of the values along ``axis`` at the origin of the other axes."""
+    return tuple(slice(None) if j == axis else 0 for j in range(ndim))
+
+
+def _only_along(v: np.ndarray, axis: int) -> bool:
+    """Whether ``v`` varies along ``axis`` and along no other axis."""
+    line = v[_line(axis, v.ndim)]
+    shape = [1] * v.ndim
+    shape[axis] = -1
+    return len(set(line.tolist())) == line.size and bool(
+        np.all(np.broadcast_to(line.reshape(shape), v.shape) == v))
+
+
+def _units_attrs(name: str, unit: str) -> dict[str, str]:
+    if name in ("t_mem", "t_grok", "delay"):
+        return {"units": unit}
+    if name == "log_delay":
+        return {"units": f"log({unit})", "long_name": "natural log of delay"}
+    if name == "ratio":
+        return {"units": "1", "long_name": "t_grok / t_mem"}
+    return {}
 
 
 def _py(x: Any) -> Any:
@@ -308,13 +417,9 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     chunk_size = int(chunk_size)
     if chunk_size < 1:
         raise ParameterError(f"chunk_size = {chunk_size} must be >= 1", "chunk_size")
-    if method is not None and method not in cls.methods:
-        raise ParameterError(f"method = {method!r} is not a method of {cls.name}; it has: "
-                             + ", ".join(cls.methods), "method")
-    for name in grids:
-        if name not in specs:
-            raise ParameterError(f"{name} is not a field of {cls.name} ({cls.__name__}); its "
-                                 "fields are: " + ", ".join(specs), name)
+    if method is not None:
+        resolve_method(cls, method)
+    require_fields(cls, grids)
     names = list(grids)
     bnames = [n for n in names if specs[n][0].broadcasts]
     lnames = [n for n in names if not specs[n][0].broadcasts]
@@ -448,3 +553,13 @@ def _short_repr(v: Any) -> str:
         inner = ", ".join(f"{x:.6g}" for x in v[:8]) + (", ..." if v.size > 8 else "")
         return f"[{inner}]"
     return repr(v)
+
+
+class _CallableModule(types.ModuleType):
+    """``grokdelay.sweep`` the module, callable as :func:`grokdelay.sweep.sweep`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Table:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

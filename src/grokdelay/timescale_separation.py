@@ -1,7 +1,7 @@
-r"""Readout/feature timescale separation, the N^(2 alpha) law of seed 000 (abstract, 2.1-2.4).
+r"""Readout/feature timescale separation: the N^(2 alpha) law (Analytical Proof notes 2.1-2.4).
 
 For the alpha-parameterized two-layer network :math:`f = N^{-\alpha}\sum_j a_j
-\sigma(w_j\cdot x)` (seed 000, eq 1), readout fitting runs on the kernel's own clock and
+\sigma(w_j\cdot x)` (Analytical Proof notes, eq 1), readout fitting runs on the kernel's own clock and
 feature learning on the clock of the kernel's drift:
 
 .. math::
@@ -9,7 +9,7 @@ feature learning on the clock of the kernel's drift:
     t_\mathrm{mem} = \tau_\mathrm{readout} = \frac{1}{\eta\,\|K_0\|}, \qquad
     t_\mathrm{grok} = \tau_\mathrm{features} = \frac{N^{2\alpha}}{\eta\,\|\nabla_w K\|}.
 
-This is the law stated in the seed's **abstract**. Its section 2.4 does not derive it: the
+This is the law stated in the notes' **abstract**. Its section 2.4 does not derive it: the
 intermediate steps (eqs 6 and 8) give
 :math:`\tau_\mathrm{features}/\tau_\mathrm{readout} = N/\|\nabla_w K\|`, and the text then
 asserts :math:`\Omega(N^{2\alpha})`. grokdelay implements the abstract's law as stated and
@@ -30,7 +30,7 @@ __all__ = ["TimescaleSeparation"]
 
 @register("timescale_separation")
 class TimescaleSeparation(Parameters):
-    r"""Readout vs feature-learning timescales: ratio N^(2 alpha) (seed 000, abstract and 2.1-2.4).
+    r"""Readout vs feature-learning timescales: ratio N^(2 alpha) (Analytical Proof notes 2.1-2.4).
 
     .. math::
 
@@ -44,7 +44,7 @@ class TimescaleSeparation(Parameters):
     width : float or array_like
         Hidden width N (> 0; real values are allowed for sweeps).
     alpha : float or array_like
-        Output exponent of the parameterization, in [0, 1/2] (seed 000 eq 1).
+        Output exponent of the parameterization, in [0, 1/2] (Analytical Proof notes eq 1).
     learning_rate : float or array_like
         Step size eta; times are optimizer steps.
     kernel_norm : float or array_like
@@ -52,8 +52,8 @@ class TimescaleSeparation(Parameters):
         residual dynamics :math:`\dot r = -\eta K r` (divide the Gram matrix by n for a
         mean-reduced loss).
     kernel_gradient_norm : float or array_like
-        :math:`\|\nabla_w K\|_\mathrm{unscaled}` of seed 000 section 2.3, the kernel drift
-        rate with the :math:`N^{-2\alpha}` suppression taken out.
+        :math:`\|\nabla_w K\|_\mathrm{unscaled}` of the Analytical Proof notes section 2.3, the
+        kernel drift rate with the :math:`N^{-2\alpha}` suppression taken out.
 
     Notes
     -----
@@ -70,8 +70,8 @@ class TimescaleSeparation(Parameters):
     so that ``t_grok`` is the time for the NTK to move by its own norm at its initial
     drift rate, and ``t_mem`` the e-folding time of the top residual mode.
 
-    **Validity.** Order-of-magnitude law (seed 000 writes Theta and Omega): constants are
-    not determined. ``t_mem`` is exact as the e-folding time of the top kernel mode under
+    **Validity.** Order-of-magnitude law (Analytical Proof notes write Theta and Omega): constants
+    are not determined. ``t_mem`` is exact as the e-folding time of the top kernel mode under
     gradient flow of a linearized model; ``t_grok`` is a linear extrapolation of the
     initial drift and ignores the acceleration or saturation of feature learning.
     Inputs with :math:`\tau_\mathrm{features} < \tau_\mathrm{readout}` (features faster
@@ -80,8 +80,8 @@ class TimescaleSeparation(Parameters):
 
     References
     ----------
-    Seed 000 ("Analytical proof of grokking delay"), abstract, eqs 1, 4, 6, 8 and section 2.4;
-    table 5.1, first row.
+    The unpublished notes "Analytical Proof of Grokking Delay", abstract, eqs 1, 4, 6, 8 and
+    section 2.4; table 5.1, first row.
 
     Examples
     --------
@@ -109,7 +109,7 @@ class TimescaleSeparation(Parameters):
 
     @method("abstract_law", default=True,
             summary="t_mem = 1/(eta ||K_0||), t_grok = N^(2 alpha)/(eta ||grad_w K||) "
-                    "(seed 000 abstract)")
+                    "(Analytical Proof notes abstract)")
     def _abstract_law(self, a) -> Outcome:
         log_features = (2.0 * a.alpha * np.log(a.width) - np.log(a.learning_rate)
                         - np.log(a.kernel_gradient_norm))
@@ -119,7 +119,7 @@ class TimescaleSeparation(Parameters):
             t_features = a.width ** (2.0 * a.alpha) / (a.learning_rate * a.kernel_gradient_norm)
         early = t_features < t_readout
         t_grok = np.where(early, t_readout, t_features)
-        notes = ["seed 000 abstract's law, not its section 2.4 algebra (which gives the ratio "
+        notes = ["the Analytical Proof notes' abstract law, not their section 2.4 algebra (which gives the ratio "
                  "N / ||grad_w K||); order-of-magnitude: constants are not determined"]
         notes += note_where(early, "N^(2 alpha) ||K_0|| < ||grad_w K||: features move faster "
                             "than the readout fits; no delay (t_grok = t_mem)")

@@ -1,6 +1,6 @@
 r"""Two training clocks: a logarithmic classifier clock and a polynomial representation clock.
 
-Seed 001 (Tan, Gai and Zhang, arXiv 2606.05863) splits grokking into two stopping times
+Tan et al. 2026 (Tan, Gai and Zhang, arXiv 2606.05863) splits grokking into two stopping times
 (eqs 2.1-2.2). The *classifier clock* is when the cross-entropy tail falls below a level
 :math:`\epsilon`; once every incorrect-class logit gap exceeds :math:`g`, Lemma 3.1 (proof
 C.1) bounds the loss by
@@ -109,7 +109,7 @@ def _log_sub(log_a, b):
 
 @register("two_clocks")
 class TwoClocks(Parameters):
-    r"""Two training clocks: logarithmic classifier clock, polynomial representation clock (seed 001).
+    r"""Two training clocks: logarithmic classifier, polynomial representation (Tan et al. 2026).
 
     The classifier clock (memorization) is the first time at or after ``t_margin`` at which
     the Lemma 3.1 bound :math:`(K-1)e^{-g(t)}` on the cross-entropy falls to ``loss_target``,
@@ -179,7 +179,7 @@ class TwoClocks(Parameters):
     * ``"coupled"``: Theorem 5.6 with :math:`\delta = \epsilon^\beta`; needs
       ``coupling_exponent``.
 
-    The representation law is an assumption on the late-time geometry (seed 001 states it as
+    The representation law is an assumption on the late-time geometry (Tan et al. 2026 states it as
     Assumption 4.5); :math:`\theta` and :math:`c` are to be measured, e.g. with
     :func:`grokdelay.deep_linear.fit_kl_exponent`. Small deep linear networks with
     cross-entropy and weight decay often show :math:`\theta` close to 1/2 (near-exponential
@@ -188,7 +188,7 @@ class TwoClocks(Parameters):
 
     References
     ----------
-    Seed 001 (Tan, Gai, Zhang, "Two training clocks", arXiv 2606.05863): eqs 2.1-2.2,
+    Tan et al. 2026 (Tan, Gai, Zhang, "Two training clocks", arXiv 2606.05863): eqs 2.1-2.2,
     Lemma 3.1, Assumption 3.4, Theorem 3.5, Prop 3.6, Assumption 4.5, Theorems 4.8, 4.9, 5.6;
     appendices C.1, C.5, D.7, F.1, F.2, F.5.
 
@@ -359,6 +359,7 @@ class TwoClocks(Parameters):
                          "structure_target (Thm 5.6)"]
         return self._finish(a, t_mem, log_dur, t_rep, never, notes,
                             extra={"structure_target": delta})
+
 
 def _e0(a):
     """energy_initial as an array, +inf where not given."""

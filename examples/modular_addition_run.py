@@ -1,6 +1,6 @@
-"""Seed 000's table 4.1 run read through every registered mechanism.
+"""The modular-addition run of the Analytical Proof notes (table 4.1) through every mechanism.
 
-The run (seed 000, section 4.1; train fraction from section 1.2): modular addition with
+The run (Analytical Proof, section 4.1; train fraction from section 1.2): modular addition with
 p = 97, a two-layer network of width N = 512 at alpha = 0, learning rate 1e-3, weight decay
 lambda = 1.0 *in the loss* (so grokdelay's ``weight_decay = 2.0``), full batch (one epoch is
 one optimizer step), train fraction 0.3. Observed: t_mem = 200 epochs, t_grok = 14,600
@@ -10,11 +10,11 @@ Every mechanism's ``scenario()`` supplies its inputs for that run, each with its
 this script predicts with each mechanism's default method, sets the predictions beside the
 observation (predicted / observed for t_mem, t_grok, delay and ratio) and writes
 
-* ``seed000_table41.txt``: the side-by-side table and every input's source;
-* ``seed000_table41.csv``: the same numbers, one row per mechanism;
-* ``seed000_table41.png``: the log-scale comparison chart with the observed run.
+* ``modular_addition_run.txt``: the side-by-side table and every input's source;
+* ``modular_addition_run.csv``: the same numbers, one row per mechanism;
+* ``modular_addition_run.png``: the log-scale comparison chart with the observed run.
 
-Run it as ``python examples/seed000_table41.py [OUTDIR]``.
+Run it as ``python examples/modular_addition_run.py [OUTDIR]``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import grokdelay as gd  # noqa: E402
 from grokdelay.milestones import Milestones, compare_with_log  # noqa: E402
 from grokdelay.plotting import plot_comparison  # noqa: E402
 
-#: Seed 000, table 4.1 (full batch: epochs are optimizer steps).
+#: Analytical Proof, table 4.1 (full batch: epochs are optimizer steps).
 OBSERVED_T_MEM = 200.0
 OBSERVED_T_GROK = 14_600.0
 #: The run's learning rate: one optimizer step is eta units of gradient-flow time.
@@ -71,7 +71,7 @@ def report(table, scenarios, skipped, observed) -> str:
              _num(r["t_grok_factor"]), _num(r["delay_factor"]), _num(r["ratio_factor"]),
              uses_observation(scenarios.get(r["mechanism"])))
             for r in table]
-    obs = ("observed (seed 000, table 4.1)", "-", "steps", _num(observed.t_mem),
+    obs = ("observed (Analytical Proof, table 4.1)", "-", "steps", _num(observed.t_mem),
            _num(observed.t_grok), _num(observed.ratio), "1", "1", "1", "1", "")
     rows = [head, *body, obs]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -80,8 +80,9 @@ def report(table, scenarios, skipped, observed) -> str:
         return "  ".join(c.ljust(w) if i < 3 or i == len(head) - 1 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(r, widths)))
 
-    out = ["Seed 000, section 4.1: modular addition p = 97, N = 512, alpha = 0, eta = 1e-3,",
-           "weight_decay = 2.0 (seed lambda = 1.0 in the loss), full batch, rho = 0.3.",
+    out = ["Analytical Proof notes, section 4.1: modular addition p = 97, N = 512, alpha = 0,",
+           "eta = 1e-3, weight_decay = 2.0 (the notes' lambda = 1.0 in the loss), full batch, "
+           "rho = 0.3.",
            "Columns 'x' are predicted / observed (1 = exact; inf = predicted never, "
            "0 = observed never). 'uses the observation': inputs taken or calibrated from the",
            "observed run itself (read from each input's source), so that part is not a "
@@ -142,18 +143,19 @@ def main(outdir=".") -> Path:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     observed = Milestones.from_values(OBSERVED_T_MEM, OBSERVED_T_GROK,
-                                      notes=["seed 000, table 4.1 (full batch: epochs = steps)"])
+                                      notes=["Analytical Proof, table 4.1 "
+                                             "(full batch: epochs = steps)"])
     rows, scenarios, skipped = predictions()
     table = compare_with_log(observed, rows, time_per_step=LEARNING_RATE)
     text = report(table, scenarios, skipped, observed)
-    (outdir / "seed000_table41.txt").write_text(text + "\n", encoding="utf-8")
-    table.to_csv(outdir / "seed000_table41.csv")
+    (outdir / "modular_addition_run.txt").write_text(text + "\n", encoding="utf-8")
+    table.to_csv(outdir / "modular_addition_run.csv")
     if rows:
         fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.8))
         plot_comparison(rows, ax=ax, observed=observed)
-        ax.set_title("seed 000 table 4.1: predicted t_mem -> t_grok per mechanism "
+        ax.set_title("Analytical Proof table 4.1: predicted t_mem -> t_grok per mechanism "
                      "(observed: black)", fontsize=9)
-        fig.savefig(outdir / "seed000_table41.png", dpi=110, bbox_inches="tight")
+        fig.savefig(outdir / "modular_addition_run.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
     print(text)
     return outdir
