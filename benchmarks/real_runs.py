@@ -38,7 +38,7 @@ KW = {"threshold": 0.95, "train_threshold": 0.99, "level": 0.8}
 PUBLISHED = [
     ("published", "arXiv 2605.18845: 26 held-out runs, 1 calibration cell", "adamw",
      "first_passage", 17.7),
-    ("published", "seed 004: three-input predictor, 293 runs", "mixed", "norm_separation", 34.6),
+    ("published", "arXiv 2603.13331: three-input predictor, 293 runs", "mixed", "norm_separation", 34.6),
 ]
 
 

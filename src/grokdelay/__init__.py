@@ -56,8 +56,9 @@ from .recorder import RunRecorder
 from .runs import TrainingRun
 
 # Real runs: which theory applies, calibrated laws, cross-validation (issue 13).
-from . import calibration, premises
-from .calibration import Calibration, CrossValidation, calibrate, cross_validate, plot_predictions
+from . import calibration, cross_validation, premises
+from .calibration import Calibration, calibrate
+from .cross_validation import CrossValidation, cross_validate, plot_predictions
 from .premises import Diagnosis, diagnose
 
 __version__ = "0.1.0"
@@ -122,6 +123,7 @@ __all__ = [
     "recorder",
     "trainer",
     "calibration",
+    "cross_validation",
     "premises",
     "Calibration",
     "CrossValidation",

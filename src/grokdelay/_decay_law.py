@@ -75,12 +75,3 @@ def check_contraction(rate, field: str, what: str) -> None:
         raise ParameterError(f"{what} = {bad:g} >= 1: the decay no longer shrinks the norm "
                              "monotonically (it zeroes it at 1 and flips its sign above); the "
                              "product must lie in [0, 1)", field)
-
-
-#: Sources of the inputs every law shares in the default comparison scenario (seed 000).
-SEED000_SOURCES = {
-    "learning_rate": "seed 000 section 4.1: eta = 1e-3",
-    "weight_decay": "seed 000 section 4.1: lambda = 1.0 in the loss (gradient 2 lambda theta), "
-                    "so the library's decoupled weight_decay is 2.0",
-    "t_mem": "seed 000 section 4.1: observed t_mem = 200 epochs (full batch, so steps)",
-}

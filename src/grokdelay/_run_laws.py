@@ -349,11 +349,11 @@ class PowerLawLaw(RunLaw):
 
 
 class NormSeparationLaw(RunLaw):
-    """``mu = log C + log k*``, k* the exact pure-decay count of seed 004's law."""
+    """``mu = log C + log k*``, k* the exact pure-decay count of the norm-separation law (arXiv 2603.13331)."""
 
     name = "norm_separation"
     needs = ("t_mem", "norm_mem", "norm_post")
-    why_optimizer = "seed 004's law is stated for SGD and AdamW"
+    why_optimizer = "the norm-separation law's (arXiv 2603.13331) is stated for SGD and AdamW"
 
     def names(self, F):
         return ["log_constant"]

@@ -35,8 +35,8 @@ import math
 
 import numpy as np
 
-from ._core import Interval, Parameters, Scenario, method, param, register
-from ._decay_law import (SEED000_SOURCES, check_contraction, learning_rate_field,
+from ._core import Interval, Parameters, method, param, register
+from ._decay_law import (check_contraction, learning_rate_field,
                          log_decay_outcome, t_mem_field, weight_decay_field)
 
 __all__ = ["FirstPassage", "PAPER_CONSTANTS"]
@@ -151,18 +151,3 @@ class FirstPassage(Parameters):
     @method("steps", summary="steps of V <- (1 - kappa eta lambda)^2 V from V_mem to V_star")
     def _steps(self, a):
         return self._outcome(a, discrete=True)
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        params = cls(learning_rate=1e-3, weight_decay=2.0, norm_mem=math.sqrt(512.0),
-                     norm_star=1.0, kappa=0.252, t_mem=200.0)
-        return Scenario(params, sources={
-            **SEED000_SOURCES,
-            "norm_mem": "seed 000 section 3.1: the memorizing interpolant has ||theta||^2 = "
-                        "Theta(N), N = 512, constant taken as 1 (assumption)",
-            "norm_star": "seed 000 section 3.1: the generalizing circuit has norm O(1), taken as "
-                         "1 (assumption: V_star is calibrated per architecture)",
-            "kappa": "arXiv 2605.18845 section 5.3: kappa = 0.252 calibrated on its 1L "
-                     "transformer (an assumption that it carries to seed 000's network)",
-        }, summary="seed 000 run, V ratio 512, with the paper's 1L-transformer kappa: delay = "
-                   "log(512) / (2 * 0.252 * 0.002) = 6189 steps, t_grok = 6389 vs 14,600 observed")

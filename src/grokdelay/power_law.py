@@ -6,7 +6,7 @@ r"""An empirical power law of the grokking delay in the hyperparameters.
 
 with :math:`\eta` the learning rate, :math:`\lambda` the weight decay and :math:`r` the training
 fraction. The exponents' theory values come from the weight-decay laws: the first-passage law
-(arXiv 2605.18845) and the norm-separation law (seeds 002/004) both give :math:`a = b = -1`
+(arXiv 2605.18845) and the norm-separation law (arXiv 2603.13331) both give :math:`a = b = -1`
 at a fixed norm ratio; the paper's aggregate fits are :math:`1.02 \pm 0.08` for the
 learning-rate and :math:`1.26 \pm 0.21` for the weight-decay exponent (its section 4.2), and
 published coupled-L2 Adam runs scale as :math:`\lambda^{-0.3}` to :math:`\lambda^{-0.8}`.
@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-from ._core import Interval, Outcome, Parameters, Scenario, method, note_where, param, register
-from ._decay_law import SEED000_SOURCES, learning_rate_field, t_mem_field
+from ._core import Interval, Outcome, Parameters, method, note_where, param, register
+from ._decay_law import learning_rate_field, t_mem_field
 
 __all__ = ["PowerLaw"]
 
@@ -53,8 +53,8 @@ class PowerLaw(Parameters):
 
     References
     ----------
-    Exponents: arXiv 2605.18845 section 4.2 (eta^-1.02, lambda^-1.26), seeds 002/004
-    (inverse scaling with eta and lambda); training fraction: Notsawo et al., "Predicting
+    Exponents: arXiv 2605.18845 section 4.2 (eta^-1.02, lambda^-1.26), arXiv
+    2603.13331 (inverse scaling with eta and lambda); training fraction: Notsawo et al., "Predicting
     Grokking Long Before it Happens", arXiv 2306.13253.
 
     Examples
@@ -105,12 +105,3 @@ class PowerLaw(Parameters):
                      "to runs like these (grokdelay.calibrate)")
         return Outcome(t_mem=a.t_mem, t_grok=a.t_mem + delay, notes=notes, delay=delay,
                        log_delay=log_delay)
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        params = cls(learning_rate=1e-3, weight_decay=2.0, train_fraction=0.3, t_mem=200.0)
-        return Scenario(params, sources={
-            **SEED000_SOURCES,
-            "train_fraction": "seed 000 section 1.2: rho = 0.3 of the p^2 pairs are trained on",
-        }, summary="seed 000 run with the theory exponents and C = 1 (uncalibrated): delay = "
-                   "1 / (eta lambda) = 500 steps, t_grok = 700 vs 14,600 observed")

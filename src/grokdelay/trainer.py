@@ -344,7 +344,7 @@ def grid(base: TrainerConfig | Mapping[str, Any] = QUICK, *, executor: Any = Non
     progress : bool, optional
         A ``tqdm`` progress bar (default: when tqdm is installed and there is more than one
         run).
-    **grids : sequence or value
+    **grids : sequence or scalar
         ``field=[values, ...]``: an axis of the grid (the first varies slowest);
         ``field=value``: fixed for every run.
 

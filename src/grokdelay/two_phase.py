@@ -36,8 +36,8 @@ import math
 
 import numpy as np
 
-from ._core import Interval, Parameters, Scenario, method, param, register
-from ._decay_law import (SEED000_SOURCES, check_contraction, learning_rate_field,
+from ._core import Interval, Parameters, method, param, register
+from ._decay_law import (check_contraction, learning_rate_field,
                          log_decay_outcome, t_mem_field, weight_decay_field)
 
 __all__ = ["TwoPhaseDecay"]
@@ -144,16 +144,3 @@ class TwoPhaseDecay(Parameters):
     @method("steps", summary="c times the steps of w <- (1 - eta lambda) w from alpha w_0 to w_c")
     def _steps(self, a):
         return self._outcome(a, discrete=True)
-
-    @classmethod
-    def scenario(cls) -> Scenario:
-        params = cls(learning_rate=1e-3, weight_decay=2.0, norm_init=math.sqrt(512.0),
-                     norm_c=1.0, init_scale=1.0, constant=1.0, t_mem=200.0)
-        return Scenario(params, sources={
-            **SEED000_SOURCES,
-            "norm_init": "seed 000 section 3.1: the memorizing random-feature solution has "
-                         "||theta||^2 = Theta(N), N = 512; taken as the starting norm "
-                         "(assumption: seed 000 gives no initialization norm)",
-            "norm_c": "seed 000 section 3.1: the generalizing circuit has norm O(1), taken as 1",
-        }, summary="seed 000 run: delay = log(sqrt(512)) / 0.002 = 1560 steps with c = 1 "
-                   "(uncalibrated), t_grok = 1760 vs 14,600 observed")
