@@ -103,6 +103,9 @@ def test_tutorial_is_rendered_with_its_outputs(built):
     # the executed cells' outputs: the HTML reprs, the figures (embedded or as files)
     assert "grokdelay-repr" in text and "DelayPrediction" in text
     assert "constant: " in text  # the sweep table, constant columns folded
+    # the real-run part: a diagnosis table, a calibration, a refusal, a cross-validation
+    assert "Calibration of first_passage" in text and "does not apply" in text
+    assert "cross-validation: " in text and "seed-noise floor" in text
     images = [url for tag, url in _resources(built / "tutorial.html").loads if tag == "img"]
     assert len(images) >= 3
     for url in images:

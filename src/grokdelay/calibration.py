@@ -198,13 +198,20 @@ class Calibration:
     notes: tuple[str, ...]
     _fit: _Fit = dataclasses.field(repr=False)
 
+    def __repr__(self) -> str:
+        consts = ", ".join(f"{k}={v:.4g}" for k, v in self.constants.items())
+        return (f"Calibration({self.mechanism!r}, {consts}; scale {self.scale:.3g} on "
+                f"{self.dof} dof; {self.n_runs} {self.optimizer} pilot runs "
+                f"({self.n_censored} censored); level {self.level:g})")
+
     # ------------------------------------------------------------------ facts
     def _facts(self, run_or_hyper) -> dict[str, Any]:
         if isinstance(run_or_hyper, Mapping):
             return facts_from_mapping(run_or_hyper)
         if not hasattr(run_or_hyper, "milestones"):
-            raise TypeError(f"predict takes a TrainingRun or a mapping of hyperparameters, got "
-                            f"{type(run_or_hyper).__name__}")
+            raise ParameterError(f"predict takes a TrainingRun or a mapping of hyperparameters, "
+                                 f"got "
+                            f"{type(run_or_hyper).__name__}", "run")
         facts = facts_at_memorization(run_or_hyper, threshold=self.threshold,
                                       train_threshold=self.train_threshold, window=self.window)
         if not math.isfinite(facts["t_mem"]):
