@@ -32,6 +32,10 @@ class ParameterError(ValueError):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self):
+        # keep ``field`` through pickling (errors sent back by process pools and clusters)
+        return (type(self), (str(self), self.field))
+
 
 class GrokdelayWarning(UserWarning):
     """A valid input in a regime where a formula's assumptions are strained."""

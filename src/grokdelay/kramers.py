@@ -24,8 +24,8 @@ of the Analytical Proof notes section 3.3 (:func:`sgd_temperature`, :func:`full_
 :func:`discretized_temperature`), the extensive barrier of section 3.2
 (:func:`extensive_barrier`), the inversions of section 4.2
 (:func:`implied_barrier_over_temperature`, :func:`log_delay_change`), and the numerical
-references the tests use (:func:`mfpt_1d`, :func:`escape_times`,
-:class:`QuarticDoubleWell`).
+references the tests use (:func:`mfpt_1d`, :func:`escape_times` and its seed ensemble
+:func:`escape_time_ensemble`, :class:`QuarticDoubleWell`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ import numpy as np
 from ._core import (Interval, Outcome, ParameterError, Parameters,
                     method, note_where, param, register)
 from ._core import positive_array as _positive
-from ._langevin import QuarticDoubleWell, escape_times, exit_shift, mfpt_1d, mfpt_1d_mpmath
+from ._langevin import (QuarticDoubleWell, escape_time_ensemble, escape_times, exit_shift, mfpt_1d,
+                        mfpt_1d_mpmath)
 
 __all__ = [
     "KramersEscape",
@@ -51,6 +52,7 @@ __all__ = [
     "log_delay_change",
     "QuarticDoubleWell",
     "escape_times",
+    "escape_time_ensemble",
     "exit_shift",
     "mfpt_1d",
     "mfpt_1d_mpmath",

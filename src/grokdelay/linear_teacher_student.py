@@ -80,11 +80,11 @@ import numpy as np
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
 from ._lts_engine import (Model, accuracy_of_log_loss, check_coupled, check_kernel,
-                          coupled_kernel, crossing_times, describe_first, effective_times,
-                          lambertw_exp, log_eq19, log_losses_flat, model_floors, model_initial, model_of,
-                          target_loss_level, to_steps)
-from ._lts_simulation import (GradientDescentRun, GradientFlowRun, integrate_gradient_flow,
-                              simulate_gradient_descent)
+                          coupled_kernel, describe_first, effective_times, exact_crossings,
+                          lambertw_exp, log_eq19, log_losses_flat, model_floors, model_initial,
+                          model_of, target_loss_level, to_steps)
+from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
+                              integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
                                 sample_mp_spectrum)
 
@@ -92,9 +92,11 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
            "loss_floors",
            "eq19_train_loss", "mp_density", "mp_expectation", "sample_mp_spectrum",
            "mp_edges", "mp_atom", "mp_nodes", "simulate_gradient_descent",
-           "integrate_gradient_flow", "GradientDescentRun", "GradientFlowRun"]
+           "gradient_descent_ensemble", "integrate_gradient_flow", "GradientDescentRun",
+           "GradientFlowRun"]
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
+_COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
 
 
 # --------------------------------------------------------------------------- public curves
@@ -527,9 +529,7 @@ class LinearTeacherStudent(Parameters):
     def _exact_outcome(self, a, coupled: bool) -> Outcome:
         m, target, shape = self._setup(a)
         log_t = np.log(target)
-        floors = model_floors(m)
-        tau_tr = crossing_times(m, log_t, "tr", floors)
-        tau_gen = crossing_times(m, log_t, "gen", floors)
+        tau_tr, tau_gen, *floors = exact_crossings(m, log_t)
         extra = {}
         if coupled:
             t_mem, t_grok, extra = self._coupled_steps(a, m, tau_tr, tau_gen)
@@ -591,8 +591,10 @@ class LinearTeacherStudent(Parameters):
         t_mem, t_grok = to_steps(tau_tr, m.eta0), to_steps(tau_gen, m.eta0)
         k_mem = np.ones(tau_tr.shape)
         k_grok = np.ones(tau_tr.shape)
-        deep = np.flatnonzero(f["depth"] == 2)
-        if deep.size:
+        all_deep = np.flatnonzero(f["depth"] == 2)
+        # the kernel's spectral nodes are built per block of points: memory O(block)
+        for lo in range(0, all_deep.size, _COUPLED_BLOCK):
+            deep = all_deep[lo:lo + _COUPLED_BLOCK]
             sub = {k: v[deep] for k, v in f.items()}
             taus = np.stack([tau_tr[deep], tau_gen[deep]])
             finite = np.where(np.isfinite(taus), taus, 0.0)
