@@ -418,7 +418,7 @@ def _linear_teacher_student() -> list[Law]:
 def _first_passage() -> list[Law]:
     eta, lam, nm, ns, k, tm, g = (_pos(n) for n in ("eta", "lambda", "n_mem", "n_star",
                                                     "kappa", "t_mem", "g"))
-    names = {nm: r"\|\theta_\mathrm{mem}\|", ns: r"\sqrt{V_\star}", k: r"\kappa_\mathrm{LL}",
+    names = {nm: r"\|\theta_\mathrm{mem}\|", ns: r"\|\theta_\star\|", k: r"\kappa_\mathrm{LL}",
              tm: r"t_\mathrm{mem}"}
     f = {"learning_rate": eta, "weight_decay": lam, "norm_mem": nm, "norm_star": ns,
          "kappa": k, "t_mem": tm}
