@@ -217,3 +217,42 @@ def test_fu2026_adamw_subset():
     d = gd.diagnose(gd.datasets.fu2026("mech")[0], train_threshold=0.99)
     assert not d["first_passage"]["applies"]
     assert any("grows after memorization" in w for w in d["first_passage"]["reasons"])
+
+
+def test_result_reprs_are_concise_and_render_as_html():
+    """Issue 17: in a notebook every result type renders as HTML and no repr runs to pages."""
+    runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
+    pilots = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["seed"] in (0, 1)]
+    diag = gd.diagnose(pilots[0], train_threshold=0.99)
+    cal = gd.calibrate(pilots, threshold=0.95, train_threshold=0.99)
+    cv = gd.cross_validate(runs, "first_passage", groups="run", threshold=0.95,
+                           train_threshold=0.99)
+    for obj, head in ((diag, "Diagnosis("), (cal, "Calibration("), (cv, "CrossValidation(")):
+        text = repr(obj)
+        assert text.startswith(head) and len(text) <= 400, text
+        assert "<table" in obj._repr_html_()
+    assert "first_passage" in repr(diag) and "kappa=" in repr(cal) and "MAPE" in repr(cv)
+
+
+def test_predict_refuses_what_is_neither_a_run_nor_a_mapping():
+    pilots = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"
+              and r.hyper["weight_decay"] == 1.0 and r.hyper["seed"] in (0, 1)]
+    cal = gd.calibrate(pilots, threshold=0.95, train_threshold=0.99)
+    with pytest.raises(gd.ParameterError, match="TrainingRun or a mapping") as e:
+        cal.predict(3.0)
+    assert e.value.field == "run"
+
+
+def test_pilots_from_too_few_cells_say_the_interval_does_not_cover_law_error():
+    runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
+    one_cell = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["init_scale"] == 1.0]
+    cal = gd.calibrate(one_cell, "first_passage", threshold=0.95, train_threshold=0.99)
+    assert any(n.startswith(cal_mod.CELLS_NOTE) for n in cal.notes)
+    pred = cal.predict(one_cell[0])
+    assert any(n.startswith(cal_mod.CELLS_NOTE) for n in pred.notes)
+    # pilots from three cells with a two-constant law: no such note
+    three = [r for r in runs if r.hyper["weight_decay"] > 0]
+    cal3 = gd.calibrate(three, "first_passage", threshold=0.95, train_threshold=0.99)
+    cells = {(r.hyper["weight_decay"], r.hyper["init_scale"]) for r in three
+             if math.isfinite(r.milestones(0.95, 0.99).delay)}
+    assert (len(cells) > 2) == (not any(n.startswith(cal_mod.CELLS_NOTE) for n in cal3.notes))

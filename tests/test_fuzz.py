@@ -300,6 +300,11 @@ REGRESSIONS = [
                                                   learning_rate=2.2250738585072014e-308,
                                                   kernel_norm=1.0,
                                                   kernel_gradient_norm=5e-324)),
+    # the accuracy-to-loss inversion: an empty broadcast indexed its first element; a
+    # subnormal accuracy left the plain-Python inverse's domain (math domain error)
+    ("linear_teacher_student", "exact", dict(aspect_ratio=np.array([]), learning_rate=0.01)),
+    ("linear_teacher_student", "exact", dict(aspect_ratio=5e-324, learning_rate=5e-324,
+                                             d_out=2, accuracy=5e-324)),
 ]
 
 

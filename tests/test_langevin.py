@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+import grokdelay as gd
 from grokdelay import kramers as kr
 
 
@@ -127,3 +128,17 @@ def test_discretized_temperature_vs_lyapunov(eta, h):
 def test_discretized_temperature_unstable_is_inf():
     assert kr.discretized_temperature(1.0, 1.0, 2.0) == math.inf
     assert kr.discretized_temperature(1.0, 1.0, 5.0) == math.inf
+
+
+def test_escape_time_ensemble_equals_the_serial_seeds_on_a_process_pool(process_pool):
+    well = kr.QuarticDoubleWell(1.0, [2.0])
+    kw = dict(exit_coordinate=well.escape_coordinate, exit_at=0.0, n_walkers=50)
+    want = np.stack([kr.escape_times(well.gradient, well.point(-1.0), 0.5, 0.01, seed=s, **kw)
+                     for s in (3, 1, 2)])
+    for ex in (None, process_pool):
+        got = kr.escape_time_ensemble(well.gradient, well.point(-1.0), 0.5, 0.01,
+                                      seeds=(3, 1, 2), executor=ex, **kw)
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(gd.ParameterError, match="seed = 'x' failed"):
+        kr.escape_time_ensemble(well.gradient, well.point(-1.0), 0.5, 0.01, seeds=[0, "x"],
+                                executor=process_pool, **kw)

@@ -345,3 +345,36 @@ def test_simulation_functions_are_public():
                  "GradientDescentRun", "GradientFlowRun"):
         assert getattr(gd.linear_teacher_student, name) is getattr(sim, name)
         assert name in gd.linear_teacher_student.__all__
+
+
+def test_target_without_scipy_matches_gammaincinv_and_mpmath():
+    # One d_out and one accuracy for all points: P^-1(d_out/2, A) in plain Python (keeps
+    # scipy.special off the shell's path). Against mpmath at 40 digits: erfinv to 2 ulp;
+    # the general inverse to 5e-15 (measured worst 2.9e-15 over d_out 1..10^4, A from 1e-12
+    # to 1 - 1e-12; scipy's gammaincinv: 2.2e-15), far inside the 1e-13 budget of the times.
+    import mpmath
+    from scipy import special
+
+    from grokdelay._lts_engine import target_loss_level as _target
+    from grokdelay._special import erfinv as _erfinv
+    from grokdelay._special import gammaincinv as _gammaincinv
+
+    for a in (1e-300, 1e-9, 0.3, 0.5, math.erf(math.sqrt(2.0)), 0.999, 1 - 1e-12, 1 - 2**-53):
+        with mpmath.workdps(40):
+            ref = float(mpmath.erfinv(mpmath.mpf(a)))
+        assert _erfinv(a) == pytest.approx(ref, rel=5e-16), a
+    for d in (1, 2, 3, 20, 39, 40, 97, 1000):
+        for acc in (1e-12, 0.01, 0.5, math.erf(math.sqrt(2.0)), 0.999999, 1 - 1e-12):
+            guess = special.gammaincinv(d / 2, acc)
+            with mpmath.workdps(40):
+                ref = float(mpmath.findroot(
+                    lambda x: mpmath.gammainc(d / 2, 0, x, regularized=True) - acc,
+                    (guess * (1 - 1e-6), guess * (1 + 1e-6)), solver="anderson"))
+            assert _gammaincinv(d / 2, acc) == pytest.approx(ref, rel=5e-15), (d, acc)
+            assert _target(1e-3, acc, d) == pytest.approx(d * 1e-3 / (2 * ref), rel=5e-15)
+    # mixed outputs or accuracies take scipy's gammaincinv, element by element
+    acc = np.array([0.5, 0.9, 0.99])
+    dout = np.array([1, 3, 40])
+    np.testing.assert_allclose(_target(1e-3, acc, dout),
+                               dout * 1e-3 / (2 * special.gammaincinv(dout / 2, acc)),
+                               rtol=1e-15)

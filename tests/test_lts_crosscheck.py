@@ -183,3 +183,58 @@ def test_aspect_ratio_one_with_small_weight_decay_never_groks():
     assert _mp_gen_floor(1.0, 2.4e-6) > lts.target_loss(p)
     pred = gd.predict_delay(p)
     assert math.isfinite(pred.t_mem) and pred.t_grok == math.inf
+
+
+def _mp_loss(lam, wd, t, kind, eta=0.01):
+    """Eq 14/38 (d_out = 1, unit init, no noise) by 30-digit mpmath.quad in the angle
+    variable that removes the square-root edges (no grokdelay code)."""
+    import mpmath
+
+    lam, wd, t = mpmath.mpf(lam), mpmath.mpf(wd), mpmath.mpf(t)
+    a, b = (1 - mpmath.sqrt(lam)) ** 2, (1 + mpmath.sqrt(lam)) ** 2
+    g = wd / 2
+
+    def f(th):
+        nu = a + (b - a) * (1 - mpmath.cos(th)) / 2
+        dens = ((b - a) / 2) ** 2 * mpmath.sin(th) ** 2 / (2 * mpmath.pi * lam * nu)
+        k = nu + g
+        e = mpmath.exp(-2 * eta * k * t)
+        q = nu if kind == "tr" else 1
+        return (e * e + ((e * nu + g) / k) ** 2) * q * dens / 2
+
+    cuts = [0] + [mpmath.mpf(10) ** j for j in range(-4, 0)] + [mpmath.mpf("0.3"), 1, mpmath.pi]
+    return mpmath.quad(f, cuts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lam,wd,eps", [
+    (0.99, 0.0, 1e-6),          # near the hard edge, tiny threshold: t_grok = 5.8e6 steps
+    (0.9, 1e-5, 1e-6),          # weight decay and a tiny threshold
+    (0.5, 0.01657698, 1e-3),    # the never-groks edge: gen floor 0.1% under the target
+    (2.0, 1e-4, 1e-3),          # aspect_ratio > 1 (t_grok = inf: null-space floor)
+    (0.1, 0.0, 1e-1),           # large threshold, early crossings
+])
+def test_exact_times_match_mpmath_to_1e_13_at_the_hard_points(lam, wd, eps):
+    # The speed work (issue 16) must not cost accuracy: 30-digit mpmath quadrature and
+    # findroot (tol 1e-28) give each time to ~1e-25; the library's budget is 1e-13 relative
+    # (measured worst 1.6e-14, at the never-groks edge where d log L / d log t is small).
+    import mpmath
+
+    pred = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=lam, learning_rate=0.01,
+                                                    weight_decay=wd, threshold=eps))
+    level = mpmath.mpf(eps) / 4
+    with mpmath.workdps(30):
+        if lam > 1:
+            assert pred.t_grok == math.inf and (1 - 1 / lam) / 2 > eps / 4
+        else:
+            floor = _mp_loss(lam, wd, mpmath.mpf(10) ** 40, "gen")
+            assert floor < level and pred.t_grok < math.inf
+        for kind, mine in (("tr", pred.t_mem), ("gen", pred.t_grok)):
+            if math.isinf(mine):
+                continue
+            x0 = mpmath.log(mine)
+            root = mpmath.findroot(
+                lambda x: mpmath.log(_mp_loss(lam, wd, mpmath.exp(x), kind) / level),
+                (x0 - mpmath.mpf("0.01"), x0 + mpmath.mpf("0.01")), solver="anderson",
+                tol=1e-28)
+            assert abs(mine / float(mpmath.exp(root)) - 1) < 1e-13, (kind, mine)

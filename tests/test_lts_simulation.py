@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from grokdelay import ParameterError
 from grokdelay._lts_engine import target_loss_level as loss_level
 from grokdelay._lts_simulation import (accuracy_from_loss, first_passage,
-                                       integrate_gradient_flow, simulate_gradient_descent)
+                                       gradient_descent_ensemble, integrate_gradient_flow,
+                                       simulate_gradient_descent)
 from grokdelay._marchenko_pastur import sample_mp_spectrum
 
 
@@ -251,3 +252,17 @@ def test_never_groks_is_inf_and_bad_input_raises():
                                   method="direct")
     with pytest.raises(ParameterError, match="depth"):
         integrate_gradient_flow(aspect_ratio=0.5, learning_rate=0.1, depth=2)
+
+
+def test_gradient_descent_ensemble_equals_the_serial_seeds_on_a_process_pool(process_pool):
+    kw = dict(BASE, d_in=60, data="bidiagonal", max_steps=5000)
+    want = [simulate_gradient_descent(**kw, seed=s) for s in (4, 0, 9)]
+    for ex in (None, process_pool):
+        got = gradient_descent_ensemble(**kw, seeds=(4, 0, 9), executor=ex)
+        for g, w in zip(got, want, strict=True):
+            assert (g.t_mem, g.t_grok) == (w.t_mem, w.t_grok)
+            np.testing.assert_array_equal(g.gen_loss, w.gen_loss)
+            np.testing.assert_array_equal(g.eigenvalues, w.eigenvalues)
+    with pytest.raises(ParameterError, match="seed = 1 failed: ParameterError: d_in") as info:
+        gradient_descent_ensemble(**dict(kw, d_in=0), seeds=[1], executor=process_pool)
+    assert info.value.field == "d_in"

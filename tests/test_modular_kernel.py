@@ -169,6 +169,31 @@ def test_parameter_helpers(small):
 
 
 @pytest.mark.slow
+def test_seed000_cache_is_reproduced():
+    # compare and the scenarios read the cached summary (grokdelay/_seed000_kernel.py) instead
+    # of recomputing it at start-up. Recompute it. The operator norms are Lanczos with tol
+    # 1e-8 (eigsh stops at a residual of tol * |lambda|; the Ritz value of a separated top
+    # eigenvalue is then good to better than tol relative, on any BLAS); the spectrum is eigvalsh,
+    # backward stable: each eigenvalue to ~ n eps ||A|| = 512 * 2.2e-16 * 0.86 ~ 1e-13
+    # absolute on any LAPACK, so 1e-11 of the top eigenvalue.
+    cached = scn.seed000_summary()
+    fresh = scn.seed000_summary(cached=False)
+    assert fresh is not cached and fresh.n_train == cached.n_train == 2823
+    for name in ("readout_norm", "feature_norm", "ntk_norm", "drift_norm",
+                 "kernel_gradient_norm"):
+        assert getattr(fresh, name) == pytest.approx(getattr(cached, name), rel=1e-8), name
+    np.testing.assert_allclose(fresh.feature_spectrum, cached.feature_spectrum, rtol=0,
+                               atol=1e-11 * cached.readout_norm)
+    assert cached.ntk_min is None and scn.seed000_summary(smallest=True).ntk_min == \
+        scn.SEED000_NTK_MIN
+    # the stored spectrum is whole and ascending, as eigvalsh returns it
+    import grokdelay._seed000_kernel as c
+
+    assert len(c.FEATURE_SPECTRUM) == 512 and list(c.FEATURE_SPECTRUM) == sorted(
+        c.FEATURE_SPECTRUM)
+
+
+@pytest.mark.slow
 def test_seed000_ntk_min_constant_is_reproduced():
     # The ridge scenario reads SEED000_NTK_MIN (LAPACK evr) instead of an O(n^3) computation.
     # Re-check it by a different algorithm, Sylvester inertia through Cholesky: K - s I is

@@ -150,5 +150,5 @@ def test_predict_delegates_to_the_calibration():
     rec = RunRecorder(None)
     _log(rec, [0, 50, 100], [0.2, 1.0, 1.0], [0.0, 0.1, 0.2])
     assert rec.predict(Calibration()) == ("prediction at", 100.0, 3)
-    with pytest.raises(TypeError, match="predict"):
+    with pytest.raises(gd.ParameterError, match="predict"):
         rec.predict(object())

@@ -280,6 +280,31 @@ def test_every_mechanism_sweeps_like_a_loop(name):
             np.testing.assert_allclose(t[k][i], getattr(ref, k), rtol=1e-12, atol=0)
 
 
+@pytest.mark.filterwarnings("ignore::grokdelay.GrokdelayWarning")
+def test_sweep_on_a_process_pool_and_a_dask_cluster_equals_the_serial_sweep(process_pool,
+                                                                            dask_client):
+    lts = gd.LinearTeacherStudent(aspect_ratio=0.5, learning_rate=0.01)
+    cases = [(BASE, dict(learning_rate=np.logspace(-4, -1, 13), tolerance=np.logspace(-8, -1, 5))),
+             (lts, dict(aspect_ratio=np.linspace(0.1, 2.0, 11), weight_decay=[0.0, 1e-3]))]
+    for base, grids in cases:
+        serial = sweep(base, chunk_size=9, **grids)
+        for ex in (process_pool, dask_client.get_executor(), dask_client):
+            par = sweep(base, chunk_size=9, executor=ex, **grids)
+            assert par.columns == serial.columns and par.shape == serial.shape
+            assert par.notes == serial.notes and par.meta == serial.meta
+            for k in serial.columns:
+                np.testing.assert_array_equal(par[k], serial[k])  # bit-identical, same order
+
+
+def test_a_failing_chunk_on_an_executor_names_its_rows_and_field(process_pool):
+    with pytest.raises(gd.ParameterError, match="sweep rows 5..9 .*learning_rate") as info:
+        sweep(BASE, chunk_size=5, executor=process_pool,
+              learning_rate=[0.01] * 7 + [-1.0] + [0.01] * 4)
+    assert info.value.field == "learning_rate"
+    with pytest.raises(gd.ParameterError, match="executor"):
+        sweep(BASE, executor="four", learning_rate=[0.01])
+
+
 def test_the_sweep_module_is_callable_and_keeps_its_names():
     base = gd.SpectralConditioning([10.0, 1.0, 0.1], learning_rate=0.01)
     lr = np.logspace(-3, -1, 5)

@@ -82,7 +82,8 @@ def test_every_law_renders_latex_and_every_closed_form_method_has_one():
     # added later declares its laws in grokdelay._symbolic where it has one)
     numerical = {("linear_teacher_student", "exact"), ("linear_teacher_student", "coupled")}
     for name in ("linear_teacher_student", "norm_separation", "kramers", "timescale_separation",
-                 "two_clocks", "spectral", "implicit_bias", "ridge_null_space"):
+                 "two_clocks", "spectral", "implicit_bias", "ridge_null_space", "first_passage",
+                 "two_phase", "power_law"):
         cls = gd.mechanisms()[name]
         for m in cls.methods:
             assert (name, m) in numerical or S.methods_with_laws(name).get(m), (name, m)
@@ -332,6 +333,23 @@ def test_pure_decay_count_against_the_continuous_law_to_first_order():
     assert sp.simplify(inverse - (1 + g / 2)) == 0                 # the docs' 1 + gamma/2
     # the "law" note's threshold: the factor exceeds 1.05 from gamma_eff = 0.1 on
     assert float((1 / ratio).subs(g, sp.Rational(1, 10))) == pytest.approx(1.0536, abs=1e-4)
+
+
+@pytest.mark.parametrize("mechanism, flow, discrete", [
+    ("first_passage", "law", "steps"),
+    ("two_phase", "omnigrok", "steps"),
+])
+def test_real_run_laws_count_steps_as_the_flow_to_first_order(mechanism, flow, discrete):
+    # the steps count and the continuous law of the same decay: their ratio is
+    # x / -log(1 - x) = 1 - x/2 - x^2/12 + ... in the per-step rate x (kappa eta lambda for
+    # first_passage, eta lambda for two_phase); assumption 0 < x < 1
+    p = typical_params(gd.mechanisms()[mechanism])
+    lf, ld = S.law_for(p, flow), S.law_for(p, discrete)
+    x = sp.Symbol("x", positive=True)
+    eta, lam = lf.fields["learning_rate"], lf.fields["weight_decay"]
+    k = lf.fields.get("kappa", sp.Integer(1))
+    ratio = sp.simplify((ld.expr("delay") / lf.expr("delay")).subs(eta, x / (k * lam)))
+    assert sp.simplify(sp.series(ratio, x, 0, 3).removeO() - (1 - x / 2 - x ** 2 / 12)) == 0
 
 
 @pytest.mark.parametrize("mechanism, flow, discrete", [

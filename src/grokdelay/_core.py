@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 
-
 # --------------------------------------------------------------------------- display hooks
 
 #: LaTeX renderers of parameter objects and predictions (``_repr_latex_``), registered by a
@@ -87,6 +86,9 @@ class NotApplicable(ParameterError):
     def __init__(self, message: str, field: str | None = None, mechanism: str | None = None):
         super().__init__(message, field)
         self.mechanism = mechanism
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.field, self.mechanism))
 
 
 # --------------------------------------------------------------------------- registry

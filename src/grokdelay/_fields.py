@@ -37,6 +37,10 @@ class ParameterError(ValueError):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self):
+        # keep ``field`` through pickling (errors sent back by process pools and clusters)
+        return (type(self), (str(self), self.field))
+
 
 class ArgumentTypeError(ParameterError, TypeError):
     """An argument of the wrong type (``params`` neither a parameter object nor a mapping,

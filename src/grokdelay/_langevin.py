@@ -28,10 +28,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-import mpmath
 import numpy as np
 
-__all__ = ["QuarticDoubleWell", "escape_times", "mfpt_1d", "mfpt_1d_mpmath", "exit_shift"]
+__all__ = ["QuarticDoubleWell", "escape_times", "escape_time_ensemble", "mfpt_1d", "mfpt_1d_mpmath", "exit_shift"]
 
 
 class QuarticDoubleWell:
@@ -151,6 +150,8 @@ def exit_shift(temperature: float, dt: float) -> float:
     :math:`\beta\sigma\sqrt{dt}` further away, :math:`\sigma = \sqrt{2T}`,
     :math:`\beta = -\zeta(1/2)/\sqrt{2\pi} \approx 0.5826` (Broadie, Glasserman and Kou 1997).
     """
+    import mpmath
+
     beta = -float(mpmath.zeta(0.5)) / math.sqrt(2.0 * math.pi)
     return beta * math.sqrt(2.0 * temperature * dt)
 
@@ -222,6 +223,37 @@ def escape_times(gradient: Callable[[np.ndarray], np.ndarray], start: np.ndarray
     return times
 
 
+def escape_time_ensemble(gradient: Callable[[np.ndarray], np.ndarray], start: np.ndarray,
+                         temperature: float, dt: float, *, seeds=range(4), executor=None,
+                         **kwargs) -> np.ndarray:
+    """:func:`escape_times` once per seed, optionally on an executor.
+
+    ``gradient`` (and ``exit_coordinate``) must be picklable for a process pool: a bound
+    method of :class:`QuarticDoubleWell` is, a lambda is not. Each seed's row equals the
+    serial ``escape_times(..., seed=s)`` exactly; a failing seed comes back as
+    :class:`~grokdelay.ParameterError` naming it.
+
+    Returns
+    -------
+    ndarray, shape (len(seeds), n_walkers)
+        Row ``i`` holds the exit times of seed ``seeds[i]``.
+
+    Examples
+    --------
+    >>> well = QuarticDoubleWell(barrier=1.0)
+    >>> t = escape_time_ensemble(well.gradient, well.point(-1.0), 0.5, 0.01, seeds=[0, 1],
+    ...                          exit_coordinate=well.escape_coordinate, exit_at=0.0,
+    ...                          n_walkers=20)
+    >>> t.shape, bool(np.all(np.isfinite(t)))
+    ((2, 20), True)
+    """
+    from ._parallel import seed_ensemble
+
+    runs = seed_ensemble(escape_times, seeds, executor=executor, gradient=gradient,
+                         start=start, temperature=temperature, dt=dt, **kwargs)
+    return np.stack(runs)
+
+
 def mfpt_1d(potential: Callable[[np.ndarray], np.ndarray], x_start: float, x_exit: float,
             temperature: float, *, x_left: float, n_panels: int = 200,
             order: int = 16) -> float:
@@ -283,6 +315,8 @@ def mfpt_1d_mpmath(potential: Callable, x_start: float, x_exit: float, temperatu
     computation independent of :func:`mfpt_1d`. ``potential`` must accept mpmath numbers.
     Slow (seconds): for reference values only.
     """
+    import mpmath
+
     with mpmath.workdps(dps):
         t = mpmath.mpf(temperature)
         f = mpmath.odefun(lambda x, v: [mpmath.exp(-potential(x) / t),

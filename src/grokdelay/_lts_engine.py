@@ -16,11 +16,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
-from scipy.optimize import elementwise
 
 from ._core import ParameterError
 from ._marchenko_pastur import graded_panels, panels_needed
+from ._special import gammaincinv
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -80,24 +79,90 @@ def _log_loss(m: Model, tau, kind: str):
     return out.reshape(shape)
 
 
+_BLOCK = 1024          # points per block of the exact path: its memory is O(block)
+
+
+def _blocks(n: int):
+    return (slice(lo, min(n, lo + _BLOCK)) for lo in range(0, n, _BLOCK))
+
+
+def exact_crossings(m: Model, log_target):
+    """``(tau_tr, tau_gen, floor_tr, floor_gen)`` of flat points, in fixed-size blocks.
+
+    Every intermediate (quadrature rows, guesses, Newton state) lives for one block of
+    :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
+    """
+    n = m.lam.size
+    out = tuple(np.empty(n) for _ in range(4))
+    for sl in _blocks(n):
+        mm, lt = m.take(sl), log_target[sl]
+        floors = model_floors(mm)
+        out[0][sl] = crossing_times(mm, lt, "tr", floors)
+        out[1][sl] = crossing_times(mm, lt, "gen", floors)
+        out[2][sl], out[3][sl] = floors
+    return out
+
+
 def model_floors(m: Model):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
     pole needs (points grouped by that count); without weight decay the student's initial
-    component in the null space (the ``cdec`` term) never decays.
+    component in the null space (the ``cdec`` term) never decays. Blocks of
+    :data:`_BLOCK` points.
     """
+    if np.size(m.lam) > _BLOCK:
+        n = m.lam.size
+        tr, gen = np.empty(n), np.empty(n)
+        for sl in _blocks(n):
+            tr[sl], gen[sl] = model_floors(m.take(sl))
+        return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
     lam = np.atleast_1d(m.lam)
-    tr = np.empty(lam.shape)
-    gen = np.empty(lam.shape)
-    need = panels_needed(lam, np.atleast_1d(m.g), 0.0)
-    for p in np.unique(need):
-        i = np.flatnonzero(need == p)
-        mm = m.take(i)
-        tr[i] = _Integrands(mm, "tr", int(p)).floor
-        gen[i] = _Integrands(mm, "gen", int(p)).floor_sum \
-            + mm.atom * mm.s * 0.5 * np.where(mm.g > 0, 1.0, 1.0 + mm.a2)
+    g = np.atleast_1d(m.g)
+    sig2 = np.atleast_1d(m.sig2)
+    tr = np.broadcast_to(sig2 * np.maximum(0.0, 1.0 - lam), lam.shape).copy()
+    gen = np.broadcast_to(np.atleast_1d(m.atom * m.s * 0.5 * np.where(m.g > 0, 1.0, 1.0 + m.a2)),
+                          lam.shape).copy()
+    # without weight decay and label noise the integrals vanish: only the constants remain
+    live = np.flatnonzero((g > 0) | (sig2 > 0))
+    if live.size:
+        ml = m.take(live) if np.ndim(m.lam) else m
+        need = panels_needed(np.atleast_1d(ml.lam), np.atleast_1d(ml.g), 0.0)
+        for p in np.unique(need):
+            i = np.flatnonzero(need == p)
+            f_tr, f_gen = _floor_sums(ml.take(i) if np.ndim(m.lam) else m, int(p))
+            tr[live[i]] += f_tr
+            gen[live[i]] += f_gen
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
+
+
+def _floor_sums(m: Model, p: int):
+    """The t -> inf integrals (train, gen) on P graded panels (no constants):
+    ``E[g^2 (s nu / 2 + sigma^2 lambda) / k^2]`` and ``E[(s g^2 / 2 + sigma^2 lambda nu) / k^2]``
+    with weight ``C / nu`` (see :class:`_Integrands`)."""
+    s2, _, _ = graded_panels(p)
+    cw = _panel_weights(p)
+    nu = (4.0 * np.sqrt(np.atleast_1d(m.lam)))[:, None] * s2 + np.atleast_1d(m.lo)[:, None]
+    g = np.atleast_1d(m.g)[:, None]
+    hs = 0.5 * np.atleast_1d(m.s)[:, None]
+    nl = np.atleast_1d(m.sig2 * m.lam)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_k2 = 1.0 / (nu + g) ** 2
+    cwk = cw * inv_k2
+    f_tr = np.einsum("ij,ij->i", cwk, g * g * (hs + nl / nu))
+    f_gen = np.einsum("ij,ij->i", cwk, hs * g * g / nu + nl)
+    return f_tr, f_gen
+
+
+def _panel_weights(p: int) -> np.ndarray:
+    """``(16 / pi) sin^2 cos^2 dphi`` at the nodes of :func:`graded_panels` (cached)."""
+    if p not in _WEIGHT_CACHE:
+        s2, c2, dphi = graded_panels(p)
+        _WEIGHT_CACHE[p] = (16.0 / math.pi) * (s2 * c2 * dphi)
+    return _WEIGHT_CACHE[p]
+
+
+_WEIGHT_CACHE: dict[int, np.ndarray] = {}
 
 
 def model_initial(m: Model):
@@ -116,6 +181,8 @@ def accuracy_of_log_loss(log_loss, threshold, d_out=1):
     implementation behind :func:`grokdelay.linear_teacher_student.accuracies` and the
     simulators' accuracies.
     """
+    from scipy import special  # where used: scipy.special is a third of a second to import
+
     half = 0.5 * np.asarray(d_out, dtype=float)
     with np.errstate(over="ignore"):
         return special.gammainc(half, half * threshold * np.exp(-np.asarray(log_loss)))
@@ -129,9 +196,27 @@ def target_loss_level(threshold, accuracy, d_out=1):
     ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`. Arrays broadcast;
     the one implementation behind :func:`grokdelay.linear_teacher_student.target_loss`, the
     exact solver and the simulators.
+
+    When every point has the same ``d_out`` and ``accuracy`` (the usual case: the shell,
+    ``compare``, sweeps over other fields) the inverse is computed once in plain Python
+    (:func:`grokdelay._special.gammaincinv`, within 5e-15 of mpmath), which keeps
+    scipy.special (a third of a second to import) off that path; otherwise scipy's
+    ``gammaincinv`` element by element.
     """
-    half = 0.5 * np.asarray(d_out, dtype=float)
-    return d_out * threshold / (2.0 * special.gammaincinv(half, accuracy))
+    dout_a = np.asarray(d_out, dtype=float)
+    acc = np.asarray(accuracy, dtype=float)
+    if acc.size == 0 or dout_a.size == 0:            # an empty broadcast: nothing to invert
+        inv = np.ones(np.broadcast_shapes(acc.shape, dout_a.shape))
+    elif (np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0])
+          and 1e-12 < float(acc.flat[0]) < 1.0 - 1e-12):
+        # (the plain-Python inverse is verified for moderate accuracies; scipy takes the tails)
+        inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
+                      gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
+    else:
+        from scipy import special
+
+        inv = special.gammaincinv(0.5 * dout_a, acc)
+    return d_out * threshold / (2.0 * inv)
 
 
 _KERNELS = ("frozen", "coupled")
@@ -247,6 +332,8 @@ def _ive1(z):
     big = z > 1e8
     zb = np.where(big, z, 1e8)
     asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
+    from scipy import special
+
     return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
 
 
@@ -300,56 +387,52 @@ class _Integrands:
 
     _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
 
-    def __init__(self, m: Model, kind, p):
-        s2, c2, dphi = graded_panels(p)
-        cw = (16.0 / math.pi) * (s2 * c2 * dphi)
-        w = (4.0 * np.sqrt(m.lam))[:, None]
-        self.x = w * s2                                 # nu - lower edge, exact
+    def __init__(self, m: Model, kind, p, floor=None):
+        """``floor``: the loss at t = inf (from :func:`model_floors`), if known; otherwise
+        its integrals are computed on the same P panels."""
+        s2, _, _ = graded_panels(p)
+        cw = _panel_weights(p)
+        self.x = (4.0 * np.sqrt(m.lam))[:, None] * s2    # nu - lower edge, exact
         nu = self.x + m.lo[:, None]
         g = m.g[:, None]
         k = nu + g
         inv_k = 1.0 / k
         q = nu * inv_k                                  # nu / k
         s = m.s[:, None]
-        a2 = m.a2[:, None]
         sg = s * g
+        half_b = (0.5 * s) * (m.a2[:, None] + q * q)
+        noisy = bool(np.any(m.sig2 > 0))
         nl = (m.sig2 * m.lam)[:, None]
-        wq = cw / nu
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_k2 = 1.0 / k ** 2
         if kind == "gen":
-            # floor: s g^2/(2 k^2) (+ nl nu/k^2); A: s g nu/k^2 (- 2 nl nu/k^2);
-            # B: s (a2 + q^2)/2 (+ nl nu/k^2)
-            cik = cw * inv_k
-            self.wak = sg * cik
+            # A: s g nu/k^2 (- 2 nl nu/k^2); B: s (a2 + q^2)/2 (+ nl nu/k^2); weight C / nu
+            cwn = cw / nu
+            self.wak = sg * inv_k * cw
             self.wa = self.wak * inv_k
-            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * g * g * inv_k2
-                                       + nl * nu * inv_k2)
-            self.wb = (0.5 * s) * (a2 + q * q) * (cw / nu)
-            if np.any(m.sig2 > 0):
-                noise = nl * wq * inv_k * q              # nl nu / k^2 * wq
+            self.wb = half_b * cwn
+            if noisy:
+                noise = nl * cwn * inv_k * q              # nl nu / k^2 * C / nu
                 self.wa = self.wa - 2.0 * noise
                 self.wb = self.wb + noise
                 self.wak = self.wa * k
-            self.const = m.atom * m.s * 0.5
-            self.cdec = m.atom * m.s * 0.5 * m.a2         # times exp(-4 tau g)
+            const = m.atom * m.s * 0.5
+            self.cdec = const * m.a2                    # times exp(-4 tau g)
         else:
-            # floor: s nu g^2/(2 k^2) (+ nl g^2/k^2); A: s g nu^2/k^2 (+ 2 nl g nu/k^2);
-            # B: s nu (a2 + q^2)/2 (+ nl nu^2/k^2)
+            # A: s g nu^2/k^2 (+ 2 nl g nu/k^2); B: s nu (a2 + q^2)/2 (+ nl nu^2/k^2)
             cq = cw * q
             self.wak = sg * cq
             self.wa = self.wak * inv_k
-            self.floor_sum = np.einsum("ij,ij->i", wq, s * 0.5 * nu * g * g * inv_k2
-                                       + nl * g * g * inv_k2)
-            self.wb = (0.5 * s) * (a2 + q * q) * cw
-            if np.any(m.sig2 > 0):
+            self.wb = half_b * cw
+            if noisy:
                 gk = g * inv_k
                 self.wa = self.wa + 2.0 * nl * gk * cw * inv_k
                 self.wb = self.wb + nl * cq * inv_k
                 self.wak = self.wa * k
-            self.const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
+            const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        self.floor = self.floor_sum + self.const
+        if floor is None:
+            self.floor = _floor_sums(m, p)[kind != "tr"] + const
+        else:                            # the t = inf value less the part of cdec that stays
+            self.floor = floor - np.where(m.g > 0, 0.0, self.cdec)
         self.wbk = self.wb * k
         self.c = m.lo + m.g
         self.g = m.g
@@ -401,7 +484,7 @@ class _Integrands:
 
 def _upper_guess(m: Model, kind, floor, l0, log_target):
     """A tau at (or just beyond) the crossing: the t -> inf decay bound of the loss."""
-    it = _Integrands(m, kind, 1)       # only the t = 0 sums: coarse nodes are enough
+    it = _Integrands(m, kind, 1, floor)  # only the t = 0 sums: coarse nodes are enough
     a = np.abs(it.wa).sum(axis=1)
     b = it.wb.sum(axis=1) + it.cdec
     target = np.exp(log_target)
@@ -422,6 +505,17 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     x_hi = _upper_guess(m, kind, floor, l0, log_target)
+    if n == 1:                           # one point: no grouping, sorting or retry lists
+        x, lt = float(x_hi[0]), float(log_target[0])
+        while True:
+            it = _Integrands(m, kind, int(panels_needed(m.lam, m.g, 4.0 * math.exp(x))[0]),
+                             floor)
+            root, ok = _newton_scalar(it, x, lt)
+            if ok:
+                return np.array([math.exp(root)])
+            x += 2.0                     # the guess was below the crossing: look further
+            if x > _XMAX + 2.0:
+                raise _no_crossing(1)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -431,18 +525,26 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
         need = np.sort(need, kind="stable")
         for lo in range(0, order.size, _NEWTON_CHUNK):
             sel = order[lo:lo + _NEWTON_CHUNK]
-            it = _Integrands(m.take(sel), kind, int(need[lo:lo + _NEWTON_CHUNK].max()))
-            x, ok = _newton_block(it, x_hi[sel], log_target[sel])
+            it = _Integrands(m.take(sel), kind, int(need[lo:lo + _NEWTON_CHUNK].max()),
+                             floor[sel])
+            if sel.size == 1:            # one point: the same iteration on Python floats
+                x, ok = _newton_scalar(it, float(x_hi[sel[0]]), float(log_target[sel[0]]))
+                x, ok = np.array([x]), np.array([ok])
+            else:
+                x, ok = _newton_block(it, x_hi[sel], log_target[sel])
             out[sel[ok]] = np.exp(x[ok])
             retry.append(sel[~ok])
         pending = np.concatenate(retry)
         if pending.size:                 # the guess was below the crossing: look further
             x_hi[pending] += 2.0
             if np.any(x_hi[pending] > _XMAX + 2.0):
-                raise FloatingPointError(
-                    "linear_teacher_student: no crossing found below eta0 t = exp(690) for "
-                    f"{pending.size} point(s); please report the parameters")
+                raise _no_crossing(pending.size)
     return out
+
+
+def _no_crossing(count: int) -> FloatingPointError:
+    return FloatingPointError("linear_teacher_student: no crossing found below eta0 t = "
+                              f"exp(690) for {count} point(s); please report the parameters")
 
 
 def _newton_block(it: _Integrands, x_hi, log_target):
@@ -493,7 +595,65 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     return x, ok
 
 
+def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
+    """:meth:`_Integrands.log_loss_and_slope` for a one-point block, on Python floats: five
+    numpy calls (one exp, four dot products) instead of some forty."""
+    e = np.exp(it.x[0] * (-2.0 * tau))
+    big_a, a_k = float(it.wa[0] @ e), float(it.wak[0] @ e)
+    e *= e
+    big_b, b_k = float(it.wb[0] @ e), float(it.wbk[0] @ e)
+    g, le1 = float(it.g[0]), -2.0 * tau * float(it.c[0])
+    dec = float(it.cdec[0]) * math.exp(-4.0 * tau * g)
+    floor = float(it.floor[0]) + dec
+    t0 = math.log(floor) if floor > 0 else -math.inf
+    t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
+    t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
+    top = max(t0, t1, t2)
+    top = top if math.isfinite(top) else 0.0
+
+    def part(t, sign=1.0):
+        return sign * math.exp(t - top) if t > -math.inf else 0.0
+
+    total = part(t0) + part(t1, math.copysign(1.0, big_a)) + part(t2)
+    log_l = math.log(max(total, 1e-300)) + top
+    ea_k = part(le1 + math.log(abs(a_k)), math.copysign(1.0, a_k)) if a_k != 0 else 0.0
+    eb_k = part(2.0 * le1 + math.log(b_k)) if b_k > 0 else 0.0
+    d_dec = part(math.log(dec)) if dec > 0 else 0.0
+    dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
+    return log_l, tau * dtot / total
+
+
+def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[float, bool]:
+    """:func:`_newton_block` for one point (the same safeguarded steps, on Python floats)."""
+    x = x_hi
+    a, b = -math.inf, math.inf
+    for count in range(200):
+        log_l, slope = _log_loss_and_slope_1(it, math.exp(x))
+        h = log_l - log_target
+        if count == 0 and h > 0:
+            return x, False
+        if h == 0:
+            return x, True
+        if h > 0:
+            a = max(a, x)
+        else:
+            b = min(b, x)
+        xn = x - h / slope if slope != 0 else math.nan
+        small = abs(xn - x) <= _NEWTON_STEP_TOL
+        outside = (not math.isfinite(xn) or xn < a or xn > b
+                   or ((xn == a or xn == b) and not small))
+        if outside:
+            xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+        x = xn
+        if (small and not outside) or b - a <= 1e-14:
+            return x, True
+    raise FloatingPointError("linear_teacher_student: Newton iteration did not converge for "
+                             "1 point; please report the parameters")
+
+
 def _refine(f, bracket, args, ok):
+    from scipy.optimize import elementwise
+
     res = elementwise.find_root(f, bracket, args=args,
                                 tolerances={"xatol": 1e-14, "xrtol": 0.0, "fatol": 0.0,
                                             "frtol": 0.0})
@@ -525,6 +685,8 @@ def _first_crossing_scan(f, m, sel, args_all):
     miss = ~hit
     if np.any(miss):
         r = rows[miss]
+        from scipy.optimize import elementwise
+
         mn = elementwise.find_minimum(
             f, (xs[r, j[r] - 1], xs[r, j[r]], xs[r, j[r] + 1]),
             args=tuple(a[r] for a in args))
@@ -561,6 +723,8 @@ def describe_first(value, mask):
 def lambertw_exp(log_z):
     """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
     log_z = np.asarray(log_z, dtype=float)
+    from scipy import special
+
     small = log_z < 600
     with np.errstate(over="ignore"):
         w = np.where(small, special.lambertw(np.exp(np.minimum(log_z, 600))).real, 0.0)

@@ -99,8 +99,8 @@ def facts_from_mapping(hyper: Mapping[str, Any]) -> dict[str, Any]:
     law needs (``norm_mem``, ``norm_init`` or ``init_scale``, ``train_fraction``,
     ``norm_post``, ``t_mem``)."""
     if not isinstance(hyper, Mapping):
-        raise TypeError(f"expected a TrainingRun or a mapping of hyperparameters, got "
-                        f"{type(hyper).__name__}")
+        raise ParameterError(f"expected a TrainingRun or a mapping of hyperparameters, got "
+                        f"{type(hyper).__name__}", "run")
     facts: dict[str, Any] = {"name": None, "hyper": dict(hyper),
                              "optimizer": optimizer_family(hyper.get("optimizer")),
                              "delay": math.nan, "bound": math.nan}

@@ -143,10 +143,16 @@ class CoupledKernel:
         u = np.asarray(u, dtype=float)
         flat = u.ndim == 1
         u2 = u[:, None] if flat else u
-        x = u2[..., None] * self.nu[:, None, :]
+        # one expm1 per node: with m = 1 - exp(-2 x), 1 - exp(-4 x) = m (2 - m), so
+        # a (1 - e^-4x) + b (1 - e^-2x) = (2a + b) m - a m^2 (no cancellation: 0 <= m <= 1)
+        m = np.multiply(u2[..., None], self.nu[:, None, :])
         with np.errstate(over="ignore", invalid="ignore"):
-            i = (np.einsum("pkn,pn->pk", -np.expm1(-4.0 * x), self.a)
-                 + np.einsum("pkn,pn->pk", -np.expm1(-2.0 * x), self.b))
+            np.multiply(m, -2.0, out=m)
+            np.expm1(m, out=m)
+            np.negative(m, out=m)
+            i = np.einsum("pkn,pn->pk", m, 2.0 * self.a + self.b)
+            np.multiply(m, m, out=m)
+            i -= np.einsum("pkn,pn->pk", m, self.a)
             i = np.where(np.isinf(u2), self._i_inf()[:, None], i)
             k2 = self.k0sq[:, None] - np.where(self.c[:, None] > 0, self.c[:, None] * i, 0.0)
         out = np.sqrt(np.maximum(k2, 0.0))

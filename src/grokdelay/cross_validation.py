@@ -86,6 +86,9 @@ class CrossValidation:
                 f"{s['mape_on_floor_runs']:.1f}%); {s['n_censored']} censored "
                 f"({s['censored_consistent']} consistent), {s['n_refused']} refused")
 
+    def __repr__(self) -> str:
+        return f"CrossValidation({str(self)[len('cross-validation: '):]})"
+
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(str(self))}</p>" + self.table._repr_html_()
 

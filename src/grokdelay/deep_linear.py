@@ -43,7 +43,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import optimize
 
 from . import _arguments as A
 from ._core import ParameterError, real_array, real_scalar
@@ -406,6 +405,8 @@ def fit_kl_exponent(times, gap, *, theta_bounds=(0.5, 1.5)) -> KLFit:
     lc0 = math.log(rate_d)
     x0 = np.array([th0, lc0, le[0]])
     best = None
+    from scipy import optimize
+
     for start in (x0, np.array([th0, math.log(max((le[0] - le[-1]) / (t[-1] - t0), 1e-300))
                                 - (2 * th0 - 1) * le[0], le[0]])):
         try:

@@ -8,24 +8,21 @@ equation (Analytical Proof notes, eq 17)
     d\theta = -\nabla F(\theta)\,dt + \sqrt{2T_\mathrm{eff}}\,dB_t ,
 
 and grokking is the escape over the saddle between the memorization and the generalization
-basins. For :math:`\Delta F \gg T` the mean escape time is the Eyring-Kramers formula
-(Analytical Proof notes, section 3.3, unnumbered; its leading behaviour is the notes' eq 15)
-
-.. math::
-
-    \tau = \frac{2\pi}{|\lambda_s|}\sqrt{\frac{|\det H_s|}{\det H_\min}}\,
-           e^{\Delta F/T}\,\bigl(1 + O(T/\Delta F)\bigr),
-
-:math:`\lambda_s` the saddle Hessian's one negative eigenvalue. Everything is computed in
-log space: ``log_delay`` is exact when :math:`\tau` overflows float64.
+basins. For :math:`\Delta F \gg T` the mean escape time :math:`\tau` is the Eyring-Kramers
+formula (Analytical Proof notes, section 3.3, unnumbered; its leading behaviour is the notes'
+eq 15): the Arrhenius factor :math:`e^{\Delta F/T}` times a prefactor of the Hessians at the
+minimum and at the saddle (:math:`\lambda_s` the saddle Hessian's one negative eigenvalue), up
+to a relative :math:`O(T/\Delta F)`; its closed form is in :mod:`grokdelay._symbolic`,
+rendered on the docs page. Everything is computed in log space: ``log_delay`` is exact when
+:math:`\tau` overflows float64.
 
 Besides the mechanism :class:`KramersEscape` this module gives the effective temperatures
 of the Analytical Proof notes section 3.3 (:func:`sgd_temperature`, :func:`full_batch_temperature`,
 :func:`discretized_temperature`), the extensive barrier of section 3.2
 (:func:`extensive_barrier`), the inversions of section 4.2
 (:func:`implied_barrier_over_temperature`, :func:`log_delay_change`), and the numerical
-references the tests use (:func:`mfpt_1d`, :func:`escape_times`,
-:class:`QuarticDoubleWell`).
+references the tests use (:func:`mfpt_1d`, :func:`escape_times` and its seed ensemble
+:func:`escape_time_ensemble`, :class:`QuarticDoubleWell`).
 """
 
 from __future__ import annotations
@@ -37,7 +34,8 @@ import numpy as np
 from ._core import (Interval, Outcome, ParameterError, Parameters, method, note_where, param,
                     real_array, register)
 from ._core import positive_array as _positive
-from ._langevin import QuarticDoubleWell, escape_times, exit_shift, mfpt_1d, mfpt_1d_mpmath
+from ._langevin import (QuarticDoubleWell, escape_time_ensemble, escape_times, exit_shift, mfpt_1d,
+                        mfpt_1d_mpmath)
 
 __all__ = [
     "KramersEscape",
@@ -51,6 +49,7 @@ __all__ = [
     "log_delay_change",
     "QuarticDoubleWell",
     "escape_times",
+    "escape_time_ensemble",
     "exit_shift",
     "mfpt_1d",
     "mfpt_1d_mpmath",
@@ -184,13 +183,13 @@ class KramersEscape(Parameters):
 
     The grokking delay is the mean time for the overdamped Langevin dynamics
     :math:`d\theta = -\nabla F\,dt + \sqrt{2T}\,dB` (Analytical Proof notes, eq 17) to leave the
-    memorization minimum for the generalizing basin over an index-1 saddle:
-
-    .. math::
-
-        \tau = \frac{2\pi}{|\lambda_s|}\sqrt{\frac{|\det H_s|}{\det H_\min}}\,
-               \exp\!\Big(\frac{\Delta F}{T}\Big),
-        \qquad t_\mathrm{grok} = t_\mathrm{mem} + \tau .
+    memorization minimum for the generalizing basin over an index-1 saddle: the Eyring-Kramers
+    time :math:`\tau`, the Arrhenius factor :math:`e^{\Delta F/T}` times a prefactor of the two
+    Hessians (:math:`\lambda_s` the saddle Hessian's one negative eigenvalue), and
+    :math:`t_\mathrm{grok} = t_\mathrm{mem} + \tau`. The closed form of each method is written
+    once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so does
+    ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a prediction:
+    its method, with its numbers).
 
     Parameters
     ----------
@@ -350,7 +349,7 @@ def sgd_temperature(learning_rate, grad_cov_trace, batch_size, dimension=None):
     One SGD step :math:`\theta \leftarrow \theta - \eta(\nabla F + \xi)`,
     :math:`\mathrm{Cov}\,\xi = \Sigma/B`, advances eq 17's time by :math:`dt = \eta` and adds
     noise of covariance :math:`\eta^2\Sigma/B = 2T\,dt`: so :math:`T = \eta\Sigma/(2B)` as a
-    matrix. The seed's scalar takes the trace. A scalar temperature in eq 17 means isotropic
+    matrix. The notes' scalar takes the trace. A scalar temperature in eq 17 means isotropic
     noise; the per-coordinate value is :math:`\eta\,\mathrm{tr}(\Sigma)/(2BP)`, returned
     when ``dimension`` P is given (the notes' trace form is P times larger, which cancels the
     extensivity of :math:`\Delta F = cP` in :math:`\Delta F/T`).

@@ -90,6 +90,13 @@ class Diagnosis:
         """The rows as a pandas DataFrame (needs pandas)."""
         return self.to_table().to_pandas()
 
+    def __repr__(self) -> str:
+        refused = [r["mechanism"] for r in self.rows if not r["applies"]]
+        ok = ", ".join(self.applicable) or "none"
+        return (f"Diagnosis({self.run!r}, applies: {ok}; does not apply: {len(refused)} "
+                f"({', '.join(refused[:3])}{', ...' if len(refused) > 3 else ''}); "
+                "str() or the table gives the reasons)")
+
     def __str__(self) -> str:
         lines = [f"diagnosis of {self.run}: " + ", ".join(
             f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"

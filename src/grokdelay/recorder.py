@@ -271,8 +271,8 @@ class RunRecorder:
         """``calibration.predict(run)`` on the records so far: a prediction made while the
         run trains (e.g. a :class:`grokdelay.Calibration` from ``gd.calibrate``)."""
         if not callable(getattr(calibration, "predict", None)):
-            raise TypeError(f"calibration must have a predict(run) method, got "
-                            f"{type(calibration).__name__}")
+            raise ParameterError(f"calibration must have a predict(run) method, got "
+                            f"{type(calibration).__name__}", "calibration")
         return calibration.predict(self.run)
 
     def close(self, summary: Mapping[str, Any] | None = None) -> None:

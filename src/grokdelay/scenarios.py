@@ -13,7 +13,6 @@ layer (:mod:`grokdelay.compare`, the CLI); see the "Layers" page of the docs.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from typing import Any
@@ -136,24 +135,68 @@ _HOW = ("grokdelay.modular_kernel at p = 97, N = 512, alpha = 0, rho = 0.3 (Anal
         "mean squared loss on one-hot labels (kernels / n)")
 
 
-#: Smallest eigenvalue of K_0 / n for the Analytical-Proof network (SEED000, seed 0), computed once by
-#: ``seed000_summary(smallest=True)`` (LAPACK on the 2823 x 2823 NTK Gram; numpy's full
-#: eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation (1-30 s depending on
-#: machine load) is too slow for ``grokdelay compare``, so the ridge scenario reads this
-#: value; tests/test_modular_kernel.py recomputes it.
+#: Smallest eigenvalue of K_0 / n for the Analytical-Proof network (SEED000, seed 0), computed
+#: once by ``seed000_summary(smallest=True, cached=False)`` (LAPACK on the 2823 x 2823 NTK
+#: Gram; numpy's full eigvalsh gives the same 8.0994002674593e-05). That O(n^3) computation
+#: (1-30 s depending on machine load) is too slow for ``grokdelay compare``, so the ridge
+#: scenario reads this value; tests/test_modular_kernel.py recomputes it.
 SEED000_NTK_MIN = 8.0994002674593e-05
 
 
-@functools.lru_cache(maxsize=4)
-def seed000_summary(seed: int = 0, smallest: bool = False) -> KernelSummary:
-    """The :class:`KernelSummary` of the Analytical-Proof run's network at init (cached).
+def seed000_summary(seed: int = 0, smallest: bool = False, *, cached: bool = True
+                    ) -> KernelSummary:
+    """The :class:`KernelSummary` of the Analytical-Proof run's network at init.
 
-    ``smallest=False`` (the scenarios) skips the O(n^3) ``ntk_min``; about a second.
+    For ``seed = 0`` (the run of ``grokdelay compare``) the numbers come from a cache
+    computed once (module ``grokdelay._seed000_kernel``; ``ntk_min`` is
+    :data:`SEED000_NTK_MIN`), so that no eigensolve runs at start-up; a slow test recomputes
+    them. ``cached=False``, or another seed, computes them: about a second without the
+    O(n^3) ``ntk_min`` (``smallest=False``), seconds to tens of seconds with it (kept in
+    memory for the session).
     """
+    if cached and seed == 0:
+        from . import _seed000_kernel as c
+
+        return KernelSummary(width=SEED000["width"], alpha=SEED000["alpha"],
+                             n_train=c.N_TRAIN, readout_norm=c.READOUT_NORM,
+                             feature_norm=c.FEATURE_NORM, ntk_norm=c.NTK_NORM,
+                             ntk_min=SEED000_NTK_MIN if smallest else None,
+                             feature_spectrum=np.array(c.FEATURE_SPECTRUM),
+                             drift_norm=c.DRIFT_NORM,
+                             kernel_gradient_norm=c.KERNEL_GRADIENT_NORM, reduction="mean")
+    return _seed000_summary(seed, smallest)
+
+
+@functools.lru_cache(maxsize=4)
+def _seed000_summary(seed: int, smallest: bool) -> KernelSummary:
     s = SEED000
     task = modular_addition_task(s["p"], s["train_fraction"], seed=seed)
     net = init_network(s["width"], task.input_dim, s["alpha"], n_out=task.p, seed=seed)
     return kernel_summary(net, task, smallest=smallest)
+
+
+def _write_seed000_cache(path=None) -> str:
+    """Recompute the Analytical-Proof run's summary; write ``grokdelay/_seed000_kernel.py``
+    (or ``path``)."""
+    import pathlib
+
+    s = _seed000_summary(0, False)
+    here = pathlib.Path(__file__).with_name("_seed000_kernel.py")
+    head = here.read_text(encoding="utf-8").split("# --- generated below", 1)[0]
+    body = ["# --- generated below by scenarios._write_seed000_cache(); do not edit",
+            f"N_TRAIN = {s.n_train}",
+            f"READOUT_NORM = {s.readout_norm!r}",
+            f"FEATURE_NORM = {s.feature_norm!r}",
+            f"NTK_NORM = {s.ntk_norm!r}",
+            f"DRIFT_NORM = {s.drift_norm!r}",
+            f"KERNEL_GRADIENT_NORM = {s.kernel_gradient_norm!r}",
+            "#: eigenvalues of Phi^T Phi / n, ascending",
+            "FEATURE_SPECTRUM = ("]
+    body += [f"    {float(v)!r}," for v in s.feature_spectrum]
+    body.append(")")
+    target = pathlib.Path(path) if path else here
+    target.write_text(head + "\n".join(body) + "\n", encoding="utf-8")
+    return str(target)
 
 
 @register_scenario("timescale_separation")
@@ -190,7 +233,7 @@ def spectral() -> Scenario:
 @register_scenario("ridge_null_space")
 def ridge_null_space() -> Scenario:
     """RidgeNullSpace for the linearized Analytical-Proof network (NTK Gram on the training set)."""
-    s = dataclasses.replace(seed000_summary(), ntk_min=SEED000_NTK_MIN)
+    s = seed000_summary(smallest=True)
     params = ridge_parameters(s, SEED000["learning_rate"], SEED000["weight_decay"])
     n_par = s.width * (2 * SEED000["p"] + SEED000["p"])
     return Scenario(params, sources={

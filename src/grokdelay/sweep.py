@@ -33,6 +33,7 @@ from . import _arguments as A
 from . import _html
 from ._core import (DelayPrediction, ParameterError, Parameters, as_params, predict_delay,
                     real_array, require_fields, resolve_method)
+from ._parallel import parallel_map
 
 __all__ = ["Table", "sweep", "grid_shape"]
 
@@ -349,7 +350,7 @@ def _columns_of(pred: DelayPrediction, shape: tuple[int, ...]) -> dict[str, np.n
 @A.arguments(params=A.params(), chunk_size=A.integer(1))
 def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
           mode: str = "product", chunk_size: int = 200_000, progress: bool | None = None,
-          **grids: Any) -> Table:
+          executor: Any = None, **grids: Any) -> Table:
     """Evaluate one mechanism over a grid of some of its fields; return a tidy :class:`Table`.
 
     Parameters
@@ -370,6 +371,13 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     progress : bool, optional
         ``False`` disables the progress bar; ``None`` shows it for chunked sweeps when
         ``tqdm`` is installed; ``True`` shows it whenever ``tqdm`` is installed.
+    executor : concurrent.futures.Executor, optional
+        Evaluate the chunks there (one task per chunk): a
+        :class:`~concurrent.futures.ProcessPoolExecutor`, or a Dask cluster's
+        ``Client.get_executor()`` (or the ``Client``; optional extra ``grokdelay[dask]``).
+        The table equals the serial one exactly, rows in the same order; a chunk that raises
+        comes back as :class:`~grokdelay.ParameterError` naming its rows. ``None`` (default):
+        in this process. Choose ``chunk_size`` so that there are a few chunks per worker.
     **grids
         ``field=values``: 1-D grids. Scalar and integer fields are evaluated by broadcasting
         (vectorized); choice and custom fields (e.g. ``optimizer=["sgd", "adamw"]``) loop
@@ -446,32 +454,26 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     pbar = _progress(total, progress, f"sweep {cls.name}") if (
         progress or (progress is None and chunked)) else None
 
-    blocks: list[dict[str, np.ndarray]] = []
-    notes: list[str] = []
-    units: set[str] = set()
+    tasks = []
+    for fixed, lo, hi in calls:
+        for start in range(lo, hi, chunk_size):
+            stop = min(hi, start + chunk_size)
+            changes = {n: bflat[n][start:stop].reshape((stop - start,) + (1,) * len(rest_shape))
+                       for n in bnames}
+            changes.update(fixed)
+            tasks.append(_Block(base, changes, method, (stop - start,) + tuple(rest_shape),
+                                tuple(lnames), start, stop))
     used_method = method or cls.default_method
     try:
-        for fixed, lo, hi in calls:
-            for start in range(lo, hi, chunk_size):
-                stop = min(hi, start + chunk_size)
-                k = stop - start
-                changes = {n: bflat[n][start:stop].reshape((k,) + (1,) * len(rest_shape))
-                           for n in bnames}
-                changes.update(fixed)
-                p = base.replace(**changes)
-                pred = predict_delay(p, method=method)
-                shape = (k,) + tuple(rest_shape)
-                block = _field_columns(p, shape, specs, lnames)
-                block.update(_columns_of(pred, shape))
-                block["units"] = np.full(k * per_point, pred.units, dtype=object)
-                blocks.append(block)
-                notes.extend(pred.notes)
-                units.add(pred.units)
-                if pbar is not None:
-                    pbar.update(k * per_point)
+        done = parallel_map(_evaluate_block, tasks, executor=executor, describe=_Block.describe,
+                            on_result=None if pbar is None else
+                            lambda _, res: pbar.update(len(res[0]["units"])))
     finally:
         if pbar is not None:
             pbar.close()
+    blocks = [b for b, _, _ in done]
+    notes = [n for _, ns, _ in done for n in ns]
+    units = {u for _, _, u in done}
 
     keys = list(dict.fromkeys(k for b in blocks for k in b))
     # extras that appear in only some blocks cannot form a column
@@ -503,6 +505,30 @@ def sweep(params: Parameters | Mapping[str, Any], *, method: str | None = None,
     return Table(ordered, shape=out_shape, notes=notes,
                  meta={"mechanism": cls.name, "method": used_method, "swept": names,
                        "mode": mode, "units": sorted(units)})
+
+
+class _Block:
+    """One chunk of a sweep: the base point with ``changes`` applied (picklable)."""
+
+    def __init__(self, base, changes, method, shape, lnames, start, stop):
+        self.base, self.changes, self.method = base, changes, method
+        self.shape, self.lnames, self.start, self.stop = shape, lnames, start, stop
+
+    def describe(self) -> str:
+        fixed = ", ".join(f"{n} = {self.changes[n]!r}" for n in self.lnames)
+        return (f"sweep rows {self.start}..{self.stop - 1} of the swept grid"
+                + (f" at {fixed}" if fixed else ""))
+
+
+def _evaluate_block(block: _Block):
+    """Columns, notes and units of one chunk (runs wherever the executor puts it)."""
+    p = block.base.replace(**block.changes)
+    pred = predict_delay(p, method=block.method)
+    size = int(np.prod(block.shape, dtype=int))
+    cols = _field_columns(p, block.shape, type(p).field_specs(), block.lnames)
+    cols.update(_columns_of(pred, block.shape))
+    cols["units"] = np.full(size, pred.units, dtype=object)
+    return cols, pred.notes, pred.units
 
 
 def _field_columns(p: Parameters, shape: tuple[int, ...], specs: Mapping[str, Any],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-from importlib import resources
 from typing import Any
 
 from .._core import ParameterError
@@ -90,7 +89,9 @@ def fu2026_hyper(meta: dict[str, Any], study: str, name: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _load_all() -> tuple[TrainingRun, ...]:
-    import tarfile
+    import tarfile  # both imported here, not with the package (start-up time)
+    from importlib import resources
+
     runs = []
     data = resources.files(__name__).joinpath("data", "fu2026.tar.gz").read_bytes()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
