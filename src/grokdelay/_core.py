@@ -246,26 +246,38 @@ class Parameters:
         """``{field: (spec, default)}``, default ``dataclasses.MISSING`` when required."""
         return {f.name: (f.metadata["grokdelay"], f.default) for f in dataclasses.fields(cls)}
 
+    @classmethod
+    def _field_plan(cls) -> tuple[tuple[str, Any], ...]:
+        """``(name, dtype)`` per field, dtype ``None`` for fields that do not broadcast
+        (cached per class: ``dataclasses.fields`` is the slow part of a scalar call)."""
+        plan = cls.__dict__.get("_FIELD_PLAN")
+        if plan is None:
+            plan = tuple((f.name, (int if f.metadata["grokdelay"].kind == "integer" else float)
+                          if f.metadata["grokdelay"].broadcasts else None)
+                         for f in dataclasses.fields(cls))
+            setattr(cls, "_FIELD_PLAN", plan)
+        return plan
+
     def _broadcast_values(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.metadata["grokdelay"].broadcasts and getattr(self, f.name) is not None}
+        return {name: getattr(self, name) for name, dtype in self._field_plan()
+                if dtype is not None and getattr(self, name) is not None}
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The broadcast shape of the scalar fields (``()`` when all are scalars)."""
-        return np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
+        shapes = [np.shape(v) for v in self._broadcast_values().values()]
+        return () if not any(shapes) else np.broadcast_shapes(*shapes)
 
     def broadcast(self) -> Broadcast:
         """All fields, the scalar ones broadcast together (done once, here)."""
-        bvals = self._broadcast_values()
         shape = self.shape
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if f.name in bvals:
-                dtype = int if f.metadata["grokdelay"].kind == "integer" else float
-                v = np.broadcast_to(np.asarray(v, dtype=dtype), shape)
-            values[f.name] = v
+        for name, dtype in self._field_plan():
+            v = getattr(self, name)
+            if dtype is not None and v is not None:
+                v = (np.broadcast_to(np.asarray(v, dtype=dtype), shape) if shape
+                     else np.array(v, dtype=dtype))
+            values[name] = v
         return Broadcast(shape, values)
 
     def replace(self, **changes: Any) -> Parameters:
@@ -463,8 +475,27 @@ def note_where(mask: Any, text: str) -> list[str]:
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 
+def _finalize_scalar(out: Outcome) -> dict[str, float] | None:
+    """:func:`finalize`'s numbers for one point on Python floats (None: not all given)."""
+    vals = [out.t_mem, out.t_grok, out.delay, out.log_delay]
+    if any(v is None or np.ndim(v) for v in vals):
+        return None
+    t_mem, t_grok, delay, log_delay = map(float, vals)
+    if math.isinf(t_mem) and math.isinf(t_grok):
+        ratio = math.inf
+    elif t_grok == t_mem:
+        ratio = 1.0
+    else:
+        ratio = math.inf if t_mem == 0.0 else t_grok / t_mem
+    return {"t_mem": t_mem, "t_grok": t_grok, "delay": delay, "ratio": ratio,
+            "log_delay": log_delay}
+
+
 def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
               out: Outcome) -> DelayPrediction:
+    values = None if shape else _finalize_scalar(out)
+    if values is not None:
+        return _checked(params, method_name, shape, out, values)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
         t_grok = np.broadcast_to(np.asarray(out.t_grok, dtype=float), shape)
@@ -482,6 +513,10 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         ratio = np.where(np.isinf(t_mem) & np.isinf(t_grok), np.inf, ratio)
     values = {"t_mem": t_mem, "t_grok": t_grok, "delay": delay, "ratio": ratio,
               "log_delay": log_delay}
+    return _checked(params, method_name, shape, out, values)
+
+
+def _checked(params, method_name, shape, out, values) -> DelayPrediction:
     for k, v in values.items():
         if np.isnan(v).any():
             raise FloatingPointError(

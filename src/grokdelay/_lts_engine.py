@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ._core import ParameterError
+from ._lts_closed_forms import log_eq19
 from ._marchenko_pastur import graded_panels, panels_needed
 from ._special import gammaincinv
 from ._two_layer import CoupledKernel
@@ -51,11 +52,6 @@ class Model:
         for k, v in vars(self).items():
             setattr(new, k, v[idx])
         return new
-
-
-def model_of(a) -> Model:
-    return Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
-                  a.init_scale, a.label_noise)
 
 
 def _log_loss(m: Model, tau, kind: str):
@@ -93,6 +89,8 @@ def exact_crossings(m: Model, log_target):
     :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
     """
     n = m.lam.size
+    if n == 1 and float(m.sig2[0]) == 0.0:
+        return _crossings_1(m, float(log_target[0]))
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
@@ -101,6 +99,73 @@ def exact_crossings(m: Model, log_target):
         out[1][sl] = crossing_times(mm, lt, "gen", floors)
         out[2][sl], out[3][sl] = floors
     return out
+
+
+def _crossings_1(m: Model, log_target: float):
+    """:func:`exact_crossings` for one point without label noise, on Python floats where
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration."""
+    lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
+    f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
+    if g > 0:
+        d_tr, d_gen = _floor_sums(m, _panels_1(lam, g, 0.0))
+        f_tr, f_gen = f_tr + float(d_tr[0]), f_gen + float(d_gen[0])
+    l0 = s * 0.5 * (1.0 + a2)
+    taus = []
+    for kind, floor in (("tr", f_tr), ("gen", f_gen)):
+        if math.log(l0) <= log_target:
+            taus.append(0.0)
+        elif floor > 0 and math.log(floor) >= log_target:
+            taus.append(math.inf)
+        else:
+            taus.append(_newton_1(m, kind, floor, l0, log_target))
+    return tuple(np.array([v]) for v in (*taus, f_tr, f_gen))
+
+
+def _panels_1(lam: float, shift: float, decay: float) -> int:
+    """:func:`grokdelay._marchenko_pastur.panels_needed` for one point, on Python floats."""
+    r = math.sqrt(lam)
+    lo, w = (1.0 - r) ** 2, 4.0 * r
+    near = lo if lo > 0 else shift
+    pole = math.sqrt(near / w) if near > 0 else math.inf
+    try:
+        width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf
+    except ZeroDivisionError:
+        width = math.inf
+    phi_min = 0.5 * min(pole, width, _HALF_PI)
+    if phi_min <= 0:
+        return _MAX_PANELS
+    p = math.ceil(math.log(phi_min / _HALF_PI) / math.log(0.5))
+    return int(min(max(p, 1), _MAX_PANELS))
+
+
+_HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
+
+
+def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
+    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
+    floor_a = np.array([floor])
+    it = _Integrands(m, kind, 1, floor_a)
+    a = float(np.abs(it.wa[0]).sum())
+    b = float(it.wb[0].sum()) + float(it.cdec[0])
+    c = float(it.c[0])
+    gap = math.exp(log_target) - floor
+    den = a + math.sqrt(a * a + 4.0 * b * gap)
+    e = 2.0 * gap / den if den > 0 else 1.0
+    e = min(max(e, 1e-300), 1.0) if e == e else 1.0
+    tau_exp = -math.log(e) / (2.0 * c) if c > 0 else math.inf
+    ratio = max(math.log(l0) - log_target, 1.0)
+    tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
+    tau = min(tau_exp, tau_pow) * 1.05
+    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX) if tau > 0 else _XMIN + 1.0
+    while True:
+        it = _Integrands(m, kind, _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x)),
+                         floor_a)
+        root, ok = _newton_scalar(it, x, log_target)
+        if ok:
+            return math.exp(root)
+        x += 2.0                         # the guess was below the crossing: look further
+        if x > _XMAX + 2.0:
+            raise _no_crossing(1)
 
 
 def model_floors(m: Model):
@@ -307,32 +372,6 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def log_eq19(lam, tau):
-    """log of Levi et al.'s eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
-
-    As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
-    the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.
-    """
-    lam = np.asarray(lam, dtype=float)
-    tau = np.asarray(tau, dtype=float)
-    z = 8.0 * tau * np.sqrt(lam)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-    return -4.0 * tau * (1.0 - np.sqrt(lam)) ** 2 + np.log(ratio)
-
-
-def _ive1(z):
-    """exp(-z) I_1(z); scipy's ``ive`` returns NaN beyond z ~ 1e9, so the Hankel expansion
-    (error O(z^-3) < 1e-24 there) takes over at z > 1e8."""
-    z = np.asarray(z, dtype=float)
-    big = z > 1e8
-    zb = np.where(big, z, 1e8)
-    asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
-    from scipy import special
-
-    return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
-
-
 def crossing_times(m: Model, log_target, kind, floors=None):
     """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
     n = m.lam.size
@@ -500,18 +539,10 @@ def _upper_guess(m: Model, kind, floor, l0, log_target):
 def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
-    x_hi = _upper_guess(m, kind, floor, l0, log_target)
     if n == 1:                           # one point: no grouping, sorting or retry lists
-        x, lt = float(x_hi[0]), float(log_target[0])
-        while True:
-            it = _Integrands(m, kind, int(panels_needed(m.lam, m.g, 4.0 * math.exp(x))[0]),
-                             floor)
-            root, ok = _newton_scalar(it, x, lt)
-            if ok:
-                return np.array([math.exp(root)])
-            x += 2.0                     # the guess was below the crossing: look further
-            if x > _XMAX + 2.0:
-                raise _no_crossing(1)
+        return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
+                                   float(log_target[0]))])
+    x_hi = _upper_guess(m, kind, floor, l0, log_target)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -592,16 +623,10 @@ def _newton_block(it: _Integrands, x_hi, log_target):
 
 
 def _model_step(x, log_l, slope, log_target, floor, c):
-    """The next x of the root finder: the root of a model of the loss fitted at x.
-
-    With ``L = F + P``, ``F`` the t = inf floor and ``P`` the decaying rest, the model is
-    ``P(x') = P(x) exp(-2 c (tau' - tau)) (tau' / tau)^p``: the exponential ``E1`` of the
-    integrals exactly, ``p`` from the slope. It matches L and dL/dx at x (a Newton-type step,
-    quadratic), and is exact for the late-time decay, so it reaches the root from a guess
-    an e-fold away in two or three evaluations where a plain Newton step in log tau needs
-    six. Three Newton steps on the model (no quadrature) from the plain Newton step; where
-    the model does not apply (no decaying part left in floating point) the plain step.
-    """
+    """The next x: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
+    (tau'/tau)^p`` (F the floor, p from the slope). It matches L and dL/dx at x and is exact
+    for the late-time exponential; three Newton steps on it (no quadrature) from the plain
+    Newton step, which is kept where the model does not apply."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         plain = x - (log_l - log_target) / slope
         r_f = np.exp(np.log(floor) - log_l)                  # F / L
@@ -765,21 +790,3 @@ def describe_first(value, mask):
     mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
     arr = np.broadcast_to(arr, mask.shape)
     return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
-
-
-def lambertw_exp(log_z):
-    """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
-    log_z = np.asarray(log_z, dtype=float)
-    from scipy import special
-
-    small = log_z < 600
-    with np.errstate(over="ignore"):
-        w = np.where(small, special.lambertw(np.exp(np.minimum(log_z, 600))).real, 0.0)
-    big = ~small
-    if np.any(big):
-        lz = log_z[big]
-        wb = lz - np.log(lz)
-        for _ in range(6):      # Newton on w + log w = lz (quadratic; 6 is plenty from here)
-            wb = wb - (wb + np.log(wb) - lz) / (1.0 + 1.0 / wb)
-        w[big] = wb
-    return w
