@@ -127,10 +127,7 @@ def _panels_1(lam: float, shift: float, decay: float) -> int:
     lo, w = (1.0 - r) ** 2, 4.0 * r
     near = lo if lo > 0 else shift
     pole = math.sqrt(near / w) if near > 0 else math.inf
-    try:
-        width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf
-    except ZeroDivisionError:
-        width = math.inf
+    width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf   # decay >= 4 e^-90
     phi_min = 0.5 * min(pole, width, _HALF_PI)
     if phi_min <= 0:
         return _MAX_PANELS
@@ -401,14 +398,12 @@ def crossing_times(m: Model, log_target, kind, floors=None):
     return tau
 
 
-# The exact method for monotone losses. The nodes of the MP quadrature do not depend on tau:
-# the graded panels of module _marchenko_pastur, P chosen per point so that the panels reach
-# half the smallest length scale (the 1/nu or weight-decay pole, and the decay width at the
-# largest tau the solver will evaluate). The tau-independent parts of the integrands are computed
-# once per point; each evaluation of the loss and of its analytic tau-derivative is then one
-# exp per node and four weighted sums. Newton's method in x = log tau then converges in a
-# few steps (log L is close to concave in log tau, so Newton from an upper bound approaches
-# the root from above), safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
+# The exact method for monotone losses: graded panels of module _marchenko_pastur, P per
+# point from the smallest length scale at the largest tau the solver evaluates, points grouped
+# by P. The tau-independent parts of the integrands are computed once per group; each
+# evaluation of the loss and of its analytic slope is then one exp per node and four sums.
+# From an upper bound, steps to the root of a model fitted at each iterate (_model_step),
+# safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
 _NEWTON_CHUNK = 2048
 _NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
 
@@ -550,10 +545,9 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
         need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
-        for lo in range(0, order.size, _NEWTON_CHUNK):
-            sel = order[lo:lo + _NEWTON_CHUNK]
-            it = _Integrands(m.take(sel), kind, int(need[lo:lo + _NEWTON_CHUNK].max()),
-                             floor[sel])
+        for lo, hi in _panel_groups(need):
+            sel = order[lo:hi]
+            it = _Integrands(m.take(sel), kind, int(need[hi - 1]), floor[sel])
             if sel.size == 1:            # one point: the same iteration on Python floats
                 x, ok = _newton_scalar(it, float(x_hi[sel[0]]), float(log_target[sel[0]]))
                 x, ok = np.array([x]), np.array([ok])
@@ -567,6 +561,20 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
             if np.any(x_hi[pending] > _XMAX + 2.0):
                 raise _no_crossing(pending.size)
     return out
+
+
+def _panel_groups(need):
+    """``(lo, hi)`` slices of sorted panel counts, one per count (each point gets about the
+    nodes it needs), those under _MIN_GROUP points merged into the next, <= _NEWTON_CHUNK."""
+    groups, lo = [], 0
+    for hi in [*(np.flatnonzero(np.diff(need)) + 1).tolist(), need.size]:
+        if hi - lo >= _MIN_GROUP or hi == need.size:
+            groups.extend((a, min(a + _NEWTON_CHUNK, hi)) for a in range(lo, hi, _NEWTON_CHUNK))
+            lo = hi
+    return groups
+
+
+_MIN_GROUP = 96
 
 
 def _no_crossing(count: int) -> FloatingPointError:
