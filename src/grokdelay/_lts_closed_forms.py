@@ -1,16 +1,72 @@
 """Closed forms of the linear teacher-student losses and delays (private).
 
+The large-sample accuracy of a loss and its inverse, the target loss level (eqs 9 and 12),
 Levi et al.'s eq 19 (the training loss without weight decay or label noise, exact) in log
 space, and the principal branch of the Lambert W function of ``exp(log_z)`` behind the
 late-time solutions of eqs 23-24. Used by the loss engine (:mod:`grokdelay._lts_engine`,
-eq 19 as its fast path) and by :mod:`grokdelay.linear_teacher_student`.
+eq 19 as its fast path), the simulators and :mod:`grokdelay.linear_teacher_student`.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["log_eq19", "lambertw_exp"]
+from ._special import gammaincinv
+
+__all__ = ["accuracy_of_log_loss", "target_loss_level", "log_eq19", "lambertw_exp"]
+
+
+def accuracy_of_log_loss(log_loss, threshold, d_out=1):
+    r"""Large-sample accuracy from the log of the loss, eq 9 (``d_out = 1``) and eq 12.
+
+    :math:`\mathcal A = P(d/2, d\epsilon/(2\mathcal L))`, the probability that the mean
+    squared error per output of a Gaussian residual of variance :math:`\mathcal L` per output
+    is at most :math:`\epsilon`; from :math:`\log\mathcal L` so that losses below the float
+    range keep their accuracy. A zero loss (log -inf) gives 1, an infinite loss 0. The one
+    implementation behind :func:`grokdelay.linear_teacher_student.accuracies` and the
+    simulators' accuracies.
+    """
+    from scipy import special  # where used: scipy.special is a third of a second to import
+
+    half = 0.5 * np.asarray(d_out, dtype=float)
+    with np.errstate(over="ignore"):
+        return special.gammainc(half, half * threshold * np.exp(-np.asarray(log_loss)))
+
+
+def target_loss_level(threshold, accuracy, d_out=1):
+    r"""The loss at which the large-sample accuracy (eq 9 / eq 12) equals ``accuracy``.
+
+    :math:`\mathcal L^* = d_\mathrm{out}\,\epsilon / (2 P^{-1}(d_\mathrm{out}/2,\mathcal A^*))`;
+    for ``d_out = 1`` this is :math:`\epsilon / (2\,\mathrm{erfinv}(\mathcal A^*)^2)`, which is
+    ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`. Arrays broadcast;
+    the one implementation behind :func:`grokdelay.linear_teacher_student.target_loss`, the
+    exact solver and the simulators.
+
+    When every point has the same ``d_out`` and ``accuracy`` (the usual case: the shell,
+    ``compare``, sweeps over other fields) the inverse is computed once in plain Python
+    (:func:`grokdelay._special.gammaincinv`, within 5e-15 of mpmath), which keeps
+    scipy.special (a third of a second to import) off that path; otherwise scipy's
+    ``gammaincinv`` element by element.
+    """
+    dout_a = np.asarray(d_out, dtype=float)
+    acc = np.asarray(accuracy, dtype=float)
+    if dout_a.ndim == 0 and acc.ndim == 0 and np.ndim(threshold) == 0:   # one point
+        return float(d_out) * float(threshold) / (2.0 * _inverse(float(dout_a), float(acc)))
+    if np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0]):
+        inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
+                      gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
+    else:
+        from scipy import special
+
+        inv = special.gammaincinv(0.5 * dout_a, acc)
+    return d_out * threshold / (2.0 * inv)
+
+
+@functools.lru_cache(maxsize=64)
+def _inverse(d_out: float, accuracy: float) -> float:
+    return gammaincinv(0.5 * d_out, accuracy)
 
 
 def log_eq19(lam, tau):

@@ -20,7 +20,6 @@ import numpy as np
 from ._core import ParameterError
 from ._lts_closed_forms import log_eq19
 from ._marchenko_pastur import graded_panels, panels_needed
-from ._special import gammaincinv
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -231,50 +230,6 @@ def model_initial(m: Model):
     """Exact t = 0 losses (train, gen): the MP mean is 1."""
     sig = m.s * 0.5 * (1.0 + m.a2)
     return sig + m.sig2, sig
-
-
-def accuracy_of_log_loss(log_loss, threshold, d_out=1):
-    r"""Large-sample accuracy from the log of the loss, eq 9 (``d_out = 1``) and eq 12.
-
-    :math:`\mathcal A = P(d/2, d\epsilon/(2\mathcal L))`, the probability that the mean
-    squared error per output of a Gaussian residual of variance :math:`\mathcal L` per output
-    is at most :math:`\epsilon`; from :math:`\log\mathcal L` so that losses below the float
-    range keep their accuracy. A zero loss (log -inf) gives 1, an infinite loss 0. The one
-    implementation behind :func:`grokdelay.linear_teacher_student.accuracies` and the
-    simulators' accuracies.
-    """
-    from scipy import special  # where used: scipy.special is a third of a second to import
-
-    half = 0.5 * np.asarray(d_out, dtype=float)
-    with np.errstate(over="ignore"):
-        return special.gammainc(half, half * threshold * np.exp(-np.asarray(log_loss)))
-
-
-def target_loss_level(threshold, accuracy, d_out=1):
-    r"""The loss at which the large-sample accuracy (eq 9 / eq 12) equals ``accuracy``.
-
-    :math:`\mathcal L^* = d_\mathrm{out}\,\epsilon / (2 P^{-1}(d_\mathrm{out}/2,\mathcal A^*))`;
-    for ``d_out = 1`` this is :math:`\epsilon / (2\,\mathrm{erfinv}(\mathcal A^*)^2)`, which is
-    ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`. Arrays broadcast;
-    the one implementation behind :func:`grokdelay.linear_teacher_student.target_loss`, the
-    exact solver and the simulators.
-
-    When every point has the same ``d_out`` and ``accuracy`` (the usual case: the shell,
-    ``compare``, sweeps over other fields) the inverse is computed once in plain Python
-    (:func:`grokdelay._special.gammaincinv`, within 5e-15 of mpmath), which keeps
-    scipy.special (a third of a second to import) off that path; otherwise scipy's
-    ``gammaincinv`` element by element.
-    """
-    dout_a = np.asarray(d_out, dtype=float)
-    acc = np.asarray(accuracy, dtype=float)
-    if np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0]):
-        inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
-                      gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
-    else:
-        from scipy import special
-
-        inv = special.gammaincinv(0.5 * dout_a, acc)
-    return d_out * threshold / (2.0 * inv)
 
 
 _KERNELS = ("frozen", "coupled")
@@ -786,6 +741,9 @@ def _first_crossing_scan(f, m, sel, args_all):
 
 def to_steps(tau, eta0):
     """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
+    if np.size(tau) == 1 == np.size(eta0):
+        t, e = float(np.ravel(tau)[0]), float(np.ravel(eta0)[0])
+        return np.reshape(0.0 if t == 0 else t / e if e > 0 else math.inf, np.shape(tau))
     tau = np.asarray(tau, dtype=float)
     eta0 = np.asarray(eta0, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -79,11 +79,10 @@ import numpy as np
 
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (Model, accuracy_of_log_loss, check_coupled, check_kernel,
-                          coupled_kernel, describe_first, effective_times, exact_crossings,
-                          log_losses_flat, model_floors, model_initial, target_loss_level,
-                          to_steps)
-from ._lts_closed_forms import lambertw_exp, log_eq19
+from ._lts_closed_forms import accuracy_of_log_loss, lambertw_exp, log_eq19, target_loss_level
+from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, describe_first,
+                          effective_times, exact_crossings, log_losses_flat, model_floors,
+                          model_initial, to_steps)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
