@@ -241,3 +241,18 @@ def test_predict_refuses_what_is_neither_a_run_nor_a_mapping():
     with pytest.raises(gd.ParameterError, match="TrainingRun or a mapping") as e:
         cal.predict(3.0)
     assert e.value.field == "run"
+
+
+def test_pilots_from_too_few_cells_say_the_interval_does_not_cover_law_error():
+    runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
+    one_cell = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["init_scale"] == 1.0]
+    cal = gd.calibrate(one_cell, "first_passage", threshold=0.95, train_threshold=0.99)
+    assert any(n.startswith(cal_mod.CELLS_NOTE) for n in cal.notes)
+    pred = cal.predict(one_cell[0])
+    assert any(n.startswith(cal_mod.CELLS_NOTE) for n in pred.notes)
+    # pilots from three cells with a two-constant law: no such note
+    three = [r for r in runs if r.hyper["weight_decay"] > 0]
+    cal3 = gd.calibrate(three, "first_passage", threshold=0.95, train_threshold=0.99)
+    cells = {(r.hyper["weight_decay"], r.hyper["init_scale"]) for r in three
+             if math.isfinite(r.milestones(0.95, 0.99).delay)}
+    assert (len(cells) > 2) == (not any(n.startswith(cal_mod.CELLS_NOTE) for n in cal3.notes))

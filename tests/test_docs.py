@@ -165,3 +165,114 @@ def test_every_closed_form_is_rendered_from_its_symbolic_law():
         if methods_with_laws(m):
             text = (DOCS / "mechanisms" / f"{m}.rst").read_text()
             assert f".. mechanism-laws:: {m}" in text, f"{m}.rst: render the closed forms"
+
+
+def test_built_pages_name_sources_by_paper_not_by_seed_number(built):
+    # the rendered laws show each Law's ``source``, and the class docstrings come in by autoclass
+    internal = re.compile(r"\bseeds? ?0\d\d\b|\bseed-0\d\d\b", re.IGNORECASE)
+    hits = []
+    for page in sorted(built.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        html = re.sub(r"<code[^>]*>.*?</code>|<pre>.*?</pre>|<script.*?</script>", "", html,
+                      flags=re.DOTALL)          # code names are the code's business
+        text = re.sub(r"<[^>]+>", " ", html)
+        hits += [f"{page.relative_to(built)}: ...{text[max(0, m.start() - 40):m.end() + 40]}..."
+                 for m in internal.finditer(text)]
+    assert not hits, "\n".join(hits)
+
+
+def test_library_strings_name_sources_by_paper_not_by_seed_number():
+    # notes, messages, help texts and docstrings of src/ (code names like seed000_summary or
+    # SEED000 have no space or hyphen before the number and are left alone)
+    internal = re.compile(r"\bseeds? 0\d\d\b|\bseed-0\d\d\b", re.IGNORECASE)
+    src = DOCS.parent / "src" / "grokdelay"
+    hits = [f"{f.relative_to(src)}:{i}: {line.strip()}" for f in sorted(src.rglob("*.py"))
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+            if internal.search(line)]
+    assert not hits, "\n".join(hits)
+
+
+# Displayed equations a mechanism's docstrings may keep: each is not one of the closed forms
+# of grokdelay._symbolic (those are rendered from there: docs pages and _repr_latex_), and the
+# reason says what it is instead. Keys: mechanism -> {a distinctive piece of the display: why}.
+_CLASS_DISPLAYS_ALLOWED: dict[str, dict[str, str]] = {}
+_MODULE_DISPLAYS_ALLOWED: dict[str, dict[str, str]] = {
+    "ridge_null_space": {
+        r"e_{k+1} = \big(I - \eta(H + \lambda I)\big)":
+            "the error recursion of gradient descent, the dynamics the laws solve"},
+    "norm_separation": {
+        r"\Theta\!\left(":
+            "the paper's abstract as stated: a Theta without constant and AdamW's rate "
+            "inequality, not the library's law (constant 1/2)"},
+    "kramers": {
+        r"\sqrt{2T_\mathrm{eff}}\,dB_t": "eq 17, the Langevin dynamics assumed"},
+    "two_clocks": {
+        r"\mathcal L \le \log\bigl(1 + (K-1)e^{-g}\bigr)":
+            "Lemma 3.1's loss bound, from which the classifier clock is derived"},
+    "linear_teacher_student": {
+        r"\mathcal L_\mathrm{tr} = \frac{1}{N_\mathrm{tr} d_\mathrm{out}}":
+            "eqs 1-2, the definitions of the two losses",
+        r"\mathcal L_\mathrm{gen} = \frac{1}{d_\mathrm{out}}\,\mathbb E":
+            "the averaged generalization loss whose crossing the default method solves for "
+            "numerically (it has no closed form)",
+        r"\mathcal L_\mathrm{tr} = \frac{1}{d_\mathrm{out}}\,\mathbb E":
+            "the averaged training loss, likewise"},
+}
+
+
+def _math_blocks(doc: str) -> list[str]:
+    """The ``.. math::`` directives of a docstring, each with its argument and its body."""
+    import inspect
+
+    lines = inspect.cleandoc(doc).splitlines()
+    blocks = []
+    for i, line in enumerate(lines):
+        m = re.match(r"(\s*)\.\. math::(.*)$", line)
+        if m:
+            body = [m.group(2)]
+            for nxt in lines[i + 1:]:
+                if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= len(m.group(1)):
+                    break
+                body.append(nxt)
+            blocks.append("\n".join(body).strip())
+    return blocks
+
+
+def test_math_blocks_finds_displays():
+    doc = "Law.\n\n    .. math::\n\n        t = 1/\\lambda\n\n    Parameters\n    ----------\n"
+    assert _math_blocks(doc) == ["t = 1/\\lambda"]
+    assert _math_blocks("Inline :math:`t = 1` only.") == []
+
+
+def test_docstrings_point_to_the_symbolic_laws_instead_of_retyping_them():
+    # issue 18, "no law is typed twice in prose": a mechanism with closed forms shows them from
+    # grokdelay._symbolic (the docs page renders them right above the autoclass docstring);
+    # its class and module docstrings may display only what is not one of those laws
+    import sys
+
+    import grokdelay as gd
+    from grokdelay._symbolic import methods_with_laws
+
+    bad, used = [], set()
+    for name, cls in gd.mechanisms().items():
+        if not methods_with_laws(name):
+            continue
+        module = sys.modules[cls.__module__]
+        for where, doc, allowed in (
+                (f"class {cls.__name__}", cls.__doc__, _CLASS_DISPLAYS_ALLOWED),
+                (f"module {module.__name__}", module.__doc__, _MODULE_DISPLAYS_ALLOWED)):
+            for block in _math_blocks(doc or ""):
+                keys = [k for k in allowed.get(name, {}) if k in block]
+                used.update((name, k) for k in keys)
+                if not keys:
+                    first = " ".join(block.split())[:80]
+                    bad.append(f"{where}: a displayed equation ({first} ...): if it is one of "
+                               f"the laws of grokdelay._symbolic, say in words where it is "
+                               f"rendered; if not, allow-list it here with the reason")
+        if "grokdelay._symbolic" not in (cls.__doc__ or ""):
+            bad.append(f"class {cls.__name__}: say where its closed forms are rendered from "
+                       f"(:mod:`grokdelay._symbolic`)")
+    stale = [(m, k) for table in (_CLASS_DISPLAYS_ALLOWED, _MODULE_DISPLAYS_ALLOWED)
+             for m, keys in table.items() for k in keys if (m, k) not in used]
+    assert not stale, f"allow-listed displays no docstring has any more: {stale}"
+    assert not bad, "\n".join(bad)

@@ -1,4 +1,4 @@
-"""The seed-000 network's kernel summary at init, computed once (partly generated file).
+"""The Analytical-Proof run's kernel summary at init, computed once (partly generated file).
 
 ``grokdelay compare`` and the scenarios of the timescale, spectral and ridge mechanisms read
 these numbers instead of re-running :func:`grokdelay.modular_kernel.kernel_summary` at every

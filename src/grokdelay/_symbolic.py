@@ -233,7 +233,7 @@ def _timescale() -> list[Law]:
                  "kernel_gradient_norm": kg},
                 {"t_mem": 1 / (eta * k0), "t_grok": N ** (2 * al) / (eta * kg)},
                 latex_names={k0: r"\|K_0\|", kg: r"\|\nabla_w K\|"},
-                source="seed 000, abstract")]
+                source="Analytical Proof notes, abstract")]
 
 
 def _spectral() -> list[Law]:
@@ -244,7 +244,7 @@ def _spectral() -> list[Law]:
     f = {"learning_rate": eta, "tolerance": tol}
     flow = Law("spectral", "gradient_flow", f,
                {"t_mem": sp.log(1 / tol) / (eta * nmax), "t_grok": sp.log(1 / tol) / (eta * nmin)},
-               constants=consts, latex_names=names, source="seed 000, 4.3")
+               constants=consts, latex_names=names, source="Analytical Proof notes, section 4.3")
     gd = Law("spectral", "gradient_descent", f,
              {"t_mem": sp.log(tol) / LogAbs1m(eta * nmax),
               "t_grok": sp.log(tol) / LogAbs1m(eta * nmin)},
@@ -260,7 +260,8 @@ def _ridge() -> list[Law]:
     flow = Law("ridge_null_space", "gradient_flow", f,
                {"t_mem": ell / (eta * (h + lam)), "t_grok": ell / (eta * lam),
                 "delay": ell * h / (eta * lam * (h + lam))},
-               defs=((ell, sp.log(1 / tol)),), latex_names=names, source="seed 000, 2.6")
+               defs=((ell, sp.log(1 / tol)),), latex_names=names,
+               source="Analytical Proof notes, section 2.6")
     t_null = sp.log(tol) / LogAbs1m(eta * lam)
     one = sp.log(tol) / LogAbs1m(eta * (h + lam))
     gd_none = Law("ridge_null_space", "gradient_descent", f, {"t_mem": one, "t_grok": t_null},
@@ -279,7 +280,7 @@ def _implicit_bias() -> list[Law]:
     al, lam, eta, tm = (_pos(n) for n in ("alpha", "lambda", "eta", "t_mem"))
     names = {tm: r"t_\mathrm{mem}"}
     base = {"init_scale": al, "weight_decay": lam, "t_mem": tm}
-    src = "seed 000, 2.5; Lyu et al. 2024"
+    src = "Analytical Proof notes, section 2.5; Lyu et al. 2024"
     return [
         Law("implicit_bias", "gradient_flow", {**base, "learning_rate": eta},
             {"t_mem": tm, "t_grok": sp.log(al) / (eta * lam)}, latex_names=names,
@@ -303,7 +304,7 @@ def _norm_separation() -> list[Law]:
     out = []
     for method, delay, src in (("contraction", ratio / (-2 * sp.log(1 - g)),
                                 "exact pure decoupled decay"),
-                               ("law", ratio / (2 * g), "seed 004, abstract")):
+                               ("law", ratio / (2 * g), "arXiv 2603.13331, abstract")):
         out.append(Law("norm_separation", method, {**f, "learning_rate": eta, "weight_decay": lam},
                        {"t_mem": tm, "delay": delay}, defs=((g, eta * lam),), latex_names=names,
                        when=_absent("gamma_eff"), variant="gamma_eff = eta lambda", source=src))
@@ -324,10 +325,11 @@ def _kramers() -> list[Law]:
         base = {"barrier": B, "temperature": T, "t_mem": tm}
         out.append(Law("kramers", method, {**base, "learning_rate": eta},
                        {"t_mem": tm, "delay": tau / eta}, constants=consts, latex_names=names,
-                       when=_given("learning_rate"), variant="steps", source="seed 000, 3.3"))
+                       when=_given("learning_rate"), variant="steps",
+                       source="Analytical Proof notes, section 3.3"))
         out.append(Law("kramers", method, base, {"t_mem": tm, "delay": tau}, constants=consts,
                        latex_names=names, when=_absent("learning_rate"), variant="time units",
-                       source="seed 000, 3.3"))
+                       source="Analytical Proof notes, section 3.3"))
     return out
 
 
@@ -352,7 +354,7 @@ def _two_clocks() -> list[Law]:
         return not e0_inf(p)
 
     out = []
-    src = "seed 001, Thm 3.5 and Thm 4.9"
+    src = "Tan et al. 2026, Thm 3.5 and Thm 4.9"
     for finite, sel, var in ((False, e0_inf, "E0 = inf"), (True, e0_fin, "finite E0")):
         extra = {"energy_initial": e0} if finite else {}
         out.append(Law("two_clocks", "continuous", {**base, "structure_target": dl, **extra},
@@ -360,7 +362,7 @@ def _two_clocks() -> list[Law]:
                        when=sel, variant=var, source=src))
         out.append(Law("two_clocks", "coupled", {**base, "coupling_exponent": beta, **extra},
                        {"t_mem": t_cls, "t_grok": rep(eps ** beta, finite)}, latex_names=names,
-                       when=sel, variant=var, source="seed 001, Thm 5.6"))
+                       when=sel, variant=var, source="Tan et al. 2026, Thm 5.6"))
         for rho_given in (False, True):
             q = -sp.log(1 - rho) if rho_given else gam
             fields = {**base, "structure_target": dl, **extra,
@@ -374,7 +376,7 @@ def _two_clocks() -> list[Law]:
                            {"t_mem": t_disc, "t_grok": rep(dl, finite)}, latex_names=names,
                            rounded=True, when=sel2,
                            variant=var + (", rho given" if rho_given else ""),
-                           source="seed 001, Prop 3.6 / F.1, unrounded"))
+                           source="Tan et al. 2026, Prop 3.6 / F.1, unrounded"))
     return out
 
 
@@ -401,14 +403,14 @@ def _linear_teacher_student() -> list[Law]:
     t_mem = 3 * sp.LambertW(z_tr) / (8 * eta0 * lo)
     lw = Law("linear_teacher_student", "lambert_w", fields,
              {"t_mem": t_mem, "t_grok": 3 * sp.LambertW(z_gen) / (8 * eta0 * lo)},
-             defs=defs_common, latex_names=names, source="seed 003, eqs 10, 21, 23-24",
+             defs=defs_common, latex_names=names, source="Levi et al. 2023, eqs 10, 21, 23-24",
              fixed=frozenset({"d_out", "depth"}))
     delay = sp.Piecewise((sp.log(1 + r) / (2 * eta0 * (1 - r) ** 2), wd > 0),
                          (-sp.log(1 - r) / (2 * eta0 * (1 - r) ** 2), True))
     asym = Law("linear_teacher_student", "asymptotic", {**fields, "weight_decay": wd},
                {"t_mem": t_mem, "delay": delay},
                defs=((r, sp.sqrt(lam)),) + defs_common, latex_names=names,
-               source="seed 003, eq 11 (eq 15 with weight decay) and eq 23",
+               source="Levi et al. 2023, eq 11 (eq 15 with weight decay) and eq 23",
                fixed=frozenset({"d_out", "depth"}))
     return [lw, asym]
 
@@ -416,7 +418,7 @@ def _linear_teacher_student() -> list[Law]:
 def _first_passage() -> list[Law]:
     eta, lam, nm, ns, k, tm, g = (_pos(n) for n in ("eta", "lambda", "n_mem", "n_star",
                                                     "kappa", "t_mem", "g"))
-    names = {nm: r"\|\theta_\mathrm{mem}\|", ns: r"\sqrt{V_\star}", k: r"\kappa_\mathrm{LL}",
+    names = {nm: r"\|\theta_\mathrm{mem}\|", ns: r"\|\theta_\star\|", k: r"\kappa_\mathrm{LL}",
              tm: r"t_\mathrm{mem}"}
     f = {"learning_rate": eta, "weight_decay": lam, "norm_mem": nm, "norm_star": ns,
          "kappa": k, "t_mem": tm}

@@ -4,14 +4,10 @@ Truong, Truong, Luu and Phan treat the delay as the first-passage time of the sq
 parameter norm :math:`V_t = \|\theta_t\|^2` through an architecture-dependent threshold
 :math:`V_\star`. After memorization decoupled weight decay contracts :math:`V_t` exponentially,
 at the clean-SGD rate :math:`2\eta\lambda` times a correction :math:`\kappa_\mathrm{LL}` that
-absorbs what AdamW's normalized step adds or takes away, so
-
-.. math::
-
-    T_\mathrm{grok} - T_\mathrm{mem} = \frac{1}{2\kappa_\mathrm{LL}\,\eta\lambda}
-        \log\frac{V_\mathrm{mem}}{V_\star}
-
-(the closed-form law of the paper's abstract and section 5.3). Both :math:`\kappa_\mathrm{LL}`
+absorbs what AdamW's normalized step adds or takes away, so the delay is the time that rate
+takes to bring :math:`V_\mathrm{mem}` down to :math:`V_\star` (the closed-form law of the
+paper's abstract and section 5.3; written once in :mod:`grokdelay._symbolic`, rendered on the
+docs page). Both :math:`\kappa_\mathrm{LL}`
 and :math:`V_\star` are **left to calibration** by the paper, once per architecture
 (:func:`grokdelay.calibrate`); the paper's own values are :math:`\kappa = 0.252`,
 :math:`V_\star = 2501` on its one-layer transformer (p = 97, eta = 1e-3, lambda = 1, section
@@ -62,14 +58,15 @@ _NO_DECAY = ("weight_decay = 0: nothing contracts the norm, so V_t never reaches
 class FirstPassage(Parameters):
     r"""First-passage delay of :math:`V = \|\theta\|^2` through :math:`V_\star` under AdamW.
 
-    .. math::
-
-        T_\mathrm{grok} - T_\mathrm{mem} = \frac{\log(V_\mathrm{mem}/V_\star)}
-                                                {2\kappa_\mathrm{LL}\,\eta\lambda}
-
-    (arXiv 2605.18845, abstract and section 5.3). ``kappa`` and ``norm_star`` are the law's
-    per-architecture constants, left to calibration (:func:`grokdelay.calibrate` fits them from
-    pilot runs); the defaults are the clean-SGD rate (kappa = 1).
+    After memorization, decoupled weight decay contracts :math:`V` at the rate
+    :math:`2\kappa_\mathrm{LL}\,\eta\lambda`; the delay is the time it takes to bring
+    :math:`V_\mathrm{mem}` down to :math:`V_\star` (arXiv 2605.18845, abstract and section
+    5.3). ``kappa`` and ``norm_star`` are the law's per-architecture constants, left to
+    calibration (:func:`grokdelay.calibrate` fits them from pilot runs); the defaults are the
+    clean-SGD rate (kappa = 1). The closed form of each method is written once, in
+    :mod:`grokdelay._symbolic`: the docs page renders them, and so does ``_repr_latex_()`` in a
+    notebook (of the parameters: the default method; of a prediction: its method, with its
+    numbers).
 
     Parameters
     ----------
@@ -92,8 +89,7 @@ class FirstPassage(Parameters):
     Method ``"law"`` (default) is the paper's continuous form. Method ``"steps"`` counts the
     optimizer steps of the discrete contraction
     :math:`V_{k+1} = (1 - \kappa\eta\lambda)^2 V_k` it linearizes, the first step with
-    :math:`V_k \le V_\star` being the ceiling of
-    :math:`\log(V_\mathrm{mem}/V_\star) / (-2\log(1-\kappa\eta\lambda))`; the two differ by
+    :math:`V_k \le V_\star` (the ceiling of its closed form); the two differ by
     the factor :math:`-\log(1-g)/g \approx 1 + g/2`, :math:`g = \kappa\eta\lambda`.
     :math:`g \ge 1` is rejected (the map no longer contracts monotonically).
 

@@ -5,11 +5,9 @@ small weight decay first fits the training data as a kernel predictor (the NTK o
 :math:`\theta_0`); while it sits there the loss gradient is nearly zero and weight decay
 shrinks the parameters, :math:`\|\theta(t)\| \approx \alpha e^{-\lambda t}\|\bar\theta_0\|`.
 When the scale has come down to that of :math:`\bar\theta_0` the kernel regime ends and the
-network moves, sharply, to the min-norm / max-margin solution: at gradient-flow time
-
-.. math::
-
-    t^\ast = \frac{\log\alpha}{\lambda}.
+network moves, sharply, to the min-norm / max-margin solution, at gradient-flow time
+:math:`t^\ast = \log(\alpha)/\lambda`, the time the decay takes to shrink the norm by
+:math:`\alpha` (the closed forms of the methods: :mod:`grokdelay._symbolic`).
 
 Lyu, Jin, Li, Du, Lee and Hu, "Dichotomy of early and late phase implicit biases can
 provably induce grokking", ICLR 2024 (arXiv 2311.18817): the predictor is the kernel one
@@ -34,11 +32,12 @@ __all__ = ["ImplicitBias"]
 class ImplicitBias(Parameters):
     r"""Kernel-to-rich transition at log(alpha)/lambda (Analytical Proof notes 2.5; Lyu et al. 2024).
 
-    .. math::
-
-        t_\mathrm{grok} = \max\!\Big(t_\mathrm{mem},\ \frac{\log\alpha}{\eta\,\lambda}\Big)
-        \ \text{steps} \quad \Big(\frac{\log\alpha}{\lambda}\ \text{in time units when
-        no learning rate is given}\Big).
+    Weight decay shrinks an initialization :math:`\alpha` times too large; grokking is the
+    moment the norm has come down by :math:`\alpha`, in optimizer steps when a learning rate
+    is given, else in gradient-flow time, and never before ``t_mem``. The closed form of each
+    method is written once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so
+    does ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a
+    prediction: its method, with its numbers).
 
     Parameters
     ----------

@@ -8,16 +8,13 @@ equation (Analytical Proof notes, eq 17)
     d\theta = -\nabla F(\theta)\,dt + \sqrt{2T_\mathrm{eff}}\,dB_t ,
 
 and grokking is the escape over the saddle between the memorization and the generalization
-basins. For :math:`\Delta F \gg T` the mean escape time is the Eyring-Kramers formula
-(Analytical Proof notes, section 3.3, unnumbered; its leading behaviour is the notes' eq 15)
-
-.. math::
-
-    \tau = \frac{2\pi}{|\lambda_s|}\sqrt{\frac{|\det H_s|}{\det H_\min}}\,
-           e^{\Delta F/T}\,\bigl(1 + O(T/\Delta F)\bigr),
-
-:math:`\lambda_s` the saddle Hessian's one negative eigenvalue. Everything is computed in
-log space: ``log_delay`` is exact when :math:`\tau` overflows float64.
+basins. For :math:`\Delta F \gg T` the mean escape time :math:`\tau` is the Eyring-Kramers
+formula (Analytical Proof notes, section 3.3, unnumbered; its leading behaviour is the notes'
+eq 15): the Arrhenius factor :math:`e^{\Delta F/T}` times a prefactor of the Hessians at the
+minimum and at the saddle (:math:`\lambda_s` the saddle Hessian's one negative eigenvalue), up
+to a relative :math:`O(T/\Delta F)`; its closed form is in :mod:`grokdelay._symbolic`,
+rendered on the docs page. Everything is computed in log space: ``log_delay`` is exact when
+:math:`\tau` overflows float64.
 
 Besides the mechanism :class:`KramersEscape` this module gives the effective temperatures
 of the Analytical Proof notes section 3.3 (:func:`sgd_temperature`, :func:`full_batch_temperature`,
@@ -175,13 +172,13 @@ class KramersEscape(Parameters):
 
     The grokking delay is the mean time for the overdamped Langevin dynamics
     :math:`d\theta = -\nabla F\,dt + \sqrt{2T}\,dB` (Analytical Proof notes, eq 17) to leave the
-    memorization minimum for the generalizing basin over an index-1 saddle:
-
-    .. math::
-
-        \tau = \frac{2\pi}{|\lambda_s|}\sqrt{\frac{|\det H_s|}{\det H_\min}}\,
-               \exp\!\Big(\frac{\Delta F}{T}\Big),
-        \qquad t_\mathrm{grok} = t_\mathrm{mem} + \tau .
+    memorization minimum for the generalizing basin over an index-1 saddle: the Eyring-Kramers
+    time :math:`\tau`, the Arrhenius factor :math:`e^{\Delta F/T}` times a prefactor of the two
+    Hessians (:math:`\lambda_s` the saddle Hessian's one negative eigenvalue), and
+    :math:`t_\mathrm{grok} = t_\mathrm{mem} + \tau`. The closed form of each method is written
+    once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so does
+    ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a prediction:
+    its method, with its numbers).
 
     Parameters
     ----------
@@ -339,7 +336,7 @@ def sgd_temperature(learning_rate, grad_cov_trace, batch_size, dimension=None):
     One SGD step :math:`\theta \leftarrow \theta - \eta(\nabla F + \xi)`,
     :math:`\mathrm{Cov}\,\xi = \Sigma/B`, advances eq 17's time by :math:`dt = \eta` and adds
     noise of covariance :math:`\eta^2\Sigma/B = 2T\,dt`: so :math:`T = \eta\Sigma/(2B)` as a
-    matrix. The seed's scalar takes the trace. A scalar temperature in eq 17 means isotropic
+    matrix. The notes' scalar takes the trace. A scalar temperature in eq 17 means isotropic
     noise; the per-coordinate value is :math:`\eta\,\mathrm{tr}(\Sigma)/(2BP)`, returned
     when ``dimension`` P is given (the notes' trace form is P times larger, which cancels the
     extensivity of :math:`\Delta F = cP` in :math:`\Delta F/T`).

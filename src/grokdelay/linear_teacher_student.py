@@ -55,8 +55,8 @@ scale and to fitted label noise:
       - \nu^2e^2 - 2g\nu e}{k^2}\Bigr]\Bigr).
 
 At :math:`\gamma = \sigma = 0`, :math:`\alpha = 1` these are eq 8 (divided by
-:math:`d_\mathrm{out}`, eq 12). The label-noise terms are exact for the linear model: seed
-003's App. C keeps only the constant :math:`\sigma^2` (train floor) and drops the noise the
+:math:`d_\mathrm{out}`, eq 12). The label-noise terms are exact for the linear model: Levi et
+al. 2023's App. C keeps only the constant :math:`\sigma^2` (train floor) and drops the noise the
 student fits, which gives the classical floors :math:`\sigma^2(1-\lambda)` (train) and
 :math:`\sigma^2\lambda/(1-\lambda)` (generalization) for :math:`\lambda<1`.
 
@@ -306,20 +306,15 @@ class LinearTeacherStudent(Parameters):
     :math:`t_\mathrm{mem}` and :math:`t_\mathrm{grok}` are the first optimizer steps at which
     the train and the generalization accuracy (eq 9; eq 12 for :math:`d_\mathrm{out}>1`)
     reach ``accuracy``, i.e. at which the Marchenko-Pastur averaged losses (eq 8; eq 14/38
-    with weight decay; eq 18 for two layers) fall to the level
+    with weight decay; eq 18 for two layers) fall to the level :math:`\mathcal L^*` of
+    :func:`target_loss` (:math:`\epsilon/4` for ``d_out = 1`` at the default ``accuracy``).
 
-    .. math::
-
-        \mathcal L^* = \frac{d_\mathrm{out}\,\epsilon}{2\,P^{-1}(d_\mathrm{out}/2,\ A)}
-        \quad(=\epsilon/4 \text{ for } d_\mathrm{out}=1,\ A=\mathrm{erf}\sqrt2).
-
-    Without weight decay and for :math:`\lambda<1` the paper's leading-order delay is eq 11,
-
-    .. math::
-
-        \Delta t \simeq -\frac{\log(1-\sqrt\lambda)}{2\eta_0(1-\sqrt\lambda)^2},
-
-    the :math:`\epsilon\to0` limit of the Lambert-W times of eqs 23-24.
+    The default method solves for those crossings numerically and has no closed form. Method
+    ``"lambert_w"`` is the paper's Lambert-W times (eqs 23-24) and method ``"asymptotic"``
+    its leading-order delay, eq 11 without weight decay and eq 15 with it, for
+    :math:`\lambda<1`: eq 11 is the :math:`\epsilon\to0` limit of eqs 23-24. Their closed
+    forms are written once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so
+    does ``_repr_latex_()`` of a prediction of that method in a notebook (with its numbers).
 
     Parameters
     ----------
@@ -385,11 +380,10 @@ class LinearTeacherStudent(Parameters):
         (:math:`(1-1/\lambda)(1+\alpha^2)/(2d_\mathrm{out})`), weight decay, label noise.
     ``"lambert_w"``
         Eqs 23-24 generalized from :math:`\epsilon/4` to :math:`\mathcal L^*` and to
-        :math:`d_\mathrm{out}`, depth and :math:`\alpha`:
-        :math:`t^* = \frac{3}{8\eta_0\lambda_-}W(z)`,
-        :math:`z = \frac23\bigl(C(4\lambda_-)^{3/2}/\mathcal L^*\bigr)^{2/3}` with
-        :math:`C_\mathrm{tr} = \frac{(1+\alpha^2)}{2d_\mathrm{out}}\frac{1}{16\sqrt\pi\lambda^{3/4}}`
-        (eq 21) and :math:`C_\mathrm{gen} = C_\mathrm{tr}/\lambda_-` (eq 10). Requires
+        :math:`d_\mathrm{out}`, depth and :math:`\alpha`: eq 21's train constant
+        :math:`C_\mathrm{tr}` scaled by the initial generalization loss
+        :math:`(1+\alpha^2)/(2d_\mathrm{out})`, and :math:`C_\mathrm{gen} =
+        C_\mathrm{tr}/\lambda_-` (eq 10). Requires
         :math:`\lambda<1`, no weight decay, no label noise. Measured error against
         ``"exact"`` on the delay (it always overestimates it): within 15% only for
         :math:`0.5\le\lambda\le0.95` and :math:`\epsilon\le10^{-3}` (10% for
@@ -399,9 +393,9 @@ class LinearTeacherStudent(Parameters):
         :math:`\lambda=0.9`, :math:`\epsilon=10^{-2}`). Its :math:`t_\mathrm{mem}` is within
         3% for :math:`\epsilon\le10^{-2}`. Full table: docs, linear_teacher_student_validity.
     ``"asymptotic"``
-        :math:`t_\mathrm{mem}` from eq 23 and the delay from eq 11 (eq 15,
-        :math:`\log(1+\sqrt\lambda)/(2\eta_0(1-\sqrt\lambda)^2)`, with weight decay).
-        Requires :math:`\lambda<1` and no label noise. Eq 11 is the :math:`\epsilon\to0`
+        :math:`t_\mathrm{mem}` from eq 23 and the delay from eq 11 (eq 15, its
+        :math:`\log(1+\sqrt\lambda)` in place of :math:`-\log(1-\sqrt\lambda)`, with weight
+        decay). Requires :math:`\lambda<1` and no label noise. Eq 11 is the :math:`\epsilon\to0`
         limit: off by a factor ~2.7 at :math:`\lambda=0.9`, :math:`\epsilon=10^{-3}`.
 
     ``"coupled"``

@@ -3,7 +3,7 @@ r"""Milestones from training logs, and how well each mechanism predicted them.
 A training log is a sequence of (step, train accuracy, test accuracy) records, optionally
 with losses and the parameter norm. :func:`milestones_from_log` reads the observed
 milestones off arrays through :class:`~grokdelay.TrainingRun` (stopping times with a
-persistence window, seed 001 appendix F.4: see :mod:`grokdelay.observations`).
+persistence window, Tan et al. 2026 appendix F.4: see :mod:`grokdelay.observations`).
 
 :func:`compare_with_log` then sets each mechanism's prediction beside the observation
 (predicted / observed for ``t_mem``, ``t_grok``, the delay and the ratio).
@@ -63,7 +63,7 @@ def milestones_from_log(steps: Any, train_accuracy: Any, test_accuracy: Any, *,
     test_threshold : float, optional
         Test-accuracy threshold of grokking (default: ``threshold``).
     window : float
-        Persistence window in steps (seed 001, F.4); 0 means the first record at threshold.
+        Persistence window in steps (Tan et al. 2026, F.4); 0 means the first record at threshold.
     train_loss, test_loss : array_like, optional
         Losses (>= 0). With ``loss_threshold``, ``extra`` gets the loss-based clocks
         ``t_mem_loss`` / ``t_grok_loss`` (first sustained step with loss <= threshold).

@@ -12,8 +12,9 @@ is
     \qquad \gamma_\mathrm{eff} = \eta\lambda \ \text{(SGD)}, \quad
     \gamma_\mathrm{eff} \ge \eta\lambda \ \text{(AdamW)}.
 
-The seeds give only the abstract and a review: the bounds behind the :math:`\Theta`, the AdamW
-rate and the "three-input predictor" are not written out there. This module makes each one
+The texts available to the project give only the abstract and a review: the bounds behind the
+:math:`\Theta`, the AdamW rate and the "three-input predictor" are not written out there (the
+library's law fixes the constant at 1/2, see :class:`NormSeparation`). This module makes each one
 concrete (see :class:`NormSeparation` for the delay, :func:`delay_lower_bound` and
 :func:`delay_upper_bound` for the discrete Lyapunov bounds, :func:`effective_rate` and
 :func:`estimate_gamma_eff` for the rate, :func:`calibrate` for the constant).
@@ -259,18 +260,13 @@ class NormSeparation(Parameters):
 
     After memorization at a high-norm interpolant, weight decay contracts the parameters by
     :math:`1-\gamma_\mathrm{eff}` per step until they reach the norm of the generalizing
-    solution. The default method counts those steps exactly for pure decoupled decay:
-
-    .. math::
-
-        T_\mathrm{grok} - T_\mathrm{mem} =
-        \frac{\log(\|\theta_\mathrm{mem}\|^2/\|\theta_\mathrm{post}\|^2)}
-             {-2\log(1-\gamma_\mathrm{eff})}
-        \;\approx\; \frac{1}{2\gamma_\mathrm{eff}}
-        \log\frac{\|\theta_\mathrm{mem}\|^2}{\|\theta_\mathrm{post}\|^2},
-
-    the right-hand side being the continuous law of arXiv 2603.13331 (its :math:`\Theta` with
-    constant 1/2, method ``"law"``). :math:`\gamma_\mathrm{eff} = \eta\lambda` unless given.
+    solution. The default method counts those steps exactly for pure decoupled decay; method
+    ``"law"`` is the continuous law of arXiv 2603.13331 (its :math:`\Theta` with constant 1/2),
+    to which the count tends for small :math:`\gamma_\mathrm{eff}`.
+    :math:`\gamma_\mathrm{eff} = \eta\lambda` unless given. The closed form of each method is
+    written once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so does
+    ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a prediction:
+    its method, with its numbers).
 
     Parameters
     ----------

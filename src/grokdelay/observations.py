@@ -1,7 +1,7 @@
 r"""Observed milestones of a training log: the :class:`Milestones` record and the sustained-time
 estimator behind every observed ``t_mem`` / ``t_grok`` in the library.
 
-A milestone is a stopping time with a persistence window (seed 001, appendix F.4,
+A milestone is a stopping time with a persistence window (Tan et al. 2026, appendix F.4,
 "Persistence windows"): a clock is complete at the first logged step from which the
 statistic *stays* past its threshold over a window, so that a single noisy record does not
 count:
@@ -13,7 +13,7 @@ count:
     t_\mathrm{grok} = \text{the same for } \mathrm{acc}_\mathrm{test},
 
 where the log must reach :math:`s_i + w` for the window to be confirmed. Losses use
-:math:`\le` instead (seed 001, F.4, classifier-side estimator).
+:math:`\le` instead (Tan et al. 2026, F.4, classifier-side estimator).
 :meth:`grokdelay.TrainingRun.milestones` and :func:`grokdelay.milestones.milestones_from_log`
 both read them here.
 """
@@ -225,7 +225,7 @@ def sustained_time(steps: Any, values: Any, threshold: float, *, window: float =
                    above: bool = True) -> tuple[float, int | None, str | None]:
     r"""First logged step from which ``values`` stays past ``threshold`` for ``window`` steps.
 
-    Seed 001, appendix F.4 ("Persistence windows"): the sustained time is the first
+    Tan et al. 2026, appendix F.4 ("Persistence windows"): the sustained time is the first
     :math:`s_i` such that every record with :math:`s_i \le s_j \le s_i + w` satisfies the
     inequality (``>=`` when ``above``, ``<=`` otherwise), and the log extends to
     :math:`s_i + w`. NaN never satisfies it. Vectorized: the next failing record of every

@@ -1,18 +1,16 @@
 r"""An empirical power law of the grokking delay in the hyperparameters.
 
-.. math::
-
-    T_\mathrm{grok} - T_\mathrm{mem} = C\,\eta^{a}\,\lambda^{b}\,r^{c},
-
-with :math:`\eta` the learning rate, :math:`\lambda` the weight decay and :math:`r` the training
-fraction. The exponents' theory values come from the weight-decay laws: the first-passage law
-(arXiv 2605.18845) and the norm-separation law (arXiv 2603.13331) both give :math:`a = b = -1`
-at a fixed norm ratio; the paper's aggregate fits are :math:`1.02 \pm 0.08` for the
-learning-rate and :math:`1.26 \pm 0.21` for the weight-decay exponent (its section 4.2), and
-published coupled-L2 Adam runs scale as :math:`\lambda^{-0.3}` to :math:`\lambda^{-0.8}`.
-Notsawo, Zhou, Pezeshki, Rish and Dumas (arXiv 2306.13253) fit the training-fraction
-dependence :math:`t(r) = A r^{-\gamma} + B` from a few runs; with :math:`B` neglected that is
-the factor :math:`r^{c}`, :math:`c = -\gamma`, here with no theory value (0 when not fitted).
+The delay is a constant :math:`C` times powers :math:`a`, :math:`b`, :math:`c` of the learning
+rate :math:`\eta`, the weight decay :math:`\lambda` and the training fraction :math:`r` (written
+once in :mod:`grokdelay._symbolic`, rendered on the docs page). The exponents' theory values
+come from the weight-decay laws: the first-passage law (arXiv 2605.18845) and the
+norm-separation law (arXiv 2603.13331) both give :math:`a = b = -1` at a fixed norm ratio; the
+paper's aggregate fits are :math:`1.02 \pm 0.08` for the learning-rate and :math:`1.26 \pm 0.21`
+for the weight-decay exponent (its section 4.2), and published coupled-L2 Adam runs scale as
+:math:`\lambda^{-0.3}` to :math:`\lambda^{-0.8}`. Notsawo, Zhou, Pezeshki, Rish and Dumas (arXiv
+2306.13253) fit the training-fraction dependence :math:`t(r) = A r^{-\gamma} + B` from a few
+runs; with :math:`B` neglected that is the factor :math:`r^{c}`, :math:`c = -\gamma`, here with
+no theory value (0 when not fitted).
 
 :func:`grokdelay.calibrate` fits C always and an exponent only when the pilot runs vary that
 hyperparameter, keeping the theory value otherwise, so the fitted exponents show how far a
@@ -34,6 +32,10 @@ __all__ = ["PowerLaw"]
 @register("power_law")
 class PowerLaw(Parameters):
     r"""Empirical power law ``delay = C eta^a lambda^b r^c``.
+
+    Its closed form is written once, in :mod:`grokdelay._symbolic`: the docs page renders it,
+    and so does ``_repr_latex_()`` in a notebook (of the parameters, and of a prediction with
+    its numbers).
 
     Parameters
     ----------

@@ -34,16 +34,13 @@ __all__ = ["RidgeNullSpace", "gradient_descent_ridge"]
 class RidgeNullSpace(Parameters):
     r"""Null-space delay of ridge regression by gradient descent (Analytical Proof notes, 2.6).
 
-    With :math:`\ell = \log(1/\mathrm{tol})`, under gradient flow (default method):
-
-    .. math::
-
-        t_\mathrm{mem} = \frac{\ell}{\eta\,(h_{\min}^{+} + \lambda)}, \qquad
-        t_\mathrm{grok} = \frac{\ell}{\eta\,\lambda}, \qquad
-        t_\mathrm{grok} - t_\mathrm{mem} = \frac{\ell}{\eta}\,
-        \frac{h_{\min}^{+}}{\lambda\,(h_{\min}^{+} + \lambda)},
-
-    so :math:`t_\mathrm{grok}/t_\mathrm{mem} = 1 + h_{\min}^{+}/\lambda`.
+    The training loss is fit when the slowest data mode, contracting at rate
+    :math:`\eta(h_{\min}^{+} + \lambda)`, has converged, the test loss when the null space,
+    contracting at :math:`\eta\lambda` only, has too; under gradient flow (default method)
+    :math:`t_\mathrm{grok}/t_\mathrm{mem} = 1 + h_{\min}^{+}/\lambda`. The closed form of each
+    method is written once, in :mod:`grokdelay._symbolic`: the docs page renders them, and so
+    does ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a
+    prediction: its method, with its numbers).
 
     Parameters
     ----------
@@ -78,9 +75,9 @@ class RidgeNullSpace(Parameters):
     **Attribution.** The Analytical Proof notes cite "Barak et al. 2025" for this setting; public
     listings give the ridge-regression grokking bound as Xu, Vardi and Safran, arXiv 2601.19791.
 
-    **Table 5.1.** The seed's summary table writes the delay as
+    **Table 5.1.** The notes' summary table writes the delay as
     :math:`\sim 1/(\lambda\,\lambda_{\min}^{+})`; section 2.6's mechanism (implemented
-    here) gives :math:`\ell\,h/(\eta\lambda(h+\lambda))`, which is
+    here, :math:`\ell = \log(1/\mathrm{tol})`) gives a delay
     :math:`\approx \ell/(\eta\lambda)` for :math:`\lambda \ll h_{\min}^{+}` and
     :math:`\approx \ell h_{\min}^{+}/(\eta\lambda^2)` for :math:`\lambda \gg h_{\min}^{+}`:
     the table's form matches neither limit.

@@ -29,7 +29,7 @@ Loshchilov-Hutter form without the learning rate) becomes ``weight_decay = d / e
 ``train_fraction`` given in percent raises (a hint says so) rather than being guessed.
 
 Milestones (:meth:`TrainingRun.milestones`) are first crossings with an optional
-persistence window (seed 001, appendix F.4), computed by
+persistence window (Tan et al. 2026, appendix F.4), computed by
 :func:`grokdelay.milestones.sustained_time`. A log that ends before a milestone is
 **right-censored**: the milestone is ``inf`` with a note "censored at step S", and
 ``extra["censored"]`` is True; that is not a theory's "never groks", which a finite log
@@ -507,7 +507,7 @@ class TrainingRun:
         train_threshold : float, optional
             Train-accuracy threshold of memorization (default: ``threshold``).
         window : float
-            Persistence window in steps (seed 001, F.4): a milestone is the first record
+            Persistence window in steps (Tan et al. 2026, F.4): a milestone is the first record
             from which the accuracy stays at or above its threshold through
             ``step + window`` (0: the first crossing).
         loss_threshold : float, optional

@@ -3,13 +3,11 @@ r"""Spectral condition-number delay (Analytical Proof notes, section 4.3).
 Gradient descent on a quadratic loss with feature covariance (or Hessian) spectrum
 :math:`\{\nu_i\}` shrinks the error along eigenvector :math:`i` by :math:`|1 - \eta\nu_i|`
 per step; under gradient flow the mode decays as :math:`e^{-\eta\nu_i k}` after :math:`k`
-steps. Memorization is carried by the top modes, generalization by the bottom ones, so
-
-.. math::
-
-    t_i = \frac{\log(1/\mathrm{tol})}{\eta\,\nu_i}, \qquad
-    t_\mathrm{mem} = t_{\max}, \quad t_\mathrm{grok} = t_{\min}, \qquad
-    \frac{t_\mathrm{grok}}{t_\mathrm{mem}} = \kappa = \frac{\nu_{\max}}{\nu_{\min}^{+}}.
+steps. Memorization is carried by the top modes, generalization by the bottom ones: mode
+:math:`i` is learned in :math:`\log(1/\mathrm{tol})/(\eta\nu_i)` steps under gradient flow,
+``t_mem`` is the top mode's time and ``t_grok`` the smallest positive one's, so
+:math:`t_\mathrm{grok}/t_\mathrm{mem} = \kappa = \nu_{\max}/\nu_{\min}^{+}` (the closed forms
+of both methods: :mod:`grokdelay._symbolic`, rendered on the docs page).
 
 Zero eigenvalues are the null space: no gradient ever moves them, so they are dropped with
 a note (the ridge null-space mechanism is the one that treats them).
@@ -91,13 +89,11 @@ class SpectralConditioning(Parameters):
 
     Gradient descent learns the eigenmode of the feature covariance (or loss Hessian) with
     eigenvalue :math:`\nu` in :math:`\log(1/\mathrm{tol}) / (\eta\nu)` steps under gradient
-    flow. Memorization is the top mode, generalization the smallest positive one:
-
-    .. math::
-
-        t_\mathrm{mem} = \frac{\log(1/\mathrm{tol})}{\eta\,\nu_{\max}}, \qquad
-        t_\mathrm{grok} = \frac{\log(1/\mathrm{tol})}{\eta\,\nu_{\min}^{+}}, \qquad
-        \frac{t_\mathrm{grok}}{t_\mathrm{mem}} = \kappa.
+    flow. Memorization is the top mode, generalization the smallest positive one, so
+    :math:`t_\mathrm{grok}/t_\mathrm{mem} = \kappa = \nu_{\max}/\nu_{\min}^{+}`. The closed
+    form of each method is written once, in :mod:`grokdelay._symbolic`: the docs page renders
+    them, and so does ``_repr_latex_()`` in a notebook (of the parameters: the default
+    method; of a prediction: its method, with its numbers).
 
     Parameters
     ----------
@@ -112,14 +108,14 @@ class SpectralConditioning(Parameters):
 
     Notes
     -----
-    Methods: ``"gradient_flow"`` (default) is the formula above. ``"gradient_descent"`` is
+    Methods: ``"gradient_flow"`` (default) is the mode time above. ``"gradient_descent"`` is
     the exact step count of discrete gradient descent on the quadratic, the first integer
     :math:`k \ge 1` with :math:`\lvert 1-\eta\nu\rvert^k \le \mathrm{tol}`; a mode with
     :math:`\eta\nu \ge 2` never contracts, so :math:`\eta\nu_{\max} \ge 2` gives
     ``t_mem = inf`` and a :class:`GrokdelayWarning`. The two agree to
     :math:`O(\eta\nu)` relative error when :math:`\eta\nu \ll 1`.
 
-    The seed cites this view as "Pasand, Goldt, and Eftekhari 2025"; public listings give
+    The notes cite this view as "Pasand, Goldt, and Eftekhari 2025"; public listings give
     Pasand and Dohmatob, arXiv 2510.04930.
 
     References

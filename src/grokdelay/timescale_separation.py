@@ -2,12 +2,10 @@ r"""Readout/feature timescale separation: the N^(2 alpha) law (Analytical Proof 
 
 For the alpha-parameterized two-layer network :math:`f = N^{-\alpha}\sum_j a_j
 \sigma(w_j\cdot x)` (Analytical Proof notes, eq 1), readout fitting runs on the kernel's own clock and
-feature learning on the clock of the kernel's drift:
-
-.. math::
-
-    t_\mathrm{mem} = \tau_\mathrm{readout} = \frac{1}{\eta\,\|K_0\|}, \qquad
-    t_\mathrm{grok} = \tau_\mathrm{features} = \frac{N^{2\alpha}}{\eta\,\|\nabla_w K\|}.
+feature learning on the clock of the kernel's drift: :math:`t_\mathrm{mem} =
+\tau_\mathrm{readout}`, set by the kernel's norm :math:`\|K_0\|`, and :math:`t_\mathrm{grok} =
+\tau_\mathrm{features}`, set by its drift rate :math:`\|\nabla_w K\|` and slowed by
+:math:`N^{2\alpha}` (the closed forms: :mod:`grokdelay._symbolic`, rendered on the docs page).
 
 This is the law stated in the notes' **abstract**. Its section 2.4 does not derive it: the
 intermediate steps (eqs 6 and 8) give
@@ -32,12 +30,12 @@ __all__ = ["TimescaleSeparation"]
 class TimescaleSeparation(Parameters):
     r"""Readout vs feature-learning timescales: ratio N^(2 alpha) (Analytical Proof notes 2.1-2.4).
 
-    .. math::
-
-        t_\mathrm{mem} = \frac{1}{\eta\,\|K_0\|}, \qquad
-        t_\mathrm{grok} = \frac{N^{2\alpha}}{\eta\,\|\nabla_w K\|}, \qquad
-        \frac{t_\mathrm{grok}}{t_\mathrm{mem}} = N^{2\alpha}\,
-        \frac{\|K_0\|}{\|\nabla_w K\|}.
+    ``t_mem`` is the readout's timescale, set by the kernel's norm, and ``t_grok`` the
+    features', set by the kernel's drift rate and slowed by :math:`N^{2\alpha}`, so that
+    :math:`t_\mathrm{grok}/t_\mathrm{mem} = N^{2\alpha}\,\|K_0\|/\|\nabla_w K\|`. The closed
+    form is written once, in :mod:`grokdelay._symbolic`: the docs page renders it, and so
+    does ``_repr_latex_()`` in a notebook (of the parameters: the default method; of a
+    prediction: its method, with its numbers).
 
     Parameters
     ----------
@@ -57,7 +55,7 @@ class TimescaleSeparation(Parameters):
 
     Notes
     -----
-    **Which law.** The abstract states the two timescales above; section 2.4's own algebra
+    **Which law.** The abstract states the two timescales of this law; section 2.4's own algebra
     (eq 6, :math:`\|K_0^{(a)}\| = \Theta(N^{1-2\alpha})`, combined with eq 8) gives the ratio
     :math:`N/\|\nabla_w K\|` instead, and the text then asserts :math:`\Omega(N^{2\alpha})`
     "after accounting for the suppression". The two cannot both hold for every alpha. This

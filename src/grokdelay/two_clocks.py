@@ -10,23 +10,17 @@ C.1) bounds the loss by
     \mathcal L \le \log\bigl(1 + (K-1)e^{-g}\bigr) \le (K-1)\,e^{-g},
 
 and under post-margin gap growth :math:`g(t) \ge g_0 + \gamma (t - t_m)` (Assumption 3.4) the
-bound reaches :math:`\epsilon` at (Theorem 3.5, proof C.4)
-
-.. math::
-
-    T_\mathrm{cls}(\epsilon) = t_m + \frac{\bigl[\log((K-1)/\epsilon) - g_0\bigr]_+}{\gamma}.
+bound reaches :math:`\epsilon` at :math:`T_\mathrm{cls}(\epsilon)` (Theorem 3.5, proof C.4): when
+the gap line reaches :math:`\log((K-1)/\epsilon)`, and never before :math:`t_m`.
 
 The *representation clock* is when a structural gap comparable to the energy gap
 :math:`E(t) = \mathcal E(W_t) - \mathcal E(W_\infty)` of the regularized deep-linear energy
 (4.2) falls below :math:`\delta`. Under a sharp late-time KL tail (Assumption 4.5,
 Thm 4.8) :math:`\dot E = -c\,E^{2\theta}` with :math:`\theta\in(1/2, 1)`; integrating from
-:math:`E(t_\ell) = E_0` (proof D.7, appendix F.2) gives
-
-.. math::
-
-    T_\mathrm{rep}(\delta) = t_\ell + \frac{\delta^{-(2\theta-1)} - E_0^{-(2\theta-1)}}
-    {c\,(2\theta-1)} \quad\xrightarrow{E_0\to\infty}\quad
-    t_\ell + \frac{\delta^{-(2\theta-1)}}{c\,(2\theta-1)} \qquad \text{(Thm 4.9)}.
+:math:`E(t_\ell) = E_0` (proof D.7, appendix F.2) gives :math:`T_\mathrm{rep}(\delta)` of
+Thm 4.9, a power law in :math:`1/\delta` (exponent :math:`2\theta-1`); the theorem states its
+:math:`E_0\to\infty` limit, the library's default. The closed forms of both clocks are written
+once, in :mod:`grokdelay._symbolic` (rendered on the docs page).
 
 Theorem 5.6 (proof E.9 lost in extraction; rebuilt from F.5 "Length of the intermediate
 interval") compares the two: with coupled tolerances :math:`\delta = \epsilon^\beta`, the
@@ -35,8 +29,8 @@ plateau :math:`T_\mathrm{rep}(\epsilon^\beta) - T_\mathrm{cls}(\epsilon)` grows 
 :math:`\log(1/\epsilon)`.
 
 Units: every time here is in optimizer **steps** (``units="steps"``): ``gap_rate`` is the
-growth of the minimum logit gap per step and ``kl_rate`` the KL constant per step. Seed
-001's continuous time is accumulated optimizer time :math:`\tau = \sum_k\eta_k` (F.4); rates
+growth of the minimum logit gap per step and ``kl_rate`` the KL constant per step. The
+paper's continuous time is accumulated optimizer time :math:`\tau = \sum_k\eta_k` (F.4); rates
 per unit :math:`\tau` become rates per step on multiplying by a constant learning rate
 (:func:`grokdelay.clock_estimators.accumulated_time` converts schedules).
 """
@@ -113,24 +107,20 @@ class TwoClocks(Parameters):
 
     The classifier clock (memorization) is the first time at or after ``t_margin`` at which
     the Lemma 3.1 bound :math:`(K-1)e^{-g(t)}` on the cross-entropy falls to ``loss_target``,
-    with logit gaps :math:`g(t) = g_0 + \gamma(t - t_m)` (Assumption 3.4, Theorem 3.5):
+    with logit gaps :math:`g(t) = g_0 + \gamma(t - t_m)` (Assumption 3.4, Theorem 3.5);
+    ``t_mem = t_margin`` when the bound is already below the target there.
 
-    .. math::
-
-        t_\mathrm{mem} = t_m + \frac{[\log((K-1)/\epsilon) - g_0]_+}{\gamma}.
-
-    The representation clock is the first time the structural (energy) gap, obeying
-    :math:`\dot E = -c\,E^{2\theta}` from :math:`E(t_\ell) = E_0` (Thm 4.8), reaches
-    :math:`\delta` (Thm 4.9, proof D.7):
-
-    .. math::
-
-        T_\mathrm{rep} = t_\ell + \frac{\delta^{-(2\theta-1)} - E_0^{-(2\theta-1)}}
-        {c\,(2\theta-1)}, \qquad E_0 = \infty \text{ by default.}
+    The representation clock :math:`T_\mathrm{rep}` is the first time the structural (energy)
+    gap, obeying :math:`\dot E = -c\,E^{2\theta}` from :math:`E(t_\ell) = E_0` (Thm 4.8),
+    reaches :math:`\delta` (Thm 4.9, proof D.7); :math:`E_0 = \infty` by default.
 
     Generalization needs both clocks, so :math:`t_\mathrm{grok} = \max(t_\mathrm{mem},
     T_\mathrm{rep})`; when the representation closes first there is no plateau and a note
-    says so (``extra["t_rep"]`` keeps :math:`T_\mathrm{rep}`).
+    says so (``extra["t_rep"]`` keeps :math:`T_\mathrm{rep}`). The closed form of each method
+    (the two clocks on the branch where both are counted, a plateau) is written once, in
+    :mod:`grokdelay._symbolic`: the docs page renders them, and so does ``_repr_latex_()`` in
+    a notebook (of the parameters: the default method; of a prediction: its method, with its
+    numbers).
 
     Parameters
     ----------
@@ -167,7 +157,7 @@ class TwoClocks(Parameters):
     -----
     Methods:
 
-    * ``"continuous"`` (default): the two formulas above (exact integrals of the assumed
+    * ``"continuous"`` (default): the two clocks above (exact integrals of the assumed
       laws; the Lemma 3.1 bound is an upper bound on the loss, so ``t_mem`` is an upper bound
       on the first time the actual loss reaches ``loss_target``).
     * ``"discrete"``: Prop 3.6 / F.1, the first integer number of steps :math:`k` with

@@ -13,17 +13,9 @@ Liu, Michaud and Tegmark (Omnigrok, arXiv 2210.01117, section 2, the "LU mechani
 log factor: a network initialized at norm :math:`\alpha w_0` (init scale :math:`\alpha` times the
 standard initialization's norm :math:`w_0`) above the norm :math:`w_c` where generalizing
 solutions live shrinks as :math:`w(t) = \alpha w_0 e^{-\eta\lambda t}` under decoupled decay, so
-it reaches :math:`w_c` after
-
-.. math::
-
-    t \approx \frac{1}{\eta\lambda}\log\frac{\alpha w_0}{w_c}
-
-steps. Combined, with the Theta constant ``c`` and :math:`w_c` both calibrated:
-
-.. math::
-
-    T_\mathrm{grok} - T_\mathrm{mem} = \frac{c}{\eta\lambda}\log\frac{\alpha w_0}{w_c}.
+it reaches :math:`w_c` after :math:`\log(\alpha w_0/w_c)/(\eta\lambda)` steps. Combined, with
+the Theta constant ``c`` and :math:`w_c` both calibrated, the delay is ``c`` times that
+(written once in :mod:`grokdelay._symbolic`, rendered on the docs page).
 
 Every input is known before training (the init scale, the learning rate, the weight decay), so a
 calibrated version of this law predicts a run before it starts. Equation numbers of the two
@@ -53,15 +45,14 @@ _NO_DECAY = ("weight_decay = 0: the slow norm-minimizing phase of arXiv 2505.201
 class TwoPhaseDecay(Parameters):
     r"""Two-phase weight-decay delay (2505.20172) in the Omnigrok form (2210.01117).
 
-    .. math::
-
-        T_\mathrm{grok} - T_\mathrm{mem} = \frac{c}{\eta\lambda}
-            \log\frac{\alpha\,w_0}{w_c}
-
-    with :math:`\alpha` the init scale, :math:`w_0` the parameter norm of the standard
-    initialization (init scale 1), :math:`w_c` the norm of the generalizing solutions and c the
-    constant of Boursier et al.'s :math:`\Theta(1/\lambda)`; ``norm_c`` and ``constant`` are left
-    to calibration (:func:`grokdelay.calibrate`).
+    The delay is ``c`` times the steps decoupled decay takes to shrink the initial norm
+    :math:`\alpha w_0` to :math:`w_c`, with :math:`\alpha` the init scale, :math:`w_0` the
+    parameter norm of the standard initialization (init scale 1), :math:`w_c` the norm of the
+    generalizing solutions and c the constant of Boursier et al.'s :math:`\Theta(1/\lambda)`;
+    ``norm_c`` and ``constant`` are left to calibration (:func:`grokdelay.calibrate`). The
+    closed form of each method is written once, in :mod:`grokdelay._symbolic`: the docs page
+    renders them, and so does ``_repr_latex_()`` in a notebook (of the parameters: the
+    default method; of a prediction: its method, with its numbers).
 
     Parameters
     ----------
@@ -82,7 +73,7 @@ class TwoPhaseDecay(Parameters):
 
     Notes
     -----
-    Method ``"omnigrok"`` (default) is the continuous form above. Method ``"steps"`` counts the
+    Method ``"omnigrok"`` (default) is the continuous form. Method ``"steps"`` counts the
     optimizer steps of pure decoupled decay :math:`w \leftarrow (1-\eta\lambda)w`, the
     :math:`\eta\lambda` in the denominator replaced by :math:`-\log(1-\eta\lambda)` (so
     :math:`\eta\lambda < 1` is required).
