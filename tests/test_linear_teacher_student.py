@@ -355,7 +355,7 @@ def test_target_without_scipy_matches_gammaincinv_and_mpmath():
     import mpmath
     from scipy import special
 
-    from grokdelay._lts_engine import target_loss_level as _target
+    from grokdelay._lts_closed_forms import target_loss_level as _target
     from grokdelay._special import erfinv as _erfinv
     from grokdelay._special import gammaincinv as _gammaincinv
 

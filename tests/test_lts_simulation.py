@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grokdelay import ParameterError
-from grokdelay._lts_engine import target_loss_level as loss_level
+from grokdelay._lts_closed_forms import target_loss_level as loss_level
 from grokdelay._lts_simulation import (accuracy_from_loss, first_passage,
                                        gradient_descent_ensemble, integrate_gradient_flow,
                                        simulate_gradient_descent)

@@ -253,26 +253,38 @@ class Parameters:
         """``{field: (spec, default)}``, default ``dataclasses.MISSING`` when required."""
         return {f.name: (f.metadata["grokdelay"], f.default) for f in dataclasses.fields(cls)}
 
+    @classmethod
+    def _field_plan(cls) -> tuple[tuple[str, Any], ...]:
+        """``(name, dtype)`` per field, dtype ``None`` for fields that do not broadcast
+        (cached per class: ``dataclasses.fields`` is the slow part of a scalar call)."""
+        plan = cls.__dict__.get("_FIELD_PLAN")
+        if plan is None:
+            plan = tuple((f.name, (int if f.metadata["grokdelay"].kind == "integer" else float)
+                          if f.metadata["grokdelay"].broadcasts else None)
+                         for f in dataclasses.fields(cls))
+            setattr(cls, "_FIELD_PLAN", plan)
+        return plan
+
     def _broadcast_values(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.metadata["grokdelay"].broadcasts and getattr(self, f.name) is not None}
+        return {name: getattr(self, name) for name, dtype in self._field_plan()
+                if dtype is not None and getattr(self, name) is not None}
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The broadcast shape of the scalar fields (``()`` when all are scalars)."""
-        return np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
+        shapes = [np.shape(v) for v in self._broadcast_values().values()]
+        return () if not any(shapes) else np.broadcast_shapes(*shapes)
 
     def broadcast(self) -> Broadcast:
         """All fields, the scalar ones broadcast together (done once, here)."""
-        bvals = self._broadcast_values()
         shape = self.shape
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if f.name in bvals:
-                dtype = int if f.metadata["grokdelay"].kind == "integer" else float
-                v = np.broadcast_to(np.asarray(v, dtype=dtype), shape)
-            values[f.name] = v
+        for name, dtype in self._field_plan():
+            v = getattr(self, name)
+            if dtype is not None and v is not None:
+                v = (np.broadcast_to(np.asarray(v, dtype=dtype), shape) if shape
+                     else np.array(v, dtype=dtype))
+            values[name] = v
         return Broadcast(shape, values)
 
     def replace(self, **changes: Any) -> Parameters:
@@ -476,8 +488,27 @@ def overflow_note(mask: Any, what: str) -> list[str]:
                             "is reported as inf")
 
 
+def _finalize_scalar(out: Outcome) -> dict[str, float] | None:
+    """:func:`finalize`'s numbers for one point on Python floats (None: not all given)."""
+    vals = [out.t_mem, out.t_grok, out.delay, out.log_delay]
+    if any(v is None or np.ndim(v) for v in vals):
+        return None
+    t_mem, t_grok, delay, log_delay = map(float, vals)
+    if math.isinf(t_mem) and math.isinf(t_grok):
+        ratio = math.inf
+    elif t_grok == t_mem:
+        ratio = 1.0
+    else:
+        ratio = math.inf if t_mem == 0.0 else t_grok / t_mem
+    return {"t_mem": t_mem, "t_grok": t_grok, "delay": delay, "ratio": ratio,
+            "log_delay": log_delay}
+
+
 def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
-              out: Outcome) -> DelayPrediction:
+             out: Outcome) -> DelayPrediction:
+    values = None if shape else _finalize_scalar(out)
+    if values is not None:
+        return _checked(params, method_name, shape, out, values)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
         t_grok = np.broadcast_to(np.asarray(out.t_grok, dtype=float), shape)
@@ -493,47 +524,56 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
         ratio = np.where(t_grok == t_mem, 1.0,
                          np.where(t_mem == 0.0, np.inf, t_grok / np.where(t_mem == 0, 1.0, t_mem)))
         ratio = np.where(np.isinf(t_mem) & np.isinf(t_grok), np.inf, ratio)
-        # Never fits => never groks (docs/conventions.rst, "Infinite outcomes"): grokking is
-        # generalization *after* fitting, so a point whose t_mem is inf has t_grok, delay,
-        # ratio and log_delay inf too; when its generalization target is met anyway, that
-        # time is kept in extra["t_generalize"].
-        unfit = np.isinf(t_mem) & np.isfinite(t_grok)
-        if unfit.any():
-            extra_unfit = np.where(unfit, t_grok, np.inf)
-            t_grok, delay, ratio, log_delay = (np.where(unfit, np.inf, v)
-                                               for v in (t_grok, delay, ratio, log_delay))
     values = {"t_mem": t_mem, "t_grok": t_grok, "delay": delay, "ratio": ratio,
               "log_delay": log_delay}
+    return _checked(params, method_name, shape, out, values)
+
+
+def _checked(params, method_name, shape, out, values) -> DelayPrediction:
+    """The conventions every prediction keeps (docs/conventions.rst), its NaN check and
+    the notes the core can state for every mechanism; scalar and array paths alike."""
+    notes = list(out.notes)
+    extra = dict(out.extra)
+    t_mem = values["t_mem"]
+    # Never fits => never groks ("Infinite outcomes"): grokking is generalization *after*
+    # fitting, so a point whose t_mem is inf has t_grok, delay, ratio and log_delay inf too;
+    # when its generalization target is met anyway, that time is kept in
+    # extra["t_generalize"].
+    unfit = np.isinf(t_mem) & np.isfinite(values["t_grok"])
+    if np.any(unfit):
+        t_gen = np.where(unfit, values["t_grok"], np.inf)
+        extra["t_generalize"] = _scalarize(t_gen) if not shape else t_gen
+        for k in ("t_grok", "delay", "ratio", "log_delay"):
+            values[k] = np.where(unfit, np.inf, values[k])
+        notes += note_where(unfit, "never fits (t_mem = inf), so by convention never groks "
+                                   "(t_grok = delay = inf), although the generalization "
+                                   "target alone is met at extra['t_generalize']")
     for k, v in values.items():
         if np.isnan(v).any():
             raise FloatingPointError(
                 f"internal error: {params.name}/{method_name} produced NaN in {k} for "
                 f"{params!r}; please report it")
-    values = {k: _scalarize(v) if not shape else np.array(v) for k, v in values.items()}
-    notes = list(out.notes)
-    extra = dict(out.extra)
-    if unfit.any():
-        extra["t_generalize"] = _scalarize(extra_unfit) if not shape else extra_unfit
-        notes += note_where(unfit, "never fits (t_mem = inf), so by convention never groks "
-                                   "(t_grok = delay = inf), although the generalization "
-                                   "target alone is met at extra['t_generalize']")
+    t_grok, delay, ratio, log_delay = (values[k] for k in ("t_grok", "delay", "ratio",
+                                                            "log_delay"))
     text = " ".join(notes)
-    # two facts the core can state for every mechanism (a method may say more)
-    if "log_delay" not in text:
-        notes += note_where(delay <= 0, "t_grok <= t_mem: generalization comes no later than "
-                                        "memorization, so there is no grokking delay "
-                                        "(log_delay = -inf)")
-    if "float64" not in text:
-        notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
-                            "the delay exceeds the float64 range and is reported as inf; "
-                            "log_delay is exact")
-        notes += note_where(np.isinf(t_mem) & np.isinf(t_grok) & np.isfinite(delay),
-                            "t_mem and t_grok exceed the float64 range (reported as inf); the "
-                            "delay between them is exact")
-    notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem == 0),
-                        "t_mem = 0 < t_grok: ratio = inf by convention")
-    notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem > 0),
-                        "t_grok / t_mem exceeds the float64 range: ratio reported as inf")
+    with np.errstate(invalid="ignore"):
+        # facts the core can state for every mechanism (a method may say more)
+        if "log_delay" not in text:
+            notes += note_where(delay <= 0, "t_grok <= t_mem: generalization comes no later "
+                                            "than memorization, so there is no grokking delay "
+                                            "(log_delay = -inf)")
+        if "float64" not in text:
+            notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
+                                "the delay exceeds the float64 range and is reported as inf; "
+                                "log_delay is exact")
+            notes += note_where(np.isinf(t_mem) & np.isinf(t_grok) & np.isfinite(delay),
+                                "t_mem and t_grok exceed the float64 range (reported as inf); "
+                                "the delay between them is exact")
+        notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem == 0),
+                            "t_mem = 0 < t_grok: ratio = inf by convention")
+        notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem > 0),
+                            "t_grok / t_mem exceeds the float64 range: ratio reported as inf")
+    values = {k: _scalarize(v) if not shape else np.array(v) for k, v in values.items()}
     notes = tuple(dict.fromkeys(notes))  # de-duplicate, keep order
     return DelayPrediction(params.name, method_name, units=out.units, notes=notes,
                            params=params, extra=extra, **values)

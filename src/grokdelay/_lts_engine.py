@@ -18,8 +18,8 @@ import math
 import numpy as np
 
 from ._core import ParameterError
+from ._lts_closed_forms import log_eq19
 from ._marchenko_pastur import graded_panels, panels_needed
-from ._special import gammaincinv
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -51,11 +51,6 @@ class Model:
         for k, v in vars(self).items():
             setattr(new, k, v[idx])
         return new
-
-
-def model_of(a) -> Model:
-    return Model(a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
-                  a.init_scale, a.label_noise)
 
 
 def _log_loss(m: Model, tau, kind: str):
@@ -93,6 +88,8 @@ def exact_crossings(m: Model, log_target):
     :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
     """
     n = m.lam.size
+    if n == 1 and float(m.sig2[0]) == 0.0:
+        return _crossings_1(m, float(log_target[0]))
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
@@ -101,6 +98,70 @@ def exact_crossings(m: Model, log_target):
         out[1][sl] = crossing_times(mm, lt, "gen", floors)
         out[2][sl], out[3][sl] = floors
     return out
+
+
+def _crossings_1(m: Model, log_target: float):
+    """:func:`exact_crossings` for one point without label noise, on Python floats where
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration."""
+    lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
+    f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
+    if g > 0:
+        d_tr, d_gen = _floor_sums(m, _panels_1(lam, g, 0.0))
+        f_tr, f_gen = f_tr + float(d_tr[0]), f_gen + float(d_gen[0])
+    l0 = s * 0.5 * (1.0 + a2)
+    taus = []
+    for kind, floor in (("tr", f_tr), ("gen", f_gen)):
+        if math.log(l0) <= log_target:
+            taus.append(0.0)
+        elif floor > 0 and math.log(floor) >= log_target:
+            taus.append(math.inf)
+        else:
+            taus.append(_newton_1(m, kind, floor, l0, log_target))
+    return tuple(np.array([v]) for v in (*taus, f_tr, f_gen))
+
+
+def _panels_1(lam: float, shift: float, decay: float) -> int:
+    """:func:`grokdelay._marchenko_pastur.panels_needed` for one point, on Python floats."""
+    r = math.sqrt(lam)
+    lo, w = (1.0 - r) ** 2, 4.0 * r
+    near = lo if lo > 0 else shift
+    pole = math.sqrt(near / w) if near > 0 else math.inf
+    width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf   # decay >= 4 e^-90
+    phi_min = 0.5 * min(pole, width, _HALF_PI)
+    if phi_min <= 0:
+        return _MAX_PANELS
+    p = math.ceil(math.log(phi_min / _HALF_PI) / math.log(0.5))
+    return int(min(max(p, 1), _MAX_PANELS))
+
+
+_HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
+
+
+def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
+    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
+    floor_a = np.array([floor])
+    it = _Integrands(m, kind, 1, floor_a)
+    a = float(np.abs(it.wa[0]).sum())
+    b = float(it.wb[0].sum()) + float(it.cdec[0])
+    c = float(it.c[0])
+    gap = math.exp(log_target) - floor
+    den = a + math.sqrt(a * a + 4.0 * b * gap)
+    e = 2.0 * gap / den if den > 0 else 1.0
+    e = min(max(e, 1e-300), 1.0) if e == e else 1.0
+    tau_exp = -math.log(e) / (2.0 * c) if c > 0 else math.inf
+    ratio = max(math.log(l0) - log_target, 1.0)
+    tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
+    tau = min(tau_exp, tau_pow) * 1.05
+    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX) if tau > 0 else _XMIN + 1.0
+    while True:
+        it = _Integrands(m, kind, _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x)),
+                         floor_a)
+        root, ok = _newton_scalar(it, x, log_target)
+        if ok:
+            return math.exp(root)
+        x += 2.0                         # the guess was below the crossing: look further
+        if x > _XMAX + 2.0:
+            raise _no_crossing(1)
 
 
 def model_floors(m: Model):
@@ -169,54 +230,6 @@ def model_initial(m: Model):
     """Exact t = 0 losses (train, gen): the MP mean is 1."""
     sig = m.s * 0.5 * (1.0 + m.a2)
     return sig + m.sig2, sig
-
-
-def accuracy_of_log_loss(log_loss, threshold, d_out=1):
-    r"""Large-sample accuracy from the log of the loss, eq 9 (``d_out = 1``) and eq 12.
-
-    :math:`\mathcal A = P(d/2, d\epsilon/(2\mathcal L))`, the probability that the mean
-    squared error per output of a Gaussian residual of variance :math:`\mathcal L` per output
-    is at most :math:`\epsilon`; from :math:`\log\mathcal L` so that losses below the float
-    range keep their accuracy. A zero loss (log -inf) gives 1, an infinite loss 0. The one
-    implementation behind :func:`grokdelay.linear_teacher_student.accuracies` and the
-    simulators' accuracies.
-    """
-    from scipy import special  # where used: scipy.special is a third of a second to import
-
-    half = 0.5 * np.asarray(d_out, dtype=float)
-    with np.errstate(over="ignore"):
-        return special.gammainc(half, half * threshold * np.exp(-np.asarray(log_loss)))
-
-
-def target_loss_level(threshold, accuracy, d_out=1):
-    r"""The loss at which the large-sample accuracy (eq 9 / eq 12) equals ``accuracy``.
-
-    :math:`\mathcal L^* = d_\mathrm{out}\,\epsilon / (2 P^{-1}(d_\mathrm{out}/2,\mathcal A^*))`;
-    for ``d_out = 1`` this is :math:`\epsilon / (2\,\mathrm{erfinv}(\mathcal A^*)^2)`, which is
-    ``threshold / 4`` at the default accuracy :math:`\mathrm{erf}(\sqrt2)`. Arrays broadcast;
-    the one implementation behind :func:`grokdelay.linear_teacher_student.target_loss`, the
-    exact solver and the simulators.
-
-    When every point has the same ``d_out`` and ``accuracy`` (the usual case: the shell,
-    ``compare``, sweeps over other fields) the inverse is computed once in plain Python
-    (:func:`grokdelay._special.gammaincinv`, within 5e-15 of mpmath), which keeps
-    scipy.special (a third of a second to import) off that path; otherwise scipy's
-    ``gammaincinv`` element by element.
-    """
-    dout_a = np.asarray(d_out, dtype=float)
-    acc = np.asarray(accuracy, dtype=float)
-    if acc.size == 0 or dout_a.size == 0:            # an empty broadcast: nothing to invert
-        inv = np.ones(np.broadcast_shapes(acc.shape, dout_a.shape))
-    elif (np.all(dout_a == dout_a.flat[0]) and np.all(acc == acc.flat[0])
-          and 1e-12 < float(acc.flat[0]) < 1.0 - 1e-12):
-        # (the plain-Python inverse is verified for moderate accuracies; scipy takes the tails)
-        inv = np.full(np.broadcast_shapes(acc.shape, dout_a.shape),
-                      gammaincinv(0.5 * float(dout_a.flat[0]), float(acc.flat[0])))
-    else:
-        from scipy import special
-
-        inv = special.gammaincinv(0.5 * dout_a, acc)
-    return d_out * threshold / (2.0 * inv)
 
 
 _KERNELS = ("frozen", "coupled")
@@ -311,32 +324,6 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def log_eq19(lam, tau):
-    """log of Levi et al.'s eq 19, exp(-4 tau (1 + lambda)) 0F1~(2; 16 tau^2 lambda).
-
-    As ``-4 tau (1 - sqrt(lambda))^2 + log(2 ive(1, z) / z)``, ``z = 8 tau sqrt(lambda)``:
-    the exponent is formed without the cancellation of ``-4 tau (1 + lambda) + z``.
-    """
-    lam = np.asarray(lam, dtype=float)
-    tau = np.asarray(tau, dtype=float)
-    z = 8.0 * tau * np.sqrt(lam)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(z > 0, 2.0 * _ive1(z) / np.where(z > 0, z, 1.0), 1.0)
-    return -4.0 * tau * (1.0 - np.sqrt(lam)) ** 2 + np.log(ratio)
-
-
-def _ive1(z):
-    """exp(-z) I_1(z); scipy's ``ive`` returns NaN beyond z ~ 1e9, so the Hankel expansion
-    (error O(z^-3) < 1e-24 there) takes over at z > 1e8."""
-    z = np.asarray(z, dtype=float)
-    big = z > 1e8
-    zb = np.where(big, z, 1e8)
-    asym = (1.0 - 3.0 / (8.0 * zb) - 15.0 / (128.0 * zb) / zb) / np.sqrt(2.0 * np.pi * zb)
-    from scipy import special
-
-    return np.where(big, asym, special.ive(1, np.where(big, 0.0, z)))
-
-
 def crossing_times(m: Model, log_target, kind, floors=None):
     """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
     n = m.lam.size
@@ -366,14 +353,12 @@ def crossing_times(m: Model, log_target, kind, floors=None):
     return tau
 
 
-# The exact method for monotone losses. The nodes of the MP quadrature do not depend on tau:
-# the graded panels of module _marchenko_pastur, P chosen per point so that the panels reach
-# half the smallest length scale (the 1/nu or weight-decay pole, and the decay width at the
-# largest tau the solver will evaluate). The tau-independent parts of the integrands are computed
-# once per point; each evaluation of the loss and of its analytic tau-derivative is then one
-# exp per node and four weighted sums. Newton's method in x = log tau then converges in a
-# few steps (log L is close to concave in log tau, so Newton from an upper bound approaches
-# the root from above), safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
+# The exact method for monotone losses: graded panels of module _marchenko_pastur, P per
+# point from the smallest length scale at the largest tau the solver evaluates, points grouped
+# by P. The tau-independent parts of the integrands are computed once per group; each
+# evaluation of the loss and of its analytic slope is then one exp per node and four sums.
+# From an upper bound, steps to the root of a model fitted at each iterate (_model_step),
+# safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
 _NEWTON_CHUNK = 2048
 _NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
 
@@ -504,18 +489,10 @@ def _upper_guess(m: Model, kind, floor, l0, log_target):
 def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
-    x_hi = _upper_guess(m, kind, floor, l0, log_target)
     if n == 1:                           # one point: no grouping, sorting or retry lists
-        x, lt = float(x_hi[0]), float(log_target[0])
-        while True:
-            it = _Integrands(m, kind, int(panels_needed(m.lam, m.g, 4.0 * math.exp(x))[0]),
-                             floor)
-            root, ok = _newton_scalar(it, x, lt)
-            if ok:
-                return np.array([math.exp(root)])
-            x += 2.0                     # the guess was below the crossing: look further
-            if x > _XMAX + 2.0:
-                raise _no_crossing(1)
+        return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
+                                   float(log_target[0]))])
+    x_hi = _upper_guess(m, kind, floor, l0, log_target)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -523,10 +500,9 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
         need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
-        for lo in range(0, order.size, _NEWTON_CHUNK):
-            sel = order[lo:lo + _NEWTON_CHUNK]
-            it = _Integrands(m.take(sel), kind, int(need[lo:lo + _NEWTON_CHUNK].max()),
-                             floor[sel])
+        for lo, hi in _panel_groups(need):
+            sel = order[lo:hi]
+            it = _Integrands(m.take(sel), kind, int(need[hi - 1]), floor[sel])
             if sel.size == 1:            # one point: the same iteration on Python floats
                 x, ok = _newton_scalar(it, float(x_hi[sel[0]]), float(log_target[sel[0]]))
                 x, ok = np.array([x]), np.array([ok])
@@ -540,6 +516,20 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
             if np.any(x_hi[pending] > _XMAX + 2.0):
                 raise _no_crossing(pending.size)
     return out
+
+
+def _panel_groups(need):
+    """``(lo, hi)`` slices of sorted panel counts, one per count (each point gets about the
+    nodes it needs), those under _MIN_GROUP points merged into the next, <= _NEWTON_CHUNK."""
+    groups, lo = [], 0
+    for hi in [*(np.flatnonzero(np.diff(need)) + 1).tolist(), need.size]:
+        if hi - lo >= _MIN_GROUP or hi == need.size:
+            groups.extend((a, min(a + _NEWTON_CHUNK, hi)) for a in range(lo, hi, _NEWTON_CHUNK))
+            lo = hi
+    return groups
+
+
+_MIN_GROUP = 96
 
 
 def _no_crossing(count: int) -> FloatingPointError:
@@ -576,7 +566,7 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
         b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn = xa - h / slope
+            xn = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows])
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
         small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
@@ -593,6 +583,51 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
                                  f"for {act.size} point(s); please report the parameters")
     return x, ok
+
+
+def _model_step(x, log_l, slope, log_target, floor, c):
+    """The next x: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
+    (tau'/tau)^p`` (F the floor, p from the slope). It matches L and dL/dx at x and is exact
+    for the late-time exponential; three Newton steps on it (no quadrature) from the plain
+    Newton step, which is kept where the model does not apply."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        plain = x - (log_l - log_target) / slope
+        r_f = np.exp(np.log(floor) - log_l)                  # F / L
+        r_t = np.exp(np.log(floor) - log_target)             # F / T
+        log_p = log_l + np.log1p(-r_f)
+        d = log_target + np.log1p(-r_t) - log_p              # log P(x') - log P(x) wanted
+        tau0 = np.exp(x)
+        p = slope / (1.0 - r_f) + 2.0 * c * tau0             # d log P / dx + 2 c tau
+        y = plain
+        for _ in range(3):
+            ey = np.exp(y)
+            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+        use = np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+    return np.where(use, y, plain)
+
+
+def _model_step_1(x, log_l, slope, log_target, floor, c):
+    """:func:`_model_step` for one point, on Python floats."""
+    h = log_l - log_target
+    plain = x - h / slope if slope != 0 else math.nan
+    if not math.isfinite(plain) or floor < 0:
+        return plain
+    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
+    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+    if not (r_f < 1.0 and r_t < 1.0):
+        return plain
+    log_p = log_l + math.log1p(-r_f)
+    d = log_target + math.log1p(-r_t) - log_p
+    tau0 = math.exp(x)
+    p = slope / (1.0 - r_f) + 2.0 * c * tau0
+    y = plain
+    try:
+        for _ in range(3):
+            ey = math.exp(y)
+            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+    except (OverflowError, ZeroDivisionError):
+        return plain
+    return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
 
 
 def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
@@ -638,7 +673,7 @@ def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[flo
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = x - h / slope if slope != 0 else math.nan
+        xn = _model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
         small = abs(xn - x) <= _NEWTON_STEP_TOL
         outside = (not math.isfinite(xn) or xn < a or xn > b
                    or ((xn == a or xn == b) and not small))
@@ -706,6 +741,9 @@ def _first_crossing_scan(f, m, sel, args_all):
 
 def to_steps(tau, eta0):
     """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
+    if np.size(tau) == 1 == np.size(eta0):
+        t, e = float(np.ravel(tau)[0]), float(np.ravel(eta0)[0])
+        return np.reshape(0.0 if t == 0 else t / e if e > 0 else math.inf, np.shape(tau))
     tau = np.asarray(tau, dtype=float)
     eta0 = np.asarray(eta0, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -718,21 +756,3 @@ def describe_first(value, mask):
     mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
     arr = np.broadcast_to(arr, mask.shape)
     return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
-
-
-def lambertw_exp(log_z):
-    """W(exp(log_z)), principal branch, for any real log_z (no overflow)."""
-    log_z = np.asarray(log_z, dtype=float)
-    from scipy import special
-
-    small = log_z < 600
-    with np.errstate(over="ignore"):
-        w = np.where(small, special.lambertw(np.exp(np.minimum(log_z, 600))).real, 0.0)
-    big = ~small
-    if np.any(big):
-        lz = log_z[big]
-        wb = lz - np.log(lz)
-        for _ in range(6):      # Newton on w + log w = lz (quadratic; 6 is plenty from here)
-            wb = wb - (wb + np.log(wb) - lz) / (1.0 + 1.0 / wb)
-        w[big] = wb
-    return w

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from ._core import ParameterError, Parameters, as_params
-from ._lts_engine import accuracy_of_log_loss, target_loss_level
+from ._lts_closed_forms import accuracy_of_log_loss, target_loss_level
 from ._marchenko_pastur import sample_mp_spectrum
 
 __all__ = [

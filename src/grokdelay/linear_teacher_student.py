@@ -80,10 +80,10 @@ import numpy as np
 from . import _arguments as A
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, param, register)
-from ._lts_engine import (Model, accuracy_of_log_loss, check_coupled, check_kernel,
-                          coupled_kernel, describe_first, effective_times, exact_crossings,
-                          lambertw_exp, log_eq19, log_losses_flat, model_floors, model_initial,
-                          model_of, target_loss_level, to_steps)
+from ._lts_closed_forms import accuracy_of_log_loss, lambertw_exp, log_eq19, target_loss_level
+from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, describe_first,
+                          effective_times, exact_crossings, log_losses_flat, model_floors,
+                          model_initial, to_steps)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -511,12 +511,11 @@ class LinearTeacherStudent(Parameters):
     # ------------------------------------------------------------------ helpers
     def _setup(self, a):
         shape = a.shape
-        m = model_of(a)
-        m = Model(*(np.ravel(np.broadcast_to(v, shape)) for v in (
-            a.aspect_ratio, a.learning_rate, a.weight_decay, a.d_out, a.depth,
-            a.init_scale, a.label_noise)))
-        target = target_loss_level(a.threshold, a.accuracy, a.d_out)
-        target = np.ravel(np.broadcast_to(target, shape))
+        flat = (lambda v: np.reshape(v, 1)) if not shape else (  # 0-d: no broadcasting
+            lambda v: np.ravel(np.broadcast_to(v, shape)))
+        m = Model(*(flat(v) for v in (a.aspect_ratio, a.learning_rate, a.weight_decay,
+                                      a.d_out, a.depth, a.init_scale, a.label_noise)))
+        target = flat(target_loss_level(a.threshold, a.accuracy, a.d_out))
         return m, target, shape
 
     @staticmethod
