@@ -351,3 +351,19 @@ def test_lts_refuses_a_noise_term_beyond_float64():
     ok = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1e30, learning_rate=0.01,
                                                   label_noise=1e100))
     fz.check(ok, "aspect_ratio=1e30, label_noise=1e100")
+
+
+def test_lts_overflowing_step_count_is_not_called_a_floor():
+    # the training loss does cross its target (floor 0 at aspect_ratio 1), at tau ~ 3e40,
+    # but t = tau / eta overflows at eta = 1e-290: the note said the floor was above it
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=1e-290,
+                                                 label_noise=1e18))
+    assert p.t_mem == math.inf
+    assert any("t_mem exceeds the float64 range" in n for n in p.notes)
+    assert not any("training loss floor" in n for n in p.notes)
+    # and one point on floats agrees with the same point in an array (the scalar fast path)
+    q = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=[1.0, 1.0], learning_rate=5e-324,
+                                                 label_noise=9.223372036854776e18))
+    r = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=5e-324,
+                                                 label_noise=9.223372036854776e18))
+    assert np.all(q.t_mem == r.t_mem) and np.all(q.t_grok == r.t_grok)

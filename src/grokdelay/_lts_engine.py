@@ -655,6 +655,8 @@ def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
     eb_k = part(2.0 * le1 + math.log(b_k)) if b_k > 0 else 0.0
     d_dec = part(math.log(dec)) if dec > 0 else 0.0
     dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
+    if total == 0.0:         # every term underflowed: numpy's x / 0 (the block's semantics)
+        return log_l, math.copysign(math.inf, tau * dtot) if dtot != 0.0 else math.nan
     return log_l, tau * dtot / total
 
 

@@ -79,7 +79,7 @@ import numpy as np
 
 from . import _arguments as A
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
-                    note_where, param, register)
+                    note_where, overflow_note, param, register)
 from ._lts_closed_forms import accuracy_of_log_loss, lambertw_exp, log_eq19, target_loss_level
 from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, describe_first,
                           effective_times, exact_crossings, log_losses_flat, model_floors,
@@ -563,16 +563,25 @@ class LinearTeacherStudent(Parameters):
         notes = self._flow_note(m, None) + self._depth_notes(a, coupled)
         saddle = _saddle(a)
         notes += note_where(saddle & np.isinf(t_grok), _SADDLE_NOTE)
-        never_fit = np.isinf(t_mem) & ~saddle
+        # a crossing at a finite tau = eta0 t whose step count t exceeds float64 is an
+        # overflow, not a floor above the target
+        if coupled:
+            big_mem = big_grok = np.zeros(shape, bool)
+        else:
+            big_mem = np.isinf(t_mem) & np.isfinite(tau_tr.reshape(shape)) & ~saddle
+            big_grok = np.isinf(t_grok) & np.isfinite(tau_gen.reshape(shape)) & ~saddle
+        notes += overflow_note(big_mem, "t_mem")
+        notes += overflow_note(big_grok & ~np.isinf(t_mem), "t_grok")
+        never_fit = np.isinf(t_mem) & ~saddle & ~big_mem
         notes += note_where(never_fit, _floor_text(
             "training", f_tr, tgt, shape,
             "weight decay and label noise keep the training loss above the target"))
-        null = (lam > 1) & np.isinf(t_grok) & ~saddle
+        null = (lam > 1) & np.isinf(t_grok) & ~saddle & ~big_grok
         notes += note_where(null, _floor_text(
             "generalization", f_gen, tgt, shape,
             "aspect_ratio > 1: the null space of the training Gram matrix (mass 1 - 1/lambda) "
             "is never learned"))
-        other = ~null & ~saddle & np.isinf(t_grok)
+        other = ~null & ~saddle & np.isinf(t_grok) & ~big_grok
         notes += note_where(other, _floor_text(
             "generalization", f_gen, tgt, shape,
             "weight decay / label noise keep the generalization loss above the target"))
