@@ -340,6 +340,13 @@ def test_real_run_laws_refuse_an_overflowing_contraction():
             gd.TwoPhaseDecay(learning_rate=1.7976931348623157e308, weight_decay=2.0,
                              norm_init=22.6, norm_c=1.0)
     assert e.value.field == "weight_decay"
+    # kappa * learning_rate overflows but weight_decay = 0: the rate is 0, valid (it was
+    # inf * 0 = NaN with a RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        p = gd.FirstPassage(learning_rate=1e160, weight_decay=0.0, norm_mem=5e-324,
+                            norm_star=5e-324, kappa=1e160)
+        fz.check(gd.predict_delay(p), "kappa * learning_rate overflows, weight_decay = 0")
 
 
 def test_lts_refuses_a_noise_term_beyond_float64():

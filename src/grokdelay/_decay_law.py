@@ -71,9 +71,11 @@ def t_mem_field():
 def check_contraction(factors, field: str, what: str) -> None:
     """ParameterError unless the per-step decay rate, the product of ``factors``, lies in
     [0, 1) everywhere (a product past 1.8e308 is inf, so >= 1 too)."""
-    with np.errstate(over="ignore", under="ignore"):
-        rate = np.prod(np.broadcast_arrays(*(np.asarray(f, dtype=float) for f in factors)),
-                       axis=0)
+    arrays = np.broadcast_arrays(*(np.asarray(f, dtype=float) for f in factors))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        rate = np.prod(arrays, axis=0)
+    # a zero factor makes the product 0, even beside factors whose product overflows
+    rate = np.where(np.any(np.stack(arrays) == 0, axis=0), 0.0, rate)
     if np.any(rate >= 1):
         bad = float(np.ravel(rate)[np.argmax(np.ravel(rate) >= 1)])
         raise ParameterError(f"{what} = {bad:g} >= 1: the decay no longer shrinks the norm "
