@@ -185,3 +185,10 @@ def test_required_fields_are_marked_required(capsys):
                 assert f"[{flag}" not in usage and flag in usage, (name, field)
             else:
                 assert f"[{flag}" in usage, (name, field)
+
+
+def test_version_is_the_installed_distributions():
+    # one version: the package's __version__ is what pip installed (pyproject.toml)
+    from importlib.metadata import version
+
+    assert gd.__version__ == version("grokdelay")

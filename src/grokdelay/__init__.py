@@ -61,7 +61,7 @@ from .calibration import Calibration, calibrate
 from .cross_validation import CrossValidation, cross_validate, plot_predictions
 from .premises import Diagnosis, diagnose
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     # core
