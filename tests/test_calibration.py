@@ -232,6 +232,11 @@ def test_result_reprs_are_concise_and_render_as_html():
         assert text.startswith(head) and len(text) <= 400, text
         assert "<table" in obj._repr_html_()
     assert "first_passage" in repr(diag) and "kappa=" in repr(cal) and "MAPE" in repr(cv)
+    inv = cal.invert(runs[5], by_step=1500)
+    assert repr(inv).startswith("Inversion(field='weight_decay'") and len(repr(inv)) <= 400
+    assert "grokdelay-repr" in inv._repr_html_()
+    e = gd.elasticity(cal.predict(runs[5]), "weight_decay")
+    assert "grokdelay-repr" in e._repr_html_() and "a 2x weight_decay" in e._repr_html_()
 
 
 def test_predict_refuses_what_is_neither_a_run_nor_a_mapping():

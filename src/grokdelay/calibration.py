@@ -420,6 +420,21 @@ class Inversion:
     level: float
     notes: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        from ._html import record_repr
+
+        lo, hi = self.interval
+        return record_repr("Inversion", {"field": self.field, "value": self.value, "lo": lo,
+                                         "hi": hi, "level": self.level}, self.notes, limit=400)
+
+    def _repr_html_(self) -> str:
+        from ._html import record_html
+
+        lo, hi = self.interval
+        return record_html(f"{self.field} that meets the target delay",
+                           {self.field: self.value, f"interval ({self.level:g}) lo": lo,
+                            "hi": hi}, self.notes)
+
 
 def pilot_facts(runs, threshold, train_threshold, window) -> list[dict[str, Any]]:
     """What each run shows at memorization and its observed delay (or censoring bound), as

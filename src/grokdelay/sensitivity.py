@@ -98,6 +98,14 @@ class Elasticity:
             out = np.power(float(scale), self.value)
         return float(out) if np.ndim(out) == 0 else out
 
+    def _repr_html_(self) -> str:
+        from ._html import record_html
+
+        return record_html(f"d log({self.of}) / d log({self.field})",
+                           {"elasticity": self.value, f"a 2x {self.field} moves {self.of} by x":
+                            self.factor(2.0)}, self.notes,
+                           subtitle=f"{self.mechanism} ({self.method})")
+
     def summary(self) -> str:
         """Multi-line description: the value, the doubling reading and the notes."""
         v = self.value
