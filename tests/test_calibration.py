@@ -261,3 +261,19 @@ def test_pilots_from_too_few_cells_say_the_interval_does_not_cover_law_error():
     cells = {(r.hyper["weight_decay"], r.hyper["init_scale"]) for r in three
              if math.isfinite(r.milestones(0.95, 0.99).delay)}
     assert (len(cells) > 2) == (not any(n.startswith(cal_mod.CELLS_NOTE) for n in cal3.notes))
+
+
+def test_cross_validate_on_an_executor_equals_the_serial_run(process_pool, dask_client):
+    # issue 16: the held-out groups' calibrations are independent; spread over a process pool
+    # or a Dask cluster, the table is the serial one, row for row
+    runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
+    kw = dict(groups="run", threshold=0.95, train_threshold=0.99)
+    serial = gd.cross_validate(runs, "first_passage", **kw)
+    for ex in (process_pool, dask_client.get_executor()):
+        par = gd.cross_validate(runs, "first_passage", executor=ex, **kw)
+        for col in ("run", "status", "reason", "covers"):
+            assert list(par.table[col]) == list(serial.table[col])
+        for col in ("predicted", "lo", "hi", "ape"):
+            np.testing.assert_array_equal(par.table[col].astype(float),
+                                          serial.table[col].astype(float))
+        assert str(par) == str(serial)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._core import NotApplicable, ParameterError
+from ._parallel import parallel_map
 from ._run_laws import LAWS
 from .calibration import Calibration, calibrate, check_level, law_names, pilot_facts
 
@@ -146,9 +147,23 @@ def _refusal(names: list[str], facts: dict[str, Any]) -> str:
         "; ".join(why)
 
 
+def _calibrate_or_reason(job) -> Calibration | str:
+    """One held-out group's calibration, or why there is none (a top-level function, so a
+    process pool can run it)."""
+    pilots, (mechanism, threshold, train_threshold, window, level) = job
+    if not pilots:
+        return "no other runs of this optimizer to calibrate on"
+    try:
+        return calibrate(pilots, mechanism, threshold=threshold,
+                         train_threshold=train_threshold, window=window, level=level)
+    except ParameterError as exc:       # NotApplicable included
+        return f"no calibration: {exc}"
+
+
 def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
                    threshold: float = 0.95, train_threshold: float | None = None,
-                   window: float = 0.0, level: float = 0.8) -> CrossValidation:
+                   window: float = 0.0, level: float = 0.8,
+                   executor: Any = None) -> CrossValidation:
     """Leave-one-group-out: calibrate on the other groups, predict the held-out runs.
 
     Each held-out run is predicted by a calibration on the runs of the other groups that share
@@ -168,6 +183,9 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
         label per run.
     threshold, train_threshold, window, level
         As in :func:`calibrate`.
+    executor : concurrent.futures.Executor or dask Client, optional
+        Runs the held-out groups' calibrations (independent of each other) on it: a process
+        pool, or a Dask cluster's ``Client.get_executor()``. The result equals the serial one.
 
     Returns
     -------
@@ -186,8 +204,16 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
     names = law_names() if mechanism == "auto" else [mechanism]
     usable = [any(not LAWS[n].reasons(f) for n in names) and math.isfinite(f["t_mem"])
               for f in facts]
+    train_of = [tuple(j for j in range(len(runs)) if keys[j] != keys[i] and usable[j]
+                      and facts[j]["optimizer"] == f["optimizer"]) for i, f in enumerate(facts)]
+    todo = list(dict.fromkeys(t for i, t in enumerate(train_of) if usable[i]))
+    settings = (mechanism, threshold, train_threshold, window, level)
+    done = parallel_map(_calibrate_or_reason,
+                        [([runs[j] for j in t], settings) for t in todo], executor=executor,
+                        describe=lambda job: f"the calibration on {len(job[0])} runs",
+                        field="runs")
+    cache: dict[tuple, Calibration | str] = dict(zip(todo, done))
     rows = []
-    cache: dict[tuple, Calibration | str] = {}
     for i, (run, f) in enumerate(zip(runs, facts)):
         row = {"run": f.get("name") or str(i), "optimizer": str(f["optimizer"]),
                "weight_decay": f["weight_decay"], "status": "refused", "mechanism": "",
@@ -198,17 +224,7 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
             row["reason"] = _refusal(names, f)
             rows.append(row)
             continue
-        train = tuple(j for j in range(len(runs)) if keys[j] != keys[i] and usable[j]
-                      and facts[j]["optimizer"] == f["optimizer"])
-        if train not in cache:
-            try:
-                cache[train] = calibrate([runs[j] for j in train], mechanism,
-                                         threshold=threshold, train_threshold=train_threshold,
-                                         window=window, level=level) if train else \
-                    "no other runs of this optimizer to calibrate on"
-            except ParameterError as exc:       # NotApplicable included
-                cache[train] = f"no calibration: {exc}"
-        cal = cache[train]
+        cal = cache[train_of[i]]
         if isinstance(cal, str):
             row["reason"] = cal
             rows.append(row)

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ._core import ParameterError
+from ._parallel import parallel_map
 from .recorder import RunRecorder
 from .runs import TrainingRun
 
@@ -338,9 +339,10 @@ def grid(base: TrainerConfig | Mapping[str, Any] = QUICK, *, executor: Any = Non
     Parameters
     ----------
     base : TrainerConfig or mapping
-    executor : concurrent.futures.Executor, optional
-        Runs the trainings (``ProcessPoolExecutor`` for parallel runs); results are
-        identical to the serial ones (each run is seeded by its config).
+    executor : concurrent.futures.Executor or dask Client, optional
+        Runs the trainings (a process pool, or a Dask cluster's ``Client.get_executor()``);
+        results are identical to the serial ones (each run is seeded by its config), in grid
+        order; a failing run comes back as a ParameterError naming it.
     progress : bool, optional
         A ``tqdm`` progress bar (default: when tqdm is installed and there is more than one
         run).
@@ -384,20 +386,9 @@ def grid(base: TrainerConfig | Mapping[str, Any] = QUICK, *, executor: Any = Non
         if tqdm is not None:
             bar = tqdm(total=len(configs), desc="grokdelay.trainer.grid", unit="run")
     try:
-        if executor is None:
-            out = []
-            for c in configs:
-                out.append(_train_quietly(c))
-                if bar is not None:
-                    bar.update(1)
-            return out
-        futures = [executor.submit(_train_quietly, c) for c in configs]
-        if bar is not None:
-            import concurrent.futures as cf
-
-            for _ in cf.as_completed(futures):
-                bar.update(1)
-        return [f.result() for f in futures]
+        return parallel_map(_train_quietly, configs, executor=executor,
+                            describe=lambda c: f"the run {c}", field="grids",
+                            on_result=None if bar is None else lambda i, r: bar.update(1))
     finally:
         if bar is not None:
             bar.close()
