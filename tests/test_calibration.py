@@ -277,3 +277,16 @@ def test_cross_validate_on_an_executor_equals_the_serial_run(process_pool, dask_
             np.testing.assert_array_equal(par.table[col].astype(float),
                                           serial.table[col].astype(float))
         assert str(par) == str(serial)
+
+
+def test_predictions_outside_the_pilots_range_say_they_extrapolate():
+    runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
+    pilots = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["seed"] in (0, 1)]
+    cal = gd.calibrate(pilots, "first_passage", threshold=0.95, train_threshold=0.99)
+    assert cal.ranges["weight_decay"] == (1.0, 1.0)
+    inside = cal.predict(next(r for r in runs if r.hyper["weight_decay"] == 1.0))
+    assert not any(n.startswith("extrapolating") for n in inside.notes)
+    hyper = {"optimizer": "adamw", "learning_rate": 1e-3, "norm_mem": 60.0, "t_mem": 300.0}
+    out = cal.predict({**hyper, "weight_decay": np.array([1.0, 0.1, 3.0])})
+    note = [n for n in out.notes if n.startswith("extrapolating in weight_decay")]
+    assert len(note) == 1 and "2 point(s) outside the pilots' value 1;" in note[0]

@@ -52,6 +52,28 @@ __all__ = ["Calibration", "calibrate", "Inversion", "law_names", "pilot_facts", 
 CELLS_NOTE = "pilots span too few cells to check the law across them"
 
 
+#: The hyperparameters whose pilot range a prediction is checked against.
+RANGE_FIELDS = ("learning_rate", "weight_decay", "init_scale", "train_fraction")
+
+
+def _extrapolation_notes(ranges: Mapping[str, tuple[float, float]], F) -> list[str]:
+    """A note per hyperparameter the prediction takes outside the pilots' range: the law's
+    form is then the only thing carrying the prediction (no pilot tested it there)."""
+    out = []
+    for k, (lo, hi) in ranges.items():
+        v = np.asarray(F.get(k, math.nan), dtype=float)
+        v = v[np.isfinite(v)]
+        rel = 1e-9 * max(abs(lo), abs(hi), 1e-300)
+        outside = (v < lo - rel) | (v > hi + rel)
+        if np.any(outside):
+            span = f"value {lo:g}" if lo == hi else f"range {lo:g} to {hi:g}"
+            out.append(f"extrapolating in {k}: {int(outside.sum())} point(s) outside the pilots' "
+                       f"{span}; the interval assumes the law's form holds there, which no pilot "
+                       "tested (on the reference MLP the delay is not even monotone in "
+                       "weight_decay)")
+    return out
+
+
 def law_names() -> list[str]:
     """The mechanisms :func:`calibrate` can fit to runs."""
     return list(LAWS)
@@ -201,6 +223,8 @@ class Calibration:
     selection: Mapping[str, Any]
     notes: tuple[str, ...]
     _fit: _Fit = dataclasses.field(repr=False)
+    #: ``{hyperparameter: (min, max)}`` over the pilots, for the extrapolation notes.
+    ranges: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
 
     def __repr__(self) -> str:
         consts = ", ".join(f"{k}={v:.4g}" for k, v in self.constants.items())
@@ -293,6 +317,7 @@ class Calibration:
                  f"interval: Student t ({self.dof} dof) at level {self.level:g} with the residual "
                  "scale and the constants' uncertainty"]
         notes += [n for n in self.notes if n.startswith(CELLS_NOTE)]
+        notes += _extrapolation_notes(self.ranges, F)
         if isinstance(run_or_hyper, Mapping):
             notes.append("predicted from hyperparameters (no log)")
         else:
@@ -607,6 +632,11 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
                      "interval holds the seeds' scatter and the constants' uncertainty, not the "
                      "law's error on other cells (on the reference MLP, pilots from two cells "
                      "gave 0.8 intervals that covered 44-63% of the other cells' runs)")
+    ranges = {}
+    for k in RANGE_FIELDS:
+        v = F[k][np.isfinite(F[k])]
+        if v.size:
+            ranges[k] = (float(v.min()), float(v.max()))
     return Calibration(chosen, constants, fit.scale, fit.dof, len(facts), fit.n_cens, opts[0],
                        level, float(threshold), train_threshold, float(window), selection,
-                       tuple(notes), fit)
+                       tuple(notes), fit, ranges)
