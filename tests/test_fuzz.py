@@ -374,3 +374,16 @@ def test_lts_overflowing_step_count_is_not_called_a_floor():
     r = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=5e-324,
                                                  label_noise=9.223372036854776e18))
     assert np.all(q.t_mem == r.t_mem) and np.all(q.t_grok == r.t_grok)
+
+
+@pytest.mark.parametrize("wd", [1e-29, 1e-30, 1e-35])
+def test_lts_noise_term_is_summed_node_by_node(wd):
+    # aspect_ratio = 1, label_noise = 0.5, tiny weight decay: the fitted-noise part of the gen
+    # loss split into floor + E1 A + E1^2 B cancelled between terms ~ g^-1/2 = 1e15, giving a
+    # finite t_grok (186 steps at 1e-29) or a failed bracket (1e-35); the floor (>= 5e13) is
+    # far above the target, so the point never groks
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=0.01,
+                                                 label_noise=0.5, weight_decay=wd))
+    fz.check(p, f"weight_decay={wd}")
+    assert p.t_grok == math.inf and math.isfinite(p.t_mem)
+    assert any("generalization loss floor" in n for n in p.notes)

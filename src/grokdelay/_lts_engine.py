@@ -197,16 +197,17 @@ def model_floors(m: Model):
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
 
 
-def _floor_sums(m: Model, p: int):
+def _floor_sums(m: Model, p: int, noise: bool = True):
     """The t -> inf integrals (train, gen) on P graded panels (no constants):
     ``E[g^2 (s nu / 2 + sigma^2 lambda) / k^2]`` and ``E[(s g^2 / 2 + sigma^2 lambda nu) / k^2]``
-    with weight ``C / nu`` (see :class:`_Integrands`)."""
+    with weight ``C / nu`` (see :class:`_Integrands`); ``noise=False``: without the
+    ``sigma^2`` terms."""
     s2, _, _ = graded_panels(p)
     cw = _panel_weights(p)
     nu = (4.0 * np.sqrt(np.atleast_1d(m.lam)))[:, None] * s2 + np.atleast_1d(m.lo)[:, None]
     g = np.atleast_1d(m.g)[:, None]
     hs = 0.5 * np.atleast_1d(m.s)[:, None]
-    nl = np.atleast_1d(m.sig2 * m.lam)[:, None]
+    nl = np.atleast_1d(m.sig2 * m.lam if noise else np.zeros_like(m.lam))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_k2 = 1.0 / (nu + g) ** 2
     cwk = cw * inv_k2
@@ -370,7 +371,7 @@ class _Integrands:
     products with the integrands' factors of ``nu`` are formed without dividing by ``nu``.
     """
 
-    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
+    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec", "wn", "k")
 
     def __init__(self, m: Model, kind, p, floor=None):
         """``floor``: the loss at t = inf (from :func:`model_floors`), if known; otherwise
@@ -388,17 +389,17 @@ class _Integrands:
         half_b = (0.5 * s) * (m.a2[:, None] + q * q)
         noisy = bool(np.any(m.sig2 > 0))
         nl = (m.sig2 * m.lam)[:, None]
+        self.wn = self.k = None
         if kind == "gen":
-            # A: s g nu/k^2 (- 2 nl nu/k^2); B: s (a2 + q^2)/2 (+ nl nu/k^2); weight C / nu
+            # A: s g nu/k^2; B: s (a2 + q^2)/2; weight C / nu. The noise term nl nu (1-e)^2/k^2
+            # is summed node by node (wn = its weight, C nl / k^2): split into floor, A and B
+            # its three parts cancel (at lambda = 1 with tiny g each is ~ g^-1/2 at small t)
             cwn = cw / nu
             self.wak = sg * inv_k * cw
             self.wa = self.wak * inv_k
             self.wb = half_b * cwn
             if noisy:
-                noise = nl * cwn * inv_k * q              # nl nu / k^2 * C / nu
-                self.wa = self.wa - 2.0 * noise
-                self.wb = self.wb + noise
-                self.wak = self.wa * k
+                self.wn, self.k = nl * cw * inv_k * inv_k, k
             const = m.atom * m.s * 0.5
             self.cdec = const * m.a2                    # times exp(-4 tau g)
         else:
@@ -414,7 +415,9 @@ class _Integrands:
                 self.wak = self.wa * k
             const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        if floor is None:
+        if self.wn is not None:          # the floor of the signal only (noise: wn)
+            self.floor = _floor_sums(m, p, noise=False)[1] + const
+        elif floor is None:
             self.floor = _floor_sums(m, p)[kind != "tr"] + const
         else:                            # the t = inf value less the part of cdec that stays
             self.floor = floor - np.where(m.g > 0, 0.0, self.cdec)
@@ -425,7 +428,8 @@ class _Integrands:
     def compact(self, rows):
         """Keep only ``rows`` (the points still iterating), so later sums skip the rest."""
         for name in self._ROWS:
-            setattr(self, name, getattr(self, name)[rows])
+            if getattr(self, name) is not None:
+                setattr(self, name, getattr(self, name)[rows])
 
     def log_loss(self, tau):
         """log L(tau) for every point of the block."""
@@ -450,21 +454,34 @@ class _Integrands:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             dec = self.cdec[i] * np.exp(-4.0 * tau * g)
             floor = self.floor[i] + dec
+            noise, d_noise = self._noise(tau, i, slope)
             terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)),
-                              2.0 * le1 + np.log(big_b)])
+                              2.0 * le1 + np.log(big_b), np.log(noise)])
             top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
             top = np.where(np.isfinite(top), top, 0.0)
             ea = np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
             eb = np.exp(2.0 * le1 + np.log(big_b) - top)
-            total = np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+            total = (np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+                     + np.exp(terms[3] - top))
             log_l = np.log(np.maximum(total, 1e-300)) + top
             if not slope:
                 return log_l, None
             ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
             eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
             dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
-                    - 4.0 * np.nan_to_num(eb_k))
+                    - 4.0 * np.nan_to_num(eb_k) + np.exp(np.log(d_noise) - top))
             return log_l, tau * dtot / total
+
+    def _noise(self, tau, i, slope):
+        """The fitted-noise term of the gen loss, ``sum wn (1 - e)^2`` with ``e = exp(-2 k
+        tau)`` per node, and its tau-derivative ``-4 sum wn k (e - 1) e`` (0 without noise)."""
+        if self.wn is None:
+            return np.zeros(tau.shape), np.zeros(tau.shape)
+        em1 = np.expm1(np.multiply(self.k[i], -2.0 * tau[:, None]))
+        noise = np.einsum("ij,ij->i", self.wn[i], em1 * em1)
+        if not slope:
+            return noise, None
+        return noise, np.einsum("ij,ij->i", self.wn[i] * self.k[i], -4.0 * em1 * (em1 + 1.0))
 
 
 def _upper_guess(m: Model, kind, floor, l0, log_target):
