@@ -376,14 +376,54 @@ def test_lts_overflowing_step_count_is_not_called_a_floor():
     assert np.all(q.t_mem == r.t_mem) and np.all(q.t_grok == r.t_grok)
 
 
-@pytest.mark.parametrize("wd", [1e-29, 1e-30, 1e-35])
+@pytest.mark.parametrize("wd", [1e-29, 1e-30, 1e-33])
 def test_lts_noise_term_is_summed_node_by_node(wd):
     # aspect_ratio = 1, label_noise = 0.5, tiny weight decay: the fitted-noise part of the gen
     # loss split into floor + E1 A + E1^2 B cancelled between terms ~ g^-1/2 = 1e15, giving a
-    # finite t_grok (186 steps at 1e-29) or a failed bracket (1e-35); the floor (>= 5e13) is
+    # finite t_grok (186 steps at 1e-29) or a failed bracket (smaller); the floor (>= 5e13) is
     # far above the target, so the point never groks
     p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=0.01,
                                                  label_noise=0.5, weight_decay=wd))
     fz.check(p, f"weight_decay={wd}")
     assert p.t_grok == math.inf and math.isfinite(p.t_mem)
     assert any("generalization loss floor" in n for n in p.notes)
+
+
+def test_lts_hard_edge_refuses_an_unresolved_weight_decay_pole():
+    # aspect_ratio = 1, label noise, 0 < d_out wd / 2 < 6e-35: the pole at nu = -g is closer
+    # to the hard edge than the capped panels resolve; the noise floor ~ sigma^2 g^-1/2 came out
+    # 2.5e19 instead of ~1e49 at weight_decay 1e-100 (a wrong floor, and a wrong answer for
+    # a smaller label_noise)
+    for wd in (1e-35, 1e-100, 1e-300):
+        with pytest.raises(gd.ParameterError) as e:
+            gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=0.01, weight_decay=wd,
+                                    label_noise=1e-10)
+        assert e.value.field == "weight_decay"
+    for kw in (dict(weight_decay=0.0), dict(weight_decay=1e-33), dict(aspect_ratio=0.999999),
+               dict(label_noise=0.0)):
+        point = gd.LinearTeacherStudent(**{"aspect_ratio": 1.0, "learning_rate": 0.01,
+                                           "weight_decay": 1e-100, "label_noise": 0.1, **kw})
+        fz.check(gd.predict_delay(point), repr(kw))
+
+
+def test_lts_crossing_beyond_the_resolved_time_range():
+    # aspect_ratio = 1 without weight decay: the losses fall as powers of t, and a tiny target
+    # put the crossing past eta0 t ~ 4e33, where the capped panels stop resolving the hard
+    # edge: "Newton iteration did not converge" / "no crossing below exp(690)"
+    with pytest.raises(gd.ParameterError) as e:
+        gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=1.0,
+                                                 threshold=1e-300))
+    assert e.value.field == "threshold"
+    # ... unless even that time is beyond float64 in steps: then t_mem overflows, exactly
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=5e-324,
+                                                 threshold=1e-280))
+    fz.check(p, "aspect_ratio=1, learning_rate=5e-324, threshold=1e-280")
+    assert p.t_mem == math.inf and any("t_mem exceeds the float64" in n for n in p.notes)
+    # a null-space term decaying at a subnormal rate (g = 5e-309): closed form beyond the
+    # panels, the crossing tau ~ 1e310 overflows (was "no crossing found below exp(690)")
+    q = gd.predict_delay(gd.LinearTeacherStudent(
+        aspect_ratio=1e20, learning_rate=1e-60, weight_decay=3.33333333333333e-309, d_out=3,
+        init_scale=9.223372036854776e18, accuracy=1e-60))
+    fz.check(q, "aspect_ratio=1e20, weight_decay=3.3e-309")
+    assert math.isfinite(q.t_mem) and q.t_grok == math.inf
+    assert any("t_grok exceeds the float64" in n for n in q.notes)

@@ -18,8 +18,8 @@ import math
 import numpy as np
 
 from ._core import ParameterError
-from ._lts_closed_forms import log_eq19
-from ._marchenko_pastur import graded_panels, panels_needed
+from ._lts_closed_forms import describe_first, log_eq19
+from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -152,16 +152,46 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     ratio = max(math.log(l0) - log_target, 1.0)
     tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
     tau = min(tau_exp, tau_pow) * 1.05
-    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX) if tau > 0 else _XMIN + 1.0
+    x_v = float(_x_verified(m.lam)[0])
+    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
         it = _Integrands(m, kind, _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x)),
                          floor_a)
         root, ok = _newton_scalar(it, x, log_target)
         if ok:
             return math.exp(root)
-        x += 2.0                         # the guess was below the crossing: look further
+        if x >= x_v:                     # still above the target where the panels end
+            return float(_beyond(m, np.array([x_v]), kind, floor_a, np.array([log_target]))[0])
+        x = min(x + 2.0, x_v)            # the guess was below the crossing: look further
         if x > _XMAX + 2.0:
             raise _no_crossing(1)
+
+
+def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
+    return np.log(0.25 * resolved_limits(lam)[0])
+
+
+def _beyond(m: Model, x_v, kind, floor, log_target):
+    """A crossing beyond tau = exp(x_v), where the panels stop resolving the spectrum: if
+    tau / eta0 overflows there, a finite stand-in tau (float max) gets the overflow note;
+    if the spectral terms are negligible (< 1e-17 L*) there, the null-space term left,
+    ``floor + cdec e^{-4 g tau}``, is solved in closed form; otherwise refused."""
+    it = _Integrands(m, kind, 1, floor)
+    with np.errstate(over="ignore", divide="ignore", under="ignore", invalid="ignore"):
+        e1 = np.exp(-2.0 * np.exp(x_v) * it.c)
+        rest = e1 * np.abs(it.wa).sum(axis=1) + e1 * e1 * it.wb.sum(axis=1)
+        log_tau = np.log(np.log(it.cdec / (np.exp(log_target) - it.floor))) - np.log(4.0 * it.g)
+        solved = (rest <= 1e-17 * np.exp(log_target)) & (log_tau >= x_v)
+        over = (np.minimum(x_v, np.where(solved, log_tau, np.inf)) - np.log(m.eta0)
+                > math.log(np.finfo(float).max))
+    if np.all(over | solved):
+        return np.where(over, np.finfo(float).max, np.exp(np.where(solved, log_tau, 0.0)))
+    over |= solved
+    raise ParameterError(
+        f"threshold: the {'training' if kind == 'tr' else 'generalization'} loss reaches the "
+        f"target only beyond eta0 t = {float(np.exp(x_v[~over][0])):.3g}, where the exact "
+        "quadrature is not verified (aspect_ratio = 1 without weight decay, or a tiny "
+        "target); raise threshold or lower accuracy", "threshold")
 
 
 def model_floors(m: Model):
@@ -391,9 +421,8 @@ class _Integrands:
         nl = (m.sig2 * m.lam)[:, None]
         self.wn = self.k = None
         if kind == "gen":
-            # A: s g nu/k^2; B: s (a2 + q^2)/2; weight C / nu. The noise term nl nu (1-e)^2/k^2
-            # is summed node by node (wn = its weight, C nl / k^2): split into floor, A and B
-            # its three parts cancel (at lambda = 1 with tiny g each is ~ g^-1/2 at small t)
+            # A: s g nu/k^2; B: s (a2 + q^2)/2; weight C / nu. The noise nl nu (1-e)^2/k^2 is
+            # summed per node (weight wn): split into floor, A, B its parts cancel (~g^-1/2)
             cwn = cw / nu
             self.wak = sg * inv_k * cw
             self.wa = self.wak * inv_k
@@ -473,8 +502,7 @@ class _Integrands:
             return log_l, tau * dtot / total
 
     def _noise(self, tau, i, slope):
-        """The fitted-noise term of the gen loss, ``sum wn (1 - e)^2`` with ``e = exp(-2 k
-        tau)`` per node, and its tau-derivative ``-4 sum wn k (e - 1) e`` (0 without noise)."""
+        """Noise term ``sum wn (1-e)^2``, ``e = exp(-2 k tau)``, and its d/dtau (0 without)."""
         if self.wn is None:
             return np.zeros(tau.shape), np.zeros(tau.shape)
         em1 = np.expm1(np.multiply(self.k[i], -2.0 * tau[:, None]))
@@ -509,7 +537,8 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
     if n == 1:                           # one point: no grouping, sorting or retry lists
         return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
                                    float(log_target[0]))])
-    x_hi = _upper_guess(m, kind, floor, l0, log_target)
+    x_v = _x_verified(m.lam)
+    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target), x_v)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -529,7 +558,11 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
             retry.append(sel[~ok])
         pending = np.concatenate(retry)
         if pending.size:                 # the guess was below the crossing: look further
-            x_hi[pending] += 2.0
+            end = x_hi[pending] >= x_v[pending]   # still above the target where panels end
+            e = pending[end]
+            out[e] = _beyond(m.take(e), x_v[e], kind, floor[e], log_target[e])
+            pending = pending[~end]
+            x_hi[pending] = np.minimum(x_hi[pending] + 2.0, x_v[pending])
             if np.any(x_hi[pending] > _XMAX + 2.0):
                 raise _no_crossing(pending.size)
     return out
@@ -756,22 +789,3 @@ def _first_crossing_scan(f, m, sel, args_all):
         left = np.where(i > 0, xs[r, np.maximum(i - 1, 0)], _XMIN)
         out[r] = _refine(f, (left, xs[r, i]), tuple(a[r] for a in args), np.ones(r.size, bool))
     return out
-
-
-def to_steps(tau, eta0):
-    """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
-    if np.size(tau) == 1 == np.size(eta0):
-        t, e = float(np.ravel(tau)[0]), float(np.ravel(eta0)[0])
-        return np.reshape(0.0 if t == 0 else t / e if e > 0 else math.inf, np.shape(tau))
-    tau = np.asarray(tau, dtype=float)
-    eta0 = np.asarray(eta0, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(tau == 0, 0.0, np.where(eta0 > 0, tau / np.where(eta0 > 0, eta0, 1.0),
-                                                 np.inf))
-
-
-def describe_first(value, mask):
-    arr = np.asarray(value, dtype=float)
-    mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
-    arr = np.broadcast_to(arr, mask.shape)
-    return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"
