@@ -427,3 +427,26 @@ def test_lts_crossing_beyond_the_resolved_time_range():
     fz.check(q, "aspect_ratio=1e20, weight_decay=3.3e-309")
     assert math.isfinite(q.t_mem) and q.t_grok == math.inf
     assert any("t_grok exceeds the float64" in n for n in q.notes)
+
+
+def test_lts_noisy_scan_reaches_a_crossing_of_a_huge_initial_loss():
+    # init_scale 1e100: the noisy generalization loss starts at ~1e200 and falls past the
+    # target only after log(L0 / L*) ~ 470 e-folds; the scan grid stopped at e^-40 of decay,
+    # found no dip and reported inf with a note claiming the floor 1e-80 above the target
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1e-80, learning_rate=1e150,
+                                                 d_out=3, depth=2, init_scale=1e150,
+                                                 label_noise=1.0, accuracy=1e-220))
+    fz.check(p, "init_scale=1e150, label_noise=1")
+    assert math.isfinite(p.t_grok) and p.t_grok == pytest.approx(p.t_mem, rel=1e-9)
+    q = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=0.5, learning_rate=0.01,
+                                                 init_scale=1e100, label_noise=1e-30))
+    fz.check(q, "init_scale=1e100, label_noise=1e-30")
+    assert math.isfinite(q.t_grok)
+
+
+def test_lts_depth2_refuses_an_overflowing_rate():
+    # init_scale * learning_rate overflowed eq 18's rate eta0 to inf: t = tau / eta0 gave NaN
+    with pytest.raises(gd.ParameterError) as e:
+        gd.LinearTeacherStudent(aspect_ratio=1e-80, learning_rate=1e308, d_out=3, depth=2,
+                                init_scale=1e150)
+    assert e.value.field == "learning_rate"

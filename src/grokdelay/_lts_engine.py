@@ -757,7 +757,9 @@ def _first_crossing_scan(f, m, sel, args_all):
     args = tuple(np.asarray(v)[sel] for v in args_all)
     lam, g = m.lam[sel], m.g[sel]
     slow = m.lo[sel] + g
-    t_hi = np.where(slow > 1e-13, 40.0 / np.where(slow > 1e-13, slow, 1.0), 1e14)
+    # e^-40 of decay, or of log(L0 / L*) when more (a huge init_scale: L0 ~ alpha^2)
+    more = np.maximum(1.0, (np.log(0.5 * args[2] * (1.0 + args[3])) - args[5]) / 40.0)
+    t_hi = np.where(slow > 1e-13, 40.0 / np.where(slow > 1e-13, slow, 1.0), 1e14) * more
     t_lo = 1e-4 / (1.0 + lam + g)
     grid = np.linspace(0.0, 1.0, 97)
     xs = np.log(t_lo)[:, None] + grid * (np.log(t_hi) - np.log(t_lo))[:, None]

@@ -496,6 +496,14 @@ class LinearTeacherStudent(Parameters):
                 f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
                 "Levi et al. 2023 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
+        with np.errstate(over="ignore"):   # eq 18's rate alpha eta / (2 d_out^2) (Model)
+            rate = np.asarray(self.init_scale, dtype=float) * self.learning_rate / (
+                2.0 * np.asarray(self.d_out, dtype=float) ** 2)
+        if np.any(depth2 & np.isinf(rate)):
+            raise ParameterError(
+                f"learning_rate = {describe_first(self.learning_rate, depth2 & np.isinf(rate))}"
+                " with depth = 2: init_scale * learning_rate / (2 d_out^2), the rate of eq 18, "
+                "overflows float64", "learning_rate")
         # at the hard edge aspect_ratio = 1 the noise floor sigma^2 lambda E[nu / (nu + g)^2]
         # ~ g^-1/2 (g = d_out wd / 2) needs the capped panels to resolve its pole at -g
         # (without noise the terms with g are O(g^1/2) there, and crossings near them lie
