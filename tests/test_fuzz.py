@@ -450,3 +450,32 @@ def test_lts_depth2_refuses_an_overflowing_rate():
         gd.LinearTeacherStudent(aspect_ratio=1e-80, learning_rate=1e308, d_out=3, depth=2,
                                 init_scale=1e150)
     assert e.value.field == "learning_rate"
+
+
+def test_lts_newton_keeps_inside_the_bracket_when_the_slope_underflows():
+    # init_scale 1e150: the guess tau = 363 lies where the loss sits at its floor and its
+    # slope underflows (-3e-300); the Newton step went to x = -2e302 and bisection from there
+    # exhausted its 200 iterations. The crossing is at tau = 23.2 (L0 = 5e299, L* = 2.5e259)
+    kw = dict(aspect_ratio=1e-12, learning_rate=1e20, threshold=1e260, weight_decay=1e-12,
+              init_scale=1e150)
+    p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    assert p.t_mem * 1e20 == pytest.approx(math.log(5e299 / 2.5e259) / 4.0, rel=1e-3)
+    q = gd.predict_delay(gd.LinearTeacherStudent(**{**kw, "aspect_ratio": [1e-12, 1e-12]}))
+    # (the times agree to rounding; their difference, 1e-12 of them at aspect_ratio 1e-12,
+    # carries that rounding relative to itself, so it is not compared)
+    assert np.allclose(q.t_mem, p.t_mem, rtol=1e-12) and np.allclose(q.t_grok, p.t_grok,
+                                                                     rtol=1e-12)
+
+
+def test_lts_scalar_slope_overflows_like_the_array_path():
+    # aspect_ratio ~1e50, init_scale 1.8e19: the slope term's exp overflowed in math.exp
+    # (OverflowError on the one-point float path; numpy gives inf and the array path copes)
+    kw = dict(aspect_ratio=9.999999999999997e49, learning_rate=1e-260, weight_decay=1e-280,
+              init_scale=1.8446744073709556e19)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    q = gd.predict_delay(gd.LinearTeacherStudent(**{**kw, "aspect_ratio": [kw["aspect_ratio"]] * 2}))
+    assert fz.same(q[0], p)

@@ -620,7 +620,8 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
         small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
-        outside = ~np.isfinite(xn) | (xn < aa) | (xn > bb) | ((xn == aa) | (xn == bb)) & ~small
+        outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < _XMIN)    # (an underflowed
+                   | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
         xn = np.where(outside, fallback, xn)
         conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
@@ -696,8 +697,9 @@ def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
     top = max(t0, t1, t2)
     top = top if math.isfinite(top) else 0.0
 
-    def part(t, sign=1.0):
-        return sign * math.exp(t - top) if t > -math.inf else 0.0
+    def part(t, sign=1.0):     # numpy's exp: inf past the float64 range (the block's semantics)
+        return 0.0 if t == -math.inf else sign * (math.exp(t - top) if t - top < 709.78
+                                                  else math.inf)
 
     total = part(t0) + part(t1, math.copysign(1.0, big_a)) + part(t2)
     log_l = math.log(max(total, 1e-300)) + top
@@ -727,7 +729,7 @@ def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[flo
             b = min(b, x)
         xn = _model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
         small = abs(xn - x) <= _NEWTON_STEP_TOL
-        outside = (not math.isfinite(xn) or xn < a or xn > b
+        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < _XMIN
                    or ((xn == a or xn == b) and not small))
         if outside:
             xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
