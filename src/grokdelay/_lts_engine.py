@@ -620,7 +620,7 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
         small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
-        outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < _XMIN)    # (an underflowed
+        outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < -745.0)    # (an underflowed
                    | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
         xn = np.where(outside, fallback, xn)
@@ -729,7 +729,7 @@ def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[flo
             b = min(b, x)
         xn = _model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
         small = abs(xn - x) <= _NEWTON_STEP_TOL
-        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < _XMIN
+        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
                    or ((xn == a or xn == b) and not small))
         if outside:
             xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
