@@ -479,3 +479,17 @@ def test_lts_scalar_slope_overflows_like_the_array_path():
     fz.check(p, repr(kw))
     q = gd.predict_delay(gd.LinearTeacherStudent(**{**kw, "aspect_ratio": [kw["aspect_ratio"]] * 2}))
     assert fz.same(q[0], p)
+
+
+def test_lts_newton_model_step_is_not_used_for_a_slow_null_space_decay():
+    # aspect_ratio 1e50, weight decay 1e30, init_scale 1e100: the gen loss falls through the
+    # null-space term 0.5 (1 + alpha^2 e^{-4 g tau}) at rate 4 g, far below the spectrum's
+    # 2 c = 2 e50; the late-time model's power p was 2 c tau to rounding, its steps crawled
+    # and Newton stopped after 200 ("did not converge")
+    kw = dict(aspect_ratio=9.999999999999999e49, learning_rate=1e140, threshold=1e-240,
+              weight_decay=1e30, init_scale=1e100, accuracy=1e-120)
+    p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    level = gd.linear_teacher_student.target_loss(gd.LinearTeacherStudent(**kw))
+    tau = math.log(0.5e200 / (level - 0.5)) / (4.0 * 0.5e30)       # the closed form
+    assert p.t_grok == pytest.approx(tau / 1e140, rel=1e-12)

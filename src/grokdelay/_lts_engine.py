@@ -653,7 +653,10 @@ def _model_step(x, log_l, slope, log_target, floor, c):
         for _ in range(3):
             ey = np.exp(y)
             y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
-        use = np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+        # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
+        # to rounding and the model's steps crawl)
+        use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+               & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
     return np.where(use, y, plain)
 
 
@@ -671,6 +674,8 @@ def _model_step_1(x, log_l, slope, log_target, floor, c):
     d = log_target + math.log1p(-r_t) - log_p
     tau0 = math.exp(x)
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
+    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _model_step
+        return plain
     y = plain
     try:
         for _ in range(3):
