@@ -374,3 +374,122 @@ def test_lts_overflowing_step_count_is_not_called_a_floor():
     r = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=5e-324,
                                                  label_noise=9.223372036854776e18))
     assert np.all(q.t_mem == r.t_mem) and np.all(q.t_grok == r.t_grok)
+
+
+@pytest.mark.parametrize("wd", [1e-29, 1e-30, 1e-33])
+def test_lts_noise_term_is_summed_node_by_node(wd):
+    # aspect_ratio = 1, label_noise = 0.5, tiny weight decay: the fitted-noise part of the gen
+    # loss split into floor + E1 A + E1^2 B cancelled between terms ~ g^-1/2 = 1e15, giving a
+    # finite t_grok (186 steps at 1e-29) or a failed bracket (smaller); the floor (>= 5e13) is
+    # far above the target, so the point never groks
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=0.01,
+                                                 label_noise=0.5, weight_decay=wd))
+    fz.check(p, f"weight_decay={wd}")
+    assert p.t_grok == math.inf and math.isfinite(p.t_mem)
+    assert any("generalization loss floor" in n for n in p.notes)
+
+
+def test_lts_hard_edge_refuses_an_unresolved_weight_decay_pole():
+    # aspect_ratio = 1, label noise, 0 < d_out wd / 2 < 6e-35: the pole at nu = -g is closer
+    # to the hard edge than the capped panels resolve; the noise floor ~ sigma^2 g^-1/2 came out
+    # 2.5e19 instead of ~1e49 at weight_decay 1e-100 (a wrong floor, and a wrong answer for
+    # a smaller label_noise)
+    for wd in (1e-35, 1e-100, 1e-300):
+        with pytest.raises(gd.ParameterError) as e:
+            gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=0.01, weight_decay=wd,
+                                    label_noise=1e-10)
+        assert e.value.field == "weight_decay"
+    for kw in (dict(weight_decay=0.0), dict(weight_decay=1e-33), dict(aspect_ratio=0.999999),
+               dict(label_noise=0.0)):
+        point = gd.LinearTeacherStudent(**{"aspect_ratio": 1.0, "learning_rate": 0.01,
+                                           "weight_decay": 1e-100, "label_noise": 0.1, **kw})
+        fz.check(gd.predict_delay(point), repr(kw))
+
+
+def test_lts_crossing_beyond_the_resolved_time_range():
+    # aspect_ratio = 1 without weight decay: the losses fall as powers of t, and a tiny target
+    # put the crossing past eta0 t ~ 4e33, where the capped panels stop resolving the hard
+    # edge: "Newton iteration did not converge" / "no crossing below exp(690)"
+    with pytest.raises(gd.ParameterError) as e:
+        gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=1.0,
+                                                 threshold=1e-300))
+    assert e.value.field == "threshold"
+    # ... unless even that time is beyond float64 in steps: then t_mem overflows, exactly
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1.0, learning_rate=5e-324,
+                                                 threshold=1e-280))
+    fz.check(p, "aspect_ratio=1, learning_rate=5e-324, threshold=1e-280")
+    assert p.t_mem == math.inf and any("t_mem exceeds the float64" in n for n in p.notes)
+    # a null-space term decaying at a subnormal rate (g = 5e-309): closed form beyond the
+    # panels, the crossing tau ~ 1e310 overflows (was "no crossing found below exp(690)")
+    q = gd.predict_delay(gd.LinearTeacherStudent(
+        aspect_ratio=1e20, learning_rate=1e-60, weight_decay=3.33333333333333e-309, d_out=3,
+        init_scale=9.223372036854776e18, accuracy=1e-60))
+    fz.check(q, "aspect_ratio=1e20, weight_decay=3.3e-309")
+    assert math.isfinite(q.t_mem) and q.t_grok == math.inf
+    assert any("t_grok exceeds the float64" in n for n in q.notes)
+
+
+def test_lts_noisy_scan_reaches_a_crossing_of_a_huge_initial_loss():
+    # init_scale 1e100: the noisy generalization loss starts at ~1e200 and falls past the
+    # target only after log(L0 / L*) ~ 470 e-folds; the scan grid stopped at e^-40 of decay,
+    # found no dip and reported inf with a note claiming the floor 1e-80 above the target
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=1e-80, learning_rate=1e150,
+                                                 d_out=3, depth=2, init_scale=1e150,
+                                                 label_noise=1.0, accuracy=1e-220))
+    fz.check(p, "init_scale=1e150, label_noise=1")
+    assert math.isfinite(p.t_grok) and p.t_grok == pytest.approx(p.t_mem, rel=1e-9)
+    q = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=0.5, learning_rate=0.01,
+                                                 init_scale=1e100, label_noise=1e-30))
+    fz.check(q, "init_scale=1e100, label_noise=1e-30")
+    assert math.isfinite(q.t_grok)
+
+
+def test_lts_depth2_refuses_an_overflowing_rate():
+    # init_scale * learning_rate overflowed eq 18's rate eta0 to inf: t = tau / eta0 gave NaN
+    with pytest.raises(gd.ParameterError) as e:
+        gd.LinearTeacherStudent(aspect_ratio=1e-80, learning_rate=1e308, d_out=3, depth=2,
+                                init_scale=1e150)
+    assert e.value.field == "learning_rate"
+
+
+def test_lts_newton_keeps_inside_the_bracket_when_the_slope_underflows():
+    # init_scale 1e150: the guess tau = 363 lies where the loss sits at its floor and its
+    # slope underflows (-3e-300); the Newton step went to x = -2e302 and bisection from there
+    # exhausted its 200 iterations. The crossing is at tau = 23.2 (L0 = 5e299, L* = 2.5e259)
+    kw = dict(aspect_ratio=1e-12, learning_rate=1e20, threshold=1e260, weight_decay=1e-12,
+              init_scale=1e150)
+    p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    assert p.t_mem * 1e20 == pytest.approx(math.log(5e299 / 2.5e259) / 4.0, rel=1e-3)
+    q = gd.predict_delay(gd.LinearTeacherStudent(**{**kw, "aspect_ratio": [1e-12, 1e-12]}))
+    # (the times agree to rounding; their difference, 1e-12 of them at aspect_ratio 1e-12,
+    # carries that rounding relative to itself, so it is not compared)
+    assert np.allclose(q.t_mem, p.t_mem, rtol=1e-12) and np.allclose(q.t_grok, p.t_grok,
+                                                                     rtol=1e-12)
+
+
+def test_lts_scalar_slope_overflows_like_the_array_path():
+    # aspect_ratio ~1e50, init_scale 1.8e19: the slope term's exp overflowed in math.exp
+    # (OverflowError on the one-point float path; numpy gives inf and the array path copes)
+    kw = dict(aspect_ratio=9.999999999999997e49, learning_rate=1e-260, weight_decay=1e-280,
+              init_scale=1.8446744073709556e19)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    q = gd.predict_delay(gd.LinearTeacherStudent(**{**kw, "aspect_ratio": [kw["aspect_ratio"]] * 2}))
+    assert fz.same(q[0], p)
+
+
+def test_lts_newton_model_step_is_not_used_for_a_slow_null_space_decay():
+    # aspect_ratio 1e50, weight decay 1e30, init_scale 1e100: the gen loss falls through the
+    # null-space term 0.5 (1 + alpha^2 e^{-4 g tau}) at rate 4 g, far below the spectrum's
+    # 2 c = 2 e50; the late-time model's power p was 2 c tau to rounding, its steps crawled
+    # and Newton stopped after 200 ("did not converge")
+    kw = dict(aspect_ratio=9.999999999999999e49, learning_rate=1e140, threshold=1e-240,
+              weight_decay=1e30, init_scale=1e100, accuracy=1e-120)
+    p = gd.predict_delay(gd.LinearTeacherStudent(**kw))
+    fz.check(p, repr(kw))
+    level = gd.linear_teacher_student.target_loss(gd.LinearTeacherStudent(**kw))
+    tau = math.log(0.5e200 / (level - 0.5)) / (4.0 * 0.5e30)       # the closed form
+    assert p.t_grok == pytest.approx(tau / 1e140, rel=1e-12)

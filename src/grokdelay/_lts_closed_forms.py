@@ -16,7 +16,8 @@ import numpy as np
 
 from ._special import gammaincinv
 
-__all__ = ["accuracy_of_log_loss", "target_loss_level", "log_eq19", "lambertw_exp"]
+__all__ = ["accuracy_of_log_loss", "target_loss_level", "log_eq19", "lambertw_exp", "to_steps",
+           "describe_first"]
 
 
 def accuracy_of_log_loss(log_loss, threshold, d_out=1):
@@ -123,3 +124,22 @@ def lambertw_exp(log_z):
             wb = wb - (wb + np.log(wb) - lz) / (1.0 + 1.0 / wb)
         w[big] = wb
     return w
+
+
+def to_steps(tau, eta0):
+    """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
+    if np.size(tau) == 1 == np.size(eta0):
+        t, e = float(np.ravel(tau)[0]), float(np.ravel(eta0)[0])
+        return np.reshape(0.0 if t == 0 else t / e if e > 0 else math.inf, np.shape(tau))
+    tau = np.asarray(tau, dtype=float)
+    eta0 = np.asarray(eta0, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(tau == 0, 0.0, np.where(eta0 > 0, tau / np.where(eta0 > 0, eta0, 1.0),
+                                                 np.inf))
+
+
+def describe_first(value, mask):
+    arr = np.asarray(value, dtype=float)
+    mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
+    arr = np.broadcast_to(arr, mask.shape)
+    return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"

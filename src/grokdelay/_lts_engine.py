@@ -18,8 +18,8 @@ import math
 import numpy as np
 
 from ._core import ParameterError
-from ._lts_closed_forms import log_eq19
-from ._marchenko_pastur import graded_panels, panels_needed
+from ._lts_closed_forms import describe_first, log_eq19
+from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
 _CHUNK = 2048          # points per vectorized block (memory: ~250 nodes per point)
@@ -152,16 +152,46 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     ratio = max(math.log(l0) - log_target, 1.0)
     tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
     tau = min(tau_exp, tau_pow) * 1.05
-    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX) if tau > 0 else _XMIN + 1.0
+    x_v = float(_x_verified(m.lam)[0])
+    x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
         it = _Integrands(m, kind, _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x)),
                          floor_a)
         root, ok = _newton_scalar(it, x, log_target)
         if ok:
             return math.exp(root)
-        x += 2.0                         # the guess was below the crossing: look further
+        if x >= x_v:                     # still above the target where the panels end
+            return float(_beyond(m, np.array([x_v]), kind, floor_a, np.array([log_target]))[0])
+        x = min(x + 2.0, x_v)            # the guess was below the crossing: look further
         if x > _XMAX + 2.0:
             raise _no_crossing(1)
+
+
+def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
+    return np.log(0.25 * resolved_limits(lam)[0])
+
+
+def _beyond(m: Model, x_v, kind, floor, log_target):
+    """A crossing beyond tau = exp(x_v), where the panels stop resolving the spectrum: if
+    tau / eta0 overflows there, a finite stand-in tau (float max) gets the overflow note;
+    if the spectral terms are negligible (< 1e-17 L*) there, the null-space term left,
+    ``floor + cdec e^{-4 g tau}``, is solved in closed form; otherwise refused."""
+    it = _Integrands(m, kind, 1, floor)
+    with np.errstate(over="ignore", divide="ignore", under="ignore", invalid="ignore"):
+        e1 = np.exp(-2.0 * np.exp(x_v) * it.c)
+        rest = e1 * np.abs(it.wa).sum(axis=1) + e1 * e1 * it.wb.sum(axis=1)
+        log_tau = np.log(np.log(it.cdec / (np.exp(log_target) - it.floor))) - np.log(4.0 * it.g)
+        solved = (rest <= 1e-17 * np.exp(log_target)) & (log_tau >= x_v)
+        over = (np.minimum(x_v, np.where(solved, log_tau, np.inf)) - np.log(m.eta0)
+                > math.log(np.finfo(float).max))
+    if np.all(over | solved):
+        return np.where(over, np.finfo(float).max, np.exp(np.where(solved, log_tau, 0.0)))
+    over |= solved
+    raise ParameterError(
+        f"threshold: the {'training' if kind == 'tr' else 'generalization'} loss reaches the "
+        f"target only beyond eta0 t = {float(np.exp(x_v[~over][0])):.3g}, where the exact "
+        "quadrature is not verified (aspect_ratio = 1 without weight decay, or a tiny "
+        "target); raise threshold or lower accuracy", "threshold")
 
 
 def model_floors(m: Model):
@@ -197,16 +227,17 @@ def model_floors(m: Model):
     return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
 
 
-def _floor_sums(m: Model, p: int):
+def _floor_sums(m: Model, p: int, noise: bool = True):
     """The t -> inf integrals (train, gen) on P graded panels (no constants):
     ``E[g^2 (s nu / 2 + sigma^2 lambda) / k^2]`` and ``E[(s g^2 / 2 + sigma^2 lambda nu) / k^2]``
-    with weight ``C / nu`` (see :class:`_Integrands`)."""
+    with weight ``C / nu`` (see :class:`_Integrands`); ``noise=False``: without the
+    ``sigma^2`` terms."""
     s2, _, _ = graded_panels(p)
     cw = _panel_weights(p)
     nu = (4.0 * np.sqrt(np.atleast_1d(m.lam)))[:, None] * s2 + np.atleast_1d(m.lo)[:, None]
     g = np.atleast_1d(m.g)[:, None]
     hs = 0.5 * np.atleast_1d(m.s)[:, None]
-    nl = np.atleast_1d(m.sig2 * m.lam)[:, None]
+    nl = np.atleast_1d(m.sig2 * m.lam if noise else np.zeros_like(m.lam))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_k2 = 1.0 / (nu + g) ** 2
     cwk = cw * inv_k2
@@ -370,7 +401,7 @@ class _Integrands:
     products with the integrands' factors of ``nu`` are formed without dividing by ``nu``.
     """
 
-    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec")
+    _ROWS = ("x", "wa", "wb", "wak", "wbk", "floor", "c", "g", "cdec", "wn", "k")
 
     def __init__(self, m: Model, kind, p, floor=None):
         """``floor``: the loss at t = inf (from :func:`model_floors`), if known; otherwise
@@ -388,17 +419,16 @@ class _Integrands:
         half_b = (0.5 * s) * (m.a2[:, None] + q * q)
         noisy = bool(np.any(m.sig2 > 0))
         nl = (m.sig2 * m.lam)[:, None]
+        self.wn = self.k = None
         if kind == "gen":
-            # A: s g nu/k^2 (- 2 nl nu/k^2); B: s (a2 + q^2)/2 (+ nl nu/k^2); weight C / nu
+            # A: s g nu/k^2; B: s (a2 + q^2)/2; weight C / nu. The noise nl nu (1-e)^2/k^2 is
+            # summed per node (weight wn): split into floor, A, B its parts cancel (~g^-1/2)
             cwn = cw / nu
             self.wak = sg * inv_k * cw
             self.wa = self.wak * inv_k
             self.wb = half_b * cwn
             if noisy:
-                noise = nl * cwn * inv_k * q              # nl nu / k^2 * C / nu
-                self.wa = self.wa - 2.0 * noise
-                self.wb = self.wb + noise
-                self.wak = self.wa * k
+                self.wn, self.k = nl * cw * inv_k * inv_k, k
             const = m.atom * m.s * 0.5
             self.cdec = const * m.a2                    # times exp(-4 tau g)
         else:
@@ -414,7 +444,9 @@ class _Integrands:
                 self.wak = self.wa * k
             const = m.sig2 * np.maximum(0.0, 1.0 - m.lam)
             self.cdec = np.zeros_like(m.lam)
-        if floor is None:
+        if self.wn is not None:          # the floor of the signal only (noise: wn)
+            self.floor = _floor_sums(m, p, noise=False)[1] + const
+        elif floor is None:
             self.floor = _floor_sums(m, p)[kind != "tr"] + const
         else:                            # the t = inf value less the part of cdec that stays
             self.floor = floor - np.where(m.g > 0, 0.0, self.cdec)
@@ -425,7 +457,8 @@ class _Integrands:
     def compact(self, rows):
         """Keep only ``rows`` (the points still iterating), so later sums skip the rest."""
         for name in self._ROWS:
-            setattr(self, name, getattr(self, name)[rows])
+            if getattr(self, name) is not None:
+                setattr(self, name, getattr(self, name)[rows])
 
     def log_loss(self, tau):
         """log L(tau) for every point of the block."""
@@ -450,21 +483,33 @@ class _Integrands:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             dec = self.cdec[i] * np.exp(-4.0 * tau * g)
             floor = self.floor[i] + dec
+            noise, d_noise = self._noise(tau, i, slope)
             terms = np.stack([np.log(floor), le1 + np.log(np.abs(big_a)),
-                              2.0 * le1 + np.log(big_b)])
+                              2.0 * le1 + np.log(big_b), np.log(noise)])
             top = np.max(np.where(np.isnan(terms), -np.inf, terms), axis=0)
             top = np.where(np.isfinite(top), top, 0.0)
             ea = np.sign(big_a) * np.exp(le1 + np.log(np.abs(big_a)) - top)
             eb = np.exp(2.0 * le1 + np.log(big_b) - top)
-            total = np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+            total = (np.exp(terms[0] - top) + np.nan_to_num(ea) + np.nan_to_num(eb)
+                     + np.exp(terms[3] - top))
             log_l = np.log(np.maximum(total, 1e-300)) + top
             if not slope:
                 return log_l, None
             ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
             eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
             dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
-                    - 4.0 * np.nan_to_num(eb_k))
+                    - 4.0 * np.nan_to_num(eb_k) + np.exp(np.log(d_noise) - top))
             return log_l, tau * dtot / total
+
+    def _noise(self, tau, i, slope):
+        """Noise term ``sum wn (1-e)^2``, ``e = exp(-2 k tau)``, and its d/dtau (0 without)."""
+        if self.wn is None:
+            return np.zeros(tau.shape), np.zeros(tau.shape)
+        em1 = np.expm1(np.multiply(self.k[i], -2.0 * tau[:, None]))
+        noise = np.einsum("ij,ij->i", self.wn[i], em1 * em1)
+        if not slope:
+            return noise, None
+        return noise, np.einsum("ij,ij->i", self.wn[i] * self.k[i], -4.0 * em1 * (em1 + 1.0))
 
 
 def _upper_guess(m: Model, kind, floor, l0, log_target):
@@ -492,7 +537,8 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
     if n == 1:                           # one point: no grouping, sorting or retry lists
         return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
                                    float(log_target[0]))])
-    x_hi = _upper_guess(m, kind, floor, l0, log_target)
+    x_v = _x_verified(m.lam)
+    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target), x_v)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -512,7 +558,11 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
             retry.append(sel[~ok])
         pending = np.concatenate(retry)
         if pending.size:                 # the guess was below the crossing: look further
-            x_hi[pending] += 2.0
+            end = x_hi[pending] >= x_v[pending]   # still above the target where panels end
+            e = pending[end]
+            out[e] = _beyond(m.take(e), x_v[e], kind, floor[e], log_target[e])
+            pending = pending[~end]
+            x_hi[pending] = np.minimum(x_hi[pending] + 2.0, x_v[pending])
             if np.any(x_hi[pending] > _XMAX + 2.0):
                 raise _no_crossing(pending.size)
     return out
@@ -570,7 +620,8 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
         small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
-        outside = ~np.isfinite(xn) | (xn < aa) | (xn > bb) | ((xn == aa) | (xn == bb)) & ~small
+        outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < -745.0)    # (an underflowed
+                   | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
         xn = np.where(outside, fallback, xn)
         conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
@@ -602,7 +653,10 @@ def _model_step(x, log_l, slope, log_target, floor, c):
         for _ in range(3):
             ey = np.exp(y)
             y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
-        use = np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+        # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
+        # to rounding and the model's steps crawl)
+        use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+               & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
     return np.where(use, y, plain)
 
 
@@ -620,6 +674,8 @@ def _model_step_1(x, log_l, slope, log_target, floor, c):
     d = log_target + math.log1p(-r_t) - log_p
     tau0 = math.exp(x)
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
+    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _model_step
+        return plain
     y = plain
     try:
         for _ in range(3):
@@ -646,8 +702,9 @@ def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
     top = max(t0, t1, t2)
     top = top if math.isfinite(top) else 0.0
 
-    def part(t, sign=1.0):
-        return sign * math.exp(t - top) if t > -math.inf else 0.0
+    def part(t, sign=1.0):     # numpy's exp: inf past the float64 range (the block's semantics)
+        return 0.0 if t == -math.inf else sign * (math.exp(t - top) if t - top < 709.78
+                                                  else math.inf)
 
     total = part(t0) + part(t1, math.copysign(1.0, big_a)) + part(t2)
     log_l = math.log(max(total, 1e-300)) + top
@@ -677,7 +734,7 @@ def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[flo
             b = min(b, x)
         xn = _model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
         small = abs(xn - x) <= _NEWTON_STEP_TOL
-        outside = (not math.isfinite(xn) or xn < a or xn > b
+        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
                    or ((xn == a or xn == b) and not small))
         if outside:
             xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
@@ -707,7 +764,9 @@ def _first_crossing_scan(f, m, sel, args_all):
     args = tuple(np.asarray(v)[sel] for v in args_all)
     lam, g = m.lam[sel], m.g[sel]
     slow = m.lo[sel] + g
-    t_hi = np.where(slow > 1e-13, 40.0 / np.where(slow > 1e-13, slow, 1.0), 1e14)
+    # e^-40 of decay, or of log(L0 / L*) when more (a huge init_scale: L0 ~ alpha^2)
+    more = np.maximum(1.0, (np.log(0.5 * args[2] * (1.0 + args[3])) - args[5]) / 40.0)
+    t_hi = np.where(slow > 1e-13, 40.0 / np.where(slow > 1e-13, slow, 1.0), 1e14) * more
     t_lo = 1e-4 / (1.0 + lam + g)
     grid = np.linspace(0.0, 1.0, 97)
     xs = np.log(t_lo)[:, None] + grid * (np.log(t_hi) - np.log(t_lo))[:, None]
@@ -739,22 +798,3 @@ def _first_crossing_scan(f, m, sel, args_all):
         left = np.where(i > 0, xs[r, np.maximum(i - 1, 0)], _XMIN)
         out[r] = _refine(f, (left, xs[r, i]), tuple(a[r] for a in args), np.ones(r.size, bool))
     return out
-
-
-def to_steps(tau, eta0):
-    """Optimizer steps t = tau / eta0; 0 stays 0 and eta0 = 0 (a saddle) gives inf."""
-    if np.size(tau) == 1 == np.size(eta0):
-        t, e = float(np.ravel(tau)[0]), float(np.ravel(eta0)[0])
-        return np.reshape(0.0 if t == 0 else t / e if e > 0 else math.inf, np.shape(tau))
-    tau = np.asarray(tau, dtype=float)
-    eta0 = np.asarray(eta0, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(tau == 0, 0.0, np.where(eta0 > 0, tau / np.where(eta0 > 0, eta0, 1.0),
-                                                 np.inf))
-
-
-def describe_first(value, mask):
-    arr = np.asarray(value, dtype=float)
-    mask = np.broadcast_to(np.asarray(mask), np.broadcast_shapes(arr.shape, np.shape(mask)))
-    arr = np.broadcast_to(arr, mask.shape)
-    return f"{float(arr[mask].ravel()[0]):g}" if mask.ndim else f"{float(arr):g}"

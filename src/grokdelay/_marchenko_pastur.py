@@ -192,6 +192,15 @@ def panels_needed(lam, shift, decay):
     return np.clip(np.nan_to_num(p, nan=1.0), 1, _MAX_PANELS).astype(int)
 
 
+def resolved_limits(lam):
+    """``(decay_max, shift_min)``: the largest decay and, at ``lambda = 1``, the smallest
+    shift whose length scale (see :func:`panels_needed`) the capped panels still resolve,
+    with a factor 2 of margin. Beyond them the quadrature is not verified."""
+    w = 4.0 * np.sqrt(np.asarray(lam, dtype=float))
+    base = 2.0 * _HALF_PI * _RATIO ** _MAX_PANELS            # 2 x the smallest base panel
+    return 0.5 / (base * base * w), 2.0 * w * base * base
+
+
 def graded_panels(p: int):
     """``(sin^2 phi, cos^2 phi, dphi)`` at the nodes of P graded panels plus the base panel.
 

@@ -80,14 +80,14 @@ import numpy as np
 from . import _arguments as A
 from ._core import (Broadcast, Interval, Outcome, ParameterError, Parameters, method,
                     note_where, overflow_note, param, register)
-from ._lts_closed_forms import accuracy_of_log_loss, lambertw_exp, log_eq19, target_loss_level
-from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, describe_first,
-                          effective_times, exact_crossings, log_losses_flat, model_floors,
-                          model_initial, to_steps)
+from ._lts_closed_forms import (accuracy_of_log_loss, describe_first, lambertw_exp, log_eq19,
+                                target_loss_level, to_steps)
+from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, effective_times,
+                          exact_crossings, log_losses_flat, model_floors, model_initial)
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
-                                sample_mp_spectrum)
+                                resolved_limits, sample_mp_spectrum)
 
 __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "target_loss",
            "loss_floors",
@@ -496,6 +496,29 @@ class LinearTeacherStudent(Parameters):
                 f"weight_decay = {describe_first(self.weight_decay, depth2)} with depth = 2: "
                 "Levi et al. 2023 derives weight decay only for the one-layer model (eq 14); use "
                 "depth = 1 or weight_decay = 0", "weight_decay")
+        with np.errstate(over="ignore"):   # eq 18's rate alpha eta / (2 d_out^2) (Model)
+            rate = np.asarray(self.init_scale, dtype=float) * self.learning_rate / (
+                2.0 * np.asarray(self.d_out, dtype=float) ** 2)
+        if np.any(depth2 & np.isinf(rate)):
+            raise ParameterError(
+                f"learning_rate = {describe_first(self.learning_rate, depth2 & np.isinf(rate))}"
+                " with depth = 2: init_scale * learning_rate / (2 d_out^2), the rate of eq 18, "
+                "overflows float64", "learning_rate")
+        # at the hard edge aspect_ratio = 1 the noise floor sigma^2 lambda E[nu / (nu + g)^2]
+        # ~ g^-1/2 (g = d_out wd / 2) needs the capped panels to resolve its pole at -g
+        # (without noise the terms with g are O(g^1/2) there, and crossings near them lie
+        # beyond the time range the solver refuses)
+        with np.errstate(over="ignore"):
+            g = 0.5 * np.asarray(self.d_out, dtype=float) * np.asarray(self.weight_decay)
+        edge = ((np.asarray(self.aspect_ratio) == 1.0) & (g > 0) & (g < resolved_limits(1.0)[1])
+                & (np.asarray(self.label_noise) > 0))
+        if np.any(edge):
+            raise ParameterError(
+                f"weight_decay = {describe_first(self.weight_decay, edge)} with aspect_ratio = 1"
+                f" and label_noise > 0: d_out * weight_decay / 2 must be 0 or at least "
+                f"{resolved_limits(1.0)[1]:.3g} (the noise floor ~ weight_decay^-1/2 at the hard "
+                "edge of the Marchenko-Pastur law is beyond what the exact quadrature "
+                "resolves)", "weight_decay")
         # the noise term of the losses is label_noise^2 * aspect_ratio (eqs 8, 14): past
         # 1e300 it overflows float64, beyond where the exact solver is verified
         with np.errstate(over="ignore"):
