@@ -52,7 +52,8 @@ def test_first_passage_recovers_known_constants():
     # steps are read to within 5 steps: <1% in log delay, ~2% in the constants)
     assert cal.constants["kappa"] == pytest.approx(KAPPA, rel=0.03)
     assert cal.constants["norm_star"] == pytest.approx(NORM_STAR, rel=0.03)
-    p = cal.predict(synthetic_run(2e-3, 0.3, 35.0, seed=9, sigma=0.0))
+    # outside the pilots' learning rate and weight decay: the law's own extrapolation, asked for
+    p = cal.predict(synthetic_run(2e-3, 0.3, 35.0, seed=9, sigma=0.0), extrapolate=True)
     law = math.log(35.0 ** 2 / NORM_STAR ** 2) / (2 * KAPPA * 2e-3 * 0.3)
     assert p.delay == pytest.approx(law, rel=0.03)
     assert p.method == "calibrated" and p.mechanism == "first_passage"
@@ -147,11 +148,20 @@ def test_premises_fail_with_not_applicable_never_a_number():
 
 def test_predict_from_hyperparameters_vectorized():
     cal = gd.calibrate(pilots(), "two_phase")
-    p = cal.predict({"learning_rate": 1e-3, "weight_decay": np.array([0.5, 1.0, 2.0]),
-                     "optimizer": "adamw", "init_scale": 1.5})
+    hyper = {"learning_rate": 1e-3, "optimizer": "adamw", "init_scale": 1.0}
+    p = cal.predict({**hyper, "weight_decay": np.array([0.5, 0.7, 1.0])})
     assert p.delay.shape == (3,) and np.all(np.diff(p.delay) < 0)
     lo, hi = p.extra["interval"]
     assert np.all(lo < p.delay) and np.all(p.delay < hi)
+    # one point past the pilots' weight decays refuses the call; asked for, it extrapolates
+    wide = {**hyper, "weight_decay": np.array([0.5, 0.7, 1.0, 2.0]), "init_scale": 1.5}
+    with pytest.raises(gd.NotApplicable, match="weight_decay = 2, outside the pilots' range "
+                       "0.5 to 1; init_scale too"):
+        cal.predict(wide)
+    q = cal.predict(wide, extrapolate=True)
+    assert q.delay.shape == (4,) and np.all(np.diff(q.delay) < 0)
+    assert [n.split(":")[0] for n in q.notes if n.startswith("extrapolating")] == \
+        ["extrapolating in weight_decay", "extrapolating in init_scale"]
     with pytest.raises(gd.NotApplicable, match="norm"):
         gd.calibrate(pilots(), "first_passage").predict(
             {"learning_rate": 1e-3, "weight_decay": 1.0, "optimizer": "adamw"})
@@ -166,8 +176,15 @@ def test_invert_weight_decay_round_trip():
     for lam, target in zip(inv.value, targets):
         p = cal.predict({"learning_rate": 1e-3, "weight_decay": lam, "optimizer": "adamw",
                          "norm_mem": cal_mod.facts_at_memorization(run, threshold=0.95)[
-                             "norm_mem"], "t_mem": t_mem})
+                             "norm_mem"], "t_mem": t_mem}, extrapolate=True)
         assert p.t_grok == pytest.approx(target, rel=1e-9)
+    # the solved weight decays that leave the pilots' 0.5-1 say so
+    outside = int(np.sum((inv.value < 0.5) | (inv.value > 1.0)))
+    assert outside > 0
+    assert any(n.startswith("the solution lies outside the pilots' weight_decay range 0.5 "
+                            f"to 1 at {outside} target(s)") for n in inv.notes)
+    with pytest.raises(gd.NotApplicable, match="learning_rate = 0.002"):
+        cal.invert(synthetic_run(2e-3, 0.7, 38.0, seed=5), by_step=targets)
     lo, hi = inv.interval
     assert np.all(lo < inv.value) and np.all(inv.value < hi)
     assert np.all(np.diff(inv.value) < 0)          # a later deadline needs less decay
@@ -180,7 +197,12 @@ def test_cross_validate_reports_errors_coverage_and_the_seed_floor():
             for c, (wd, nm) in enumerate([(1.0, 30.0), (0.5, 35.0), (2.0, 40.0), (0.7, 45.0)])
             for s in range(2)]
     runs.append(synthetic_run(1e-3, 1.0, 30.0, optimizer="muon"))
-    cv = gd.cross_validate(runs, "first_passage", groups="cell")
+    # leaving a cell out takes weight decays 0.5 and 2 outside the other cells' range: refused
+    # by default, scored as the law's extrapolation when asked (the synthetic law holds there)
+    inside = gd.cross_validate(runs, "first_passage", groups="cell")
+    assert inside.summary["n_predicted"] == 4 and inside.summary["n_refused"] == 5
+    assert sum("outside the pilots' range" in r for r in inside.table["reason"]) == 4
+    cv = gd.cross_validate(runs, "first_passage", groups="cell", extrapolate=True)
     t, s = cv.table, cv.summary
     assert s["n_predicted"] == 8 and s["n_refused"] == 1
     assert "muon" in t["reason"][t["status"] == "refused"][0].lower()
@@ -279,7 +301,7 @@ def test_cross_validate_on_an_executor_equals_the_serial_run(process_pool, dask_
         assert str(par) == str(serial)
 
 
-def test_predictions_outside_the_pilots_range_say_they_extrapolate():
+def test_predictions_outside_the_pilots_range_are_refused_unless_asked():
     runs = [r for r in gd.datasets.fu2026() if r.hyper["optimizer"] == "adamw"]
     pilots = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["seed"] in (0, 1)]
     cal = gd.calibrate(pilots, "first_passage", threshold=0.95, train_threshold=0.99)
@@ -287,6 +309,88 @@ def test_predictions_outside_the_pilots_range_say_they_extrapolate():
     inside = cal.predict(next(r for r in runs if r.hyper["weight_decay"] == 1.0))
     assert not any(n.startswith("extrapolating") for n in inside.notes)
     hyper = {"optimizer": "adamw", "learning_rate": 1e-3, "norm_mem": 60.0, "t_mem": 300.0}
-    out = cal.predict({**hyper, "weight_decay": np.array([1.0, 0.1, 3.0])})
+    wd = np.array([1.0, 0.1, 3.0])
+    with pytest.raises(gd.NotApplicable, match=r"weight_decay = 0.1, 3, outside the pilots' "
+                       r"value 1\..*extrapolate=True") as err:
+        cal.predict({**hyper, "weight_decay": wd})
+    assert err.value.field == "weight_decay"
+    out = cal.predict({**hyper, "weight_decay": wd}, extrapolate=True)
     note = [n for n in out.notes if n.startswith("extrapolating in weight_decay")]
     assert len(note) == 1 and "2 point(s) outside the pilots' value 1;" in note[0]
+    # the refusal is about the range only: inside it, the two calls give the same numbers
+    same = {**hyper, "weight_decay": 1.0}
+    assert cal.predict(same).delay == cal.predict(same, extrapolate=True).delay
+    with pytest.raises(gd.ParameterError, match="extrapolate = 'yes' must be True or False"):
+        cal.predict(same, extrapolate="yes")
+    with pytest.raises(gd.ParameterError, match="extrapolate"):
+        gd.cross_validate(runs[:4], "first_passage", extrapolate=1)
+
+
+def norm_blind_run(lr, wd, norm_mem, seed, every=5):
+    """A run whose delay is 5 / (eta lambda) whatever its norm (as on the reference MLP)."""
+    t_mem, delay = 100.0, 5.0 / (lr * wd) * math.exp(0.05 * np.random.default_rng(seed)
+                                                      .standard_normal())
+    steps = np.arange(0, t_mem + delay + 200, every, dtype=float)
+    return gd.TrainingRun(steps, np.where(steps >= t_mem, 1.0, 0.5),
+                          np.where(steps >= t_mem + delay, 0.99, 0.1),
+                          norm=np.where(steps <= t_mem, norm_mem, norm_mem * 0.9),
+                          hyper={"learning_rate": lr, "weight_decay": wd, "optimizer": "adamw",
+                                 "seed": seed}, name=f"blind{seed}")
+
+
+def test_pilots_that_contradict_the_gap_law_say_so():
+    # delays independent of the norm: the log-ratio law can only fit them by sending V_star
+    # to its lower limit, which the calibration and each prediction must say
+    runs = [norm_blind_run(lr, 1.0, nm, s) for s, (lr, nm) in
+            enumerate([(1e-3, 30.0), (1e-3, 35.0), (3e-3, 60.0), (3e-3, 80.0)])]
+    cal = gd.calibrate(runs, "first_passage")
+    assert cal.constants["norm_star"] < 30.0 * math.exp(-cal_mod.DEGENERATE_GAP / 2)
+    note = [n for n in cal.notes if n.startswith(cal_mod.BOUND_NOTE)]
+    assert len(note) == 1 and "barely depends on the norm at memorization" in note[0]
+    assert note[0] in cal.predict(runs[0]).notes
+    # the power law has no such limit here, and a law that fits gets no such note
+    assert not any(n.startswith(cal_mod.BOUND_NOTE) for n in gd.calibrate(runs,
+                                                                          "power_law").notes)
+    assert not any(n.startswith(cal_mod.BOUND_NOTE) for n in gd.calibrate(
+        pilots(), "first_passage").notes)
+
+
+def test_auto_ranks_a_law_that_contradicts_its_form_last():
+    runs = [norm_blind_run(lr, 1.0, nm, s) for s, (lr, nm) in
+            enumerate([(1e-3, 30.0), (1e-3, 35.0), (3e-3, 60.0), (3e-3, 80.0),
+                       (2e-3, 45.0)])]
+    cal = gd.calibrate(runs)
+    assert cal.mechanism == "power_law"
+    for law in ("first_passage", "two_phase"):
+        if isinstance(cal.selection.get(law), str) and "leave-one-out MAPE" in \
+                cal.selection[law]:
+            assert "ranked last" in cal.selection[law]
+    assert any("first_passage" in k and "ranked last" in str(v)
+               for k, v in cal.selection.items())
+
+
+def test_pilots_that_vary_two_hyperparameters_together_test_only_their_line():
+    # two cells that differ in learning rate and weight decay at once: a point inside both
+    # ranges but off the line through the cells (here the corner lr 1e-3, wd 3) is untested
+    runs = [synthetic_run(lr, wd, nm, seed=s) for s, (lr, wd, nm) in
+            enumerate([(1e-3, 1.0, 30.0), (1e-3, 1.0, 40.0), (3e-3, 3.0, 32.0),
+                       (3e-3, 3.0, 45.0)])]
+    cal = gd.calibrate(runs, "power_law")
+    c = cal.constants
+    assert c["exponent_lr"] == pytest.approx(c["exponent_wd"], abs=1e-9)   # only their sum
+    assert any(n.startswith("the pilots vary exponent_lr, exponent_wd only together")
+               for n in cal.notes)
+    base = {"optimizer": "adamw", "norm_mem": 35.0, "t_mem": 100.0}
+    on_line = cal.predict({**base, "learning_rate": 2e-3, "weight_decay": 2.0})
+    assert np.isfinite(on_line.delay)
+    corner = {**base, "learning_rate": 1e-3, "weight_decay": 3.0}
+    with pytest.raises(gd.NotApplicable, match="vary learning_rate and weight_decay only "
+                       "together") as err:
+        cal.predict(corner)
+    assert err.value.field == "learning_rate"
+    p = cal.predict(corner, extrapolate=True)
+    assert any(n.startswith("extrapolating off the pilots' line") and "factor 2.17" in n   # log(3)/sqrt(2) off the line
+               for n in p.notes)
+    # invert solves for weight decay: the line check gives way to the solved field's note
+    assert np.isfinite(cal.invert({**base, "learning_rate": 1e-3, "weight_decay": 3.0},
+                                  by_step=900.0).value)

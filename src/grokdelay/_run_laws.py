@@ -299,30 +299,70 @@ class PowerLawLaw(RunLaw):
     _COLUMN = {"exponent_lr": "learning_rate", "exponent_wd": "weight_decay",
                "exponent_fraction": "train_fraction"}
 
-    def __init__(self, free: tuple[str, ...] = ()):
+    def __init__(self, free: tuple[str, ...] = (), basis: np.ndarray | None = None):
         self.free = tuple(free)
+        #: exponents of ``free`` = base + basis @ theta[1:]; the identity (base 0: theta holds
+        #: the exponents) unless the pilots vary some hyperparameters only together
+        self.basis = np.eye(len(self.free)) if basis is None else np.asarray(basis, float)
+        self.full_rank = self.basis.shape[1] == len(self.free)
+        self._base = np.array([0.0 if self.full_rank else self.THEORY[k] for k in self.free])
 
     @classmethod
     def spanning(cls, F) -> PowerLawLaw:
-        """The law with an exponent free for each hyperparameter the runs vary (by > 10%)."""
+        """The law with an exponent free for each hyperparameter the runs vary (by > 10%).
+
+        Where the runs vary several of them only together (pilots from two cells that differ
+        in both learning rate and weight decay), only the combinations they vary independently
+        are fitted: the exponents move away from the theory's values along the directions the
+        runs identify (rms spread > 5% in log space) and stay at them in the others.
+        """
         free = []
         for name, col in cls._COLUMN.items():
             x = np.asarray(F[col], dtype=float)
             if np.all(np.isfinite(x)) and np.all(x > 0) and np.ptp(np.log(x)) > math.log(1.1):
                 free.append(name)
-        return cls(tuple(free))
+        if not free:
+            return cls(())
+        logs = cls._logs_of(F)
+        X = np.column_stack([logs[k] for k in free])
+        X = X - X.mean(axis=0)
+        _, sv, vt = np.linalg.svd(X, full_matrices=False)
+        keep = sv / math.sqrt(len(X)) > 0.5 * math.log(1.1)
+        if keep.all():
+            return cls(tuple(free))
+        return cls(tuple(free), vt[keep].T)
+
+    def collinearity(self) -> str | None:
+        """Which exponents the pilots identify only in combination (``None``: all of them)."""
+        if self.full_rank:
+            return None
+        combos = []
+        for col in self.basis.T:
+            col = col / col[np.argmax(np.abs(col))]
+            combos.append(" + ".join(f"{c:.3g} {k}" for c, k in zip(col, self.free)
+                                     if abs(c) > 1e-12))
+        return ("the pilots vary " + ", ".join(self.free) + " only together: fitted along "
+                + "; ".join(combos) + ", the rest held at the theory's values ("
+                + ", ".join(f"{k} = {self.THEORY[k]:g}" for k in self.free) + ")")
 
     def names(self, F):
-        return ["log_constant", *self.free]
+        if self.full_rank:
+            return ["log_constant", *self.free]
+        return ["log_constant", *(f"direction_{i + 1}" for i in range(self.basis.shape[1]))]
 
-    def _logs(self, F):
+    @staticmethod
+    def _logs_of(F):
         r = np.where(np.isnan(F["train_fraction"]), 1.0, F["train_fraction"])
         return {"exponent_lr": np.log(F["learning_rate"]),
                 "exponent_wd": np.log(F["weight_decay"]), "exponent_fraction": np.log(r)}
 
+    def _logs(self, F):
+        return self._logs_of(F)
+
     def _exponents(self, theta):
         e = dict(self.THEORY)
-        e.update(zip(self.free, theta[1:]))
+        if self.free:
+            e.update(zip(self.free, self._base + self.basis @ np.asarray(theta[1:])))
         return e
 
     def mu(self, theta, F):
@@ -332,12 +372,16 @@ class PowerLawLaw(RunLaw):
     def start(self, F, y):
         logs = self._logs(F)
         fixed = sum(self.THEORY[k] * logs[k] for k in self.THEORY if k not in self.free)
-        X = np.column_stack([np.ones_like(y)] + [logs[k] for k in self.free])
+        Z = np.column_stack([logs[k] for k in self.free]) if self.free else \
+            np.zeros((len(y), 0))
+        fixed = fixed + Z @ self._base
+        X = np.column_stack([np.ones_like(y), Z @ self.basis])
         theta, *_ = np.linalg.lstsq(X, y - fixed, rcond=None)
-        return theta, [(-200.0, 200.0)] + [(-10.0, 10.0)] * len(self.free)
+        return theta, [(-200.0, 200.0)] + [(-10.0, 10.0)] * self.basis.shape[1]
 
     def constants(self, theta):
-        return {"constant": math.exp(theta[0]), **self._exponents(theta)}
+        return {"constant": math.exp(theta[0]),
+                **{k: float(v) for k, v in self._exponents(theta).items()}}
 
     def params(self, c, F):
         from .power_law import PowerLaw

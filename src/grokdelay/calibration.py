@@ -55,23 +55,122 @@ CELLS_NOTE = "pilots span too few cells to check the law across them"
 #: The hyperparameters whose pilot range a prediction is checked against.
 RANGE_FIELDS = ("learning_rate", "weight_decay", "init_scale", "train_fraction")
 
+#: What benchmarks/real_runs.py measured on the reference MLP (4 pilots from 2 cells, every
+#: choice of pilots; docs/predicting_runs.rst), quoted in the refusal and the notes: the mean
+#: absolute percentage error on held-out runs outside and inside the pilots' range, over the
+#: three laws.
+EXTRAPOLATION_MAPE = "44-79%"
+INTERPOLATION_MAPE = "21-43%"
 
-def _extrapolation_notes(ranges: Mapping[str, tuple[float, float]], F) -> list[str]:
-    """A note per hyperparameter the prediction takes outside the pilots' range: the law's
-    form is then the only thing carrying the prediction (no pilot tested it there)."""
+
+def _outside(ranges: Mapping[str, tuple[float, float]], F, skip: tuple[str, ...] = ()):
+    """``[(field, n_outside, lo, hi, values)]`` for each hyperparameter with points outside the
+    pilots' range (relative tolerance 1e-9; NaN, a value the point does not give, is not
+    checked)."""
     out = []
     for k, (lo, hi) in ranges.items():
+        if k in skip:
+            continue
         v = np.asarray(F.get(k, math.nan), dtype=float)
         v = v[np.isfinite(v)]
         rel = 1e-9 * max(abs(lo), abs(hi), 1e-300)
         outside = (v < lo - rel) | (v > hi + rel)
         if np.any(outside):
-            span = f"value {lo:g}" if lo == hi else f"range {lo:g} to {hi:g}"
-            out.append(f"extrapolating in {k}: {int(outside.sum())} point(s) outside the pilots' "
-                       f"{span}; the interval assumes the law's form holds there, which no pilot "
-                       "tested (on the reference MLP the delay is not even monotone in "
-                       "weight_decay)")
+            out.append((k, int(outside.sum()), lo, hi, v[outside]))
     return out
+
+
+#: A direction in log-hyperparameter space along which the pilots' rms spread is below this
+#: (5%) is one they did not vary: the power law's spanning rule uses the same threshold.
+SPAN_TOL = 0.5 * math.log(1.1)
+
+
+def _pilot_span(F) -> dict[str, Any]:
+    """The directions in log-hyperparameter space the pilots did not vary although they
+    varied each coordinate: pilots from two cells that differ in both learning rate and weight
+    decay test the law only along the line through them. Empty when there is none."""
+    fields = [k for k in RANGE_FIELDS
+              if np.all(np.isfinite(F[k])) and np.all(F[k] > 0)
+              and np.ptp(np.log(F[k])) > math.log(1.1)]
+    if len(fields) < 2:
+        return {}
+    X = np.column_stack([np.log(F[k]) for k in fields])
+    mean = X.mean(axis=0)
+    _, sv, vt = np.linalg.svd(X - mean, full_matrices=True)
+    sv = np.concatenate([sv, np.zeros(len(fields) - len(sv))])
+    null = vt[sv / math.sqrt(len(X)) <= SPAN_TOL]
+    if not len(null):
+        return {}
+    return {"fields": tuple(fields), "mean": mean, "null": null}
+
+
+def _off_span(span: Mapping[str, Any], F, skip: tuple[str, ...] = ()):
+    """``(fields, n_points, largest factor)`` when points leave the pilots' span (else None)."""
+    if not span or set(skip) & set(span["fields"]):
+        return None
+    cols = [np.asarray(F.get(k, math.nan), dtype=float) for k in span["fields"]]
+    cols = np.broadcast_arrays(*cols)
+    X = np.stack([np.log(np.where(c > 0, c, np.nan)).ravel() for c in cols], axis=-1)
+    ok = np.all(np.isfinite(X), axis=-1)
+    if not ok.any():
+        return None
+    dev = np.abs((X[ok] - span["mean"]) @ span["null"].T).max(axis=-1)
+    off = dev > SPAN_TOL
+    if not off.any():
+        return None
+    return span["fields"], int(off.sum()), float(math.exp(dev.max()))
+
+
+def _span(lo: float, hi: float) -> str:
+    return f"value {lo:g}" if lo == hi else f"range {lo:g} to {hi:g}"
+
+
+def _line_text(fields, n, factor) -> str:
+    return (f"the pilots vary {' and '.join(fields)} only together, so the law was tested only "
+            f"along the line through them; {n} point(s) lie off it (by up to a factor "
+            f"{factor:.3g})")
+
+
+def _extrapolation_notes(ranges: Mapping[str, tuple[float, float]], F,
+                         skip: tuple[str, ...] = (), span=None) -> list[str]:
+    """A note per hyperparameter the prediction takes outside the pilots' range: the law's
+    form is then the only thing carrying the prediction (no pilot tested it there)."""
+    off = _off_span(span or {}, F, skip)
+    line = [f"extrapolating off the pilots' line: {_line_text(*off)}"] if off else []
+    return line + [f"extrapolating in {k}: {n} point(s) outside the pilots' {_span(lo, hi)}; the "
+            "interval assumes the law's form holds there, which no pilot tested (on the "
+            f"reference MLP such predictions missed by {EXTRAPOLATION_MAPE} on average, and "
+            "the delay is not even monotone in weight_decay)"
+            for k, n, lo, hi, _ in _outside(ranges, F, skip)]
+
+
+def _extrapolation_refusal_tail() -> str:
+    return ("The calibration tested the law only there; outside, the law's form alone carries "
+            f"the number, and on the reference MLP such predictions missed by "
+            f"{EXTRAPOLATION_MAPE} on average (inside: {INTERPOLATION_MAPE}). Add a pilot run "
+            "there, or pass extrapolate=True to get the law's extrapolation with a note")
+
+
+def _refuse_extrapolation(mechanism: str, ranges, F, label: str,
+                          skip: tuple[str, ...] = (), span=None) -> None:
+    """NotApplicable naming the first hyperparameter outside the pilots' range (or the
+    hyperparameters whose line through the pilots the point leaves)."""
+    bad = _outside(ranges, F, skip)
+    if not bad:
+        off = _off_span(span or {}, F, skip)
+        if off:
+            raise NotApplicable(f"{mechanism}: {label} is inside the pilots' ranges, but "
+                                f"{_line_text(*off)}. " + _extrapolation_refusal_tail(),
+                                off[0][0], mechanism)
+        return
+    k, n, lo, hi, vals = bad[0]
+    shown = ", ".join(f"{x:g}" for x in vals[:3]) + (", ..." if len(vals) > 3 else "")
+    others = "".join(f"; {kk} too ({nn} point(s) outside {_span(a, b)})"
+                     for kk, nn, a, b, _ in bad[1:])
+    raise NotApplicable(
+        f"{mechanism}: {label} has {k} = {shown}, outside the pilots' {_span(lo, hi)}{others}. "
+        + _extrapolation_refusal_tail().replace("only there", "only inside the pilots' range"),
+        k, mechanism)
 
 
 def law_names() -> list[str]:
@@ -91,6 +190,8 @@ class _Fit:
     dof: int
     n_obs: int
     n_cens: int
+    #: indices of the constants the fit pushed onto a bound of their search range
+    at_bound: tuple[int, ...] = ()
 
 
 def _jacobian(law: RunLaw, theta: np.ndarray, F) -> np.ndarray:
@@ -105,8 +206,13 @@ def _jacobian(law: RunLaw, theta: np.ndarray, F) -> np.ndarray:
     return np.stack(cols, axis=-1)
 
 
-def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
-    """Tobit maximum likelihood in log space (censored runs are lower bounds)."""
+def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3, point_only: bool = False) -> _Fit:
+    """Tobit maximum likelihood in log space (censored runs are lower bounds).
+
+    ``point_only``: the constants alone, for a leave-one-out prediction; then as many grokked
+    runs as constants suffice (no residual degree of freedom is needed, and the scale and
+    covariance are not computed).
+    """
     from scipy import optimize, special
 
     obs = np.isfinite(F["delay"]) & (F["delay"] > 0)
@@ -118,7 +224,7 @@ def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
     y, obs, cens = y[keep], obs[keep], cens[keep]
     n_obs, names = int(obs.sum()), law.names(F)
     p = len(names)
-    if n_obs <= p:
+    if n_obs < p or (n_obs == p and not point_only):
         raise ParameterError(f"{law.name} has {p} constant(s) to fit and needs at least {p + 1} "
                              f"pilot runs that grok (got {n_obs}) to leave a residual degree of "
                              "freedom for the interval", "runs")
@@ -144,6 +250,9 @@ def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
                             bounds=bounds + [(math.log(min_sigma), 5.0)])
     theta, sigma = res.x[:-1], math.exp(res.x[-1])
     dof = n_obs - p
+    if point_only:
+        return _Fit(law, theta, np.full((p, p), math.nan), math.nan, dof, n_obs,
+                    int(cens.sum()))
     scale = sigma * math.sqrt(n_obs / dof)
     mu = law.mu(theta, F)
     J = _jacobian(law, theta, F)
@@ -153,7 +262,44 @@ def _fit(law: RunLaw, F, *, min_sigma: float = 1e-3) -> _Fit:
     w = np.where(obs, 1.0, mills * (mills - z)) / scale ** 2
     info = J.T @ (w[:, None] * J)
     cov = np.linalg.pinv(info)
-    return _Fit(law, theta, cov, scale, dof, n_obs, int(cens.sum()))
+    at_bound = tuple(i for i, (lo, hi) in enumerate(bounds)
+                     if min(theta[i] - lo, hi - theta[i]) <= 1e-3 * min(hi - lo, 1.0))
+    return _Fit(law, theta, cov, scale, dof, n_obs, int(cens.sum()), at_bound)
+
+
+#: How the note starts that says the pilots contradict the law's form.
+BOUND_NOTE = "the pilots do not follow the law's form"
+
+
+#: Above this log-ratio log(X / X_star) at every pilot, a gap law's delay changes by less than
+#: 1/10 per e-fold of X: the fit has made the law blind to the norm it is built on.
+DEGENERATE_GAP = 10.0
+
+
+def _bound_notes(law: RunLaw, fit: _Fit, constants: Mapping[str, float], F) -> list[str]:
+    """A note when the pilots contradict the law's form: a gap law's target norm fitted so far
+    below every pilot's norm that the delay no longer depends on it, or a constant pushed onto
+    the bound of its range (then it is a limit, not a measurement of what the paper names)."""
+    names = law.names(F)
+    if hasattr(law, "log_x"):
+        target, x = (("norm_star", "the norm at memorization") if law.name == "first_passage"
+                     else ("norm_c", "the initial norm"))
+        lx = law.log_x(F)
+        gap = float(np.min(lx[np.isfinite(lx)])) - float(fit.theta[1])
+        if gap > DEGENERATE_GAP:
+            return [f"{BOUND_NOTE}: {target} fitted at {constants[target]:.3g}, so far below "
+                    f"every pilot's {x} (log-ratio > {gap:.0f}) that the law's delay barely "
+                    f"depends on {x}: the pilots' delays do not follow its log-ratio, the law "
+                    "degenerates to delay ~ 1/(eta lambda), and its constants are not the "
+                    "paper's physical ones (its interval is not reliable either)"]
+        if 1 in fit.at_bound:
+            return [f"{BOUND_NOTE}: {target} ran up to the smallest pilot's {x} "
+                    f"({constants[target]:.3g}), where the law's delay diverges; the pilots "
+                    "ask for more delay at small norms than the law can give"]
+    if fit.at_bound:
+        return [f"{BOUND_NOTE}: the fit pushed " + ", ".join(names[i] for i in fit.at_bound)
+                + " onto the bound of its range, where the law no longer describes the pilots"]
+    return []
 
 
 def _upper_bounds(law: RunLaw, F, n: int) -> list[float]:
@@ -225,6 +371,9 @@ class Calibration:
     _fit: _Fit = dataclasses.field(repr=False)
     #: ``{hyperparameter: (min, max)}`` over the pilots, for the extrapolation notes.
     ranges: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    #: the directions of log-hyperparameter space the pilots did not vary (see ``ranges``)
+    span: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False,
+                                                compare=False)
 
     def __repr__(self) -> str:
         consts = ", ".join(f"{k}={v:.4g}" for k, v in self.constants.items())
@@ -250,7 +399,8 @@ class Calibration:
                 "hyperparameters (a mapping)", "train_acc", self.mechanism)
         return facts
 
-    def _checked(self, facts) -> dict[str, np.ndarray]:
+    def _checked(self, facts, extrapolate: bool = True,
+                 skip: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
         per_scale = self.constants.get("norm_init_per_scale")
         if per_scale is not None and np.all(np.isnan(facts["norm_init"])) and \
                 np.all(np.isfinite(facts["init_scale"])):
@@ -269,6 +419,9 @@ class Calibration:
               "norm_init", "norm_mem", "t_mem")}
         shape = np.broadcast_shapes(*(np.shape(v) for v in F.values()))
         F = {k: np.broadcast_to(v, shape) for k, v in F.items()}
+        if not extrapolate:
+            _refuse_extrapolation(self.mechanism, self.ranges, F,
+                                  facts.get("name") or "the prediction", skip, self.span)
         gap = self._fit.law.no_gap(self._fit.theta, F)
         if np.any(gap):
             raise NotApplicable(
@@ -281,7 +434,7 @@ class Calibration:
         return ", ".join(f"{k} = {v:.4g}" for k, v in self.constants.items())
 
     # ------------------------------------------------------------------ predict
-    def predict(self, run_or_hyper) -> DelayPrediction:
+    def predict(self, run_or_hyper, *, extrapolate: bool = False) -> DelayPrediction:
         """The calibrated prediction for a run, made at its memorization.
 
         Parameters
@@ -291,6 +444,13 @@ class Calibration:
             hyperparameters with what the law needs (``norm_mem`` and ``t_mem`` for
             ``first_passage``; ``init_scale`` for ``two_phase``, which predicts before training);
             values may be arrays (they broadcast).
+        extrapolate : bool
+            Predict also where a hyperparameter (learning rate, weight decay, init scale,
+            training fraction) lies outside the pilots' range (:attr:`ranges`). Off by
+            default: the calibration tested the law only inside that range, and outside it
+            the law's form alone carries the number (on the reference MLP such predictions
+            missed two to three times as much as those inside; see :doc:`/predicting_runs`).
+            With ``True`` the prediction says in a note which hyperparameter it extrapolates.
 
         Returns
         -------
@@ -302,10 +462,13 @@ class Calibration:
         ------
         NotApplicable
             A premise of the law fails on the run (weight decay 0, Muon, no norm, another
-            optimizer than the pilots', a norm already below the calibrated target).
+            optimizer than the pilots', a norm already below the calibrated target), or, unless
+            ``extrapolate``, a hyperparameter lies outside the pilots' range (the message
+            names it, its value and the range).
         """
+        extrapolate = check_flag(extrapolate, "extrapolate")
         facts = self._facts(run_or_hyper)
-        F = self._checked(facts)
+        F = self._checked(facts, extrapolate)
         mu, sd, q = _predict_log(self._fit, F, self.level)
         delay = np.exp(mu)
         lo, hi = np.exp(mu - q * sd), np.exp(mu + q * sd)
@@ -316,8 +479,8 @@ class Calibration:
                  f"log-delay residual sd {self.scale:.3g} on {self.dof} dof",
                  f"interval: Student t ({self.dof} dof) at level {self.level:g} with the residual "
                  "scale and the constants' uncertainty"]
-        notes += [n for n in self.notes if n.startswith(CELLS_NOTE)]
-        notes += _extrapolation_notes(self.ranges, F)
+        notes += [n for n in self.notes if n.startswith((BOUND_NOTE, CELLS_NOTE))]
+        notes += _extrapolation_notes(self.ranges, F, span=self.span)   # only if extrapolate
         if isinstance(run_or_hyper, Mapping):
             notes.append("predicted from hyperparameters (no log)")
         else:
@@ -335,13 +498,19 @@ class Calibration:
         return finalize(params, "calibrated", np.shape(delay), out)
 
     def invert(self, given, *, by_step=None, delay=None, field: str = "weight_decay",
-               ) -> Inversion:
+               extrapolate: bool = False) -> Inversion:
         """The value of ``field`` at which the calibrated law groks by a target.
 
         "Which weight decay groks by step T": everything else as in ``given`` (a run, read up
         to memorization, or a mapping of hyperparameters), ``field`` solved so that the
         predicted t_grok equals ``by_step`` (or the delay equals ``delay``); vectorized over
         the target.
+
+        extrapolate : bool
+            As in :meth:`predict`, for the hyperparameters of ``given`` other than ``field``.
+            The solved ``field`` itself may fall outside the pilots' range: the result then
+            says so in a note (the value is where the law, extrapolated, meets the target;
+            run a pilot there before trusting it).
 
         Returns
         -------
@@ -356,8 +525,9 @@ class Calibration:
                                  "'learning_rate'", "field")
         if (by_step is None) == (delay is None):
             raise ParameterError("give exactly one of by_step and delay", "by_step")
+        extrapolate = check_flag(extrapolate, "extrapolate")
         facts = self._facts(given)
-        F = self._checked(facts)
+        F = self._checked(facts, extrapolate, skip=(field,))
         t_mem = np.where(np.isfinite(F["t_mem"]), F["t_mem"], 0.0)
         name = "by_step" if delay is None else "delay"
         target = np.asarray(by_step if delay is None else delay, dtype=float)
@@ -397,6 +567,16 @@ class Calibration:
         notes = [f"{field} solved from the calibrated {self.mechanism} with everything else as "
                  "given; the law holds the norm at memorization fixed, while a real run's norm "
                  "depends on the hyperparameters too"]
+        if field in self.ranges:
+            lo_r, hi_r = self.ranges[field]
+            rel = 1e-9 * max(abs(lo_r), abs(hi_r))
+            out = (value < lo_r - rel) | (value > hi_r + rel)
+            if np.any(out):
+                notes.append(f"the solution lies outside the pilots' {field} "
+                             f"{_span(lo_r, hi_r)} at {int(np.sum(out))} target(s): there the "
+                             "law is extrapolated, untested on these runs (on the reference MLP "
+                             f"such predictions missed by {EXTRAPOLATION_MAPE} on average); run "
+                             "a pilot at that value before relying on it")
         return Inversion(field, conv(value), (conv(lo), conv(hi)), self.level, tuple(notes))
 
     # ------------------------------------------------------------------ display
@@ -481,6 +661,13 @@ def pilot_facts(runs, threshold, train_threshold, window) -> list[dict[str, Any]
     return out
 
 
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` as a bool (True/False or numpy's), else a ParameterError naming ``name``."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ParameterError(f"{name} = {value!r} must be True or False", name)
+
+
 def check_level(level: Any) -> float:
     """``level`` as a float in (0, 1), else a ParameterError naming ``level``."""
     try:
@@ -499,7 +686,7 @@ def _loo_mape(name: str, facts: list[dict[str, Any]]) -> float:
     errors = []
     for i in grokked:
         keep = np.arange(len(facts)) != i
-        fit = _fit(law, {k: v[keep] for k, v in F.items()})
+        fit = _fit(law, {k: v[keep] for k, v in F.items()}, point_only=True)
         Fi = {k: v[i:i + 1] for k, v in F.items()}
         if np.any(law.no_gap(fit.theta, Fi)):
             errors.append(100.0)            # the law would refuse: count it as a full miss
@@ -583,8 +770,10 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
             law = _law_for(name, F)
             n_obs = int(np.sum(np.isfinite(F["delay"]) & (F["delay"] > 0)))
             p = len(law.names(F))
-            if n_obs < p + 2:
-                selection[name] = (f"needs {p + 2} grokked pilots for leave-one-out with {p} "
+            if n_obs < p + 1:
+                # leaving one out must still identify the constants, and the final fit needs
+                # a residual degree of freedom for its interval: p + 1 either way
+                selection[name] = (f"needs {p + 1} grokked pilots for leave-one-out with {p} "
                                    f"constants, has {n_obs}")
                 continue
             try:
@@ -595,11 +784,34 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
             selection[name] = score
             scored.append((score, p, name))
         n_obs = int(np.sum(np.isfinite(F["delay"]) & (F["delay"] > 0)))
+        # a law whose fit on all pilots contradicts its own form (a gap law blind to the norm
+        # it is built on: then it is the power law with a spurious constant) ranks after
+        # every law that fits, whatever its score
+        degenerate = {}
+        for _, _, name in scored:
+            law_n = _law_for(name, F)
+            try:
+                fit_n = _fit(law_n, F)
+            except ParameterError:
+                continue
+            why = _bound_notes(law_n, fit_n, law_n.constants(fit_n.theta), F)
+            if why:
+                degenerate[name] = why[0]
+                selection[name] = (f"leave-one-out MAPE {selection[name]:.1f}%, ranked last: "
+                                   + why[0])
         if scored:
-            scored.sort()
+            scored.sort(key=lambda t: (t[2] in degenerate, t[0], t[1]))
             chosen = scored[0][2]
-            notes.append(f"auto chose {chosen}: lowest leave-one-out MAPE on the pilots "
-                         f"({scored[0][0]:.1f}%) among " + ", ".join(n for _, _, n in scored))
+            if not degenerate:
+                why = "lowest leave-one-out MAPE on the pilots"
+            elif chosen in degenerate:
+                why = ("lowest leave-one-out MAPE on the pilots, though every scored law's fit "
+                       "contradicts its form")
+            else:
+                why = ("lowest leave-one-out MAPE on the pilots among the laws whose fit "
+                       "follows its form")
+            notes.append(f"auto chose {chosen}: {why} ({scored[0][0]:.1f}%) among "
+                         + ", ".join(n for _, _, n in scored))
         else:
             # too few pilots to score any law: the one with the fewest constants that can
             # still be fitted with a residual degree of freedom, said plainly
@@ -619,6 +831,9 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
     if chosen == "two_phase":
         alpha = np.where(np.isnan(F["init_scale"]), 1.0, F["init_scale"])
         constants["norm_init_per_scale"] = float(np.exp(np.mean(np.log(F["norm_init"] / alpha))))
+    notes += _bound_notes(law, fit, constants, F)
+    if isinstance(law, PowerLawLaw) and law.collinearity():
+        notes.append(law.collinearity())
     if fit.dof < 3:
         notes.append(f"only {fit.dof} residual degree(s) of freedom: the interval is a Student t "
                      "that wide on purpose; add pilot runs to narrow it")
@@ -639,4 +854,4 @@ def calibrate(runs, mechanism: str = "auto", *, threshold: float = 0.95,
             ranges[k] = (float(v.min()), float(v.max()))
     return Calibration(chosen, constants, fit.scale, fit.dof, len(facts), fit.n_cens, opts[0],
                        level, float(threshold), train_threshold, float(window), selection,
-                       tuple(notes), fit, ranges)
+                       tuple(notes), fit, ranges, _pilot_span(F))

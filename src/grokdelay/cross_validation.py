@@ -21,7 +21,7 @@ import numpy as np
 from ._core import NotApplicable, ParameterError
 from ._parallel import parallel_map
 from ._run_laws import LAWS
-from .calibration import Calibration, calibrate, check_level, law_names, pilot_facts
+from .calibration import Calibration, calibrate, check_flag, check_level, law_names, pilot_facts
 
 __all__ = ["CrossValidation", "cross_validate", "plot_predictions"]
 
@@ -162,7 +162,7 @@ def _calibrate_or_reason(job) -> Calibration | str:
 
 def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
                    threshold: float = 0.95, train_threshold: float | None = None,
-                   window: float = 0.0, level: float = 0.8,
+                   window: float = 0.0, level: float = 0.8, extrapolate: bool = False,
                    executor: Any = None) -> CrossValidation:
     """Leave-one-group-out: calibrate on the other groups, predict the held-out runs.
 
@@ -183,6 +183,10 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
         label per run.
     threshold, train_threshold, window, level
         As in :func:`calibrate`.
+    extrapolate : bool
+        As in :meth:`Calibration.predict`: by default a held-out run with a hyperparameter
+        outside its calibration's pilot range is refused with that reason (leaving a whole
+        cell out usually does that); ``True`` scores the law's extrapolation instead.
     executor : concurrent.futures.Executor or dask Client, optional
         Runs the held-out groups' calibrations (independent of each other) on it: a process
         pool, or a Dask cluster's ``Client.get_executor()``. The result equals the serial one.
@@ -196,6 +200,7 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
     from .sweep import Table
 
     level = check_level(level)
+    extrapolate = check_flag(extrapolate, "extrapolate")
     runs = list(runs)
     facts = pilot_facts(runs, threshold, train_threshold, window)
     keys = _group_keys(runs, groups)
@@ -230,7 +235,7 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
             rows.append(row)
             continue
         try:
-            pred = cal.predict(run)
+            pred = cal.predict(run, extrapolate=extrapolate)
         except NotApplicable as exc:
             row["reason"] = str(exc)
             rows.append(row)
@@ -249,7 +254,8 @@ def cross_validate(runs, mechanism: str = "auto", *, groups: Any = "cell",
     table = Table({k: np.array(v, dtype=object if k in ("run", "optimizer", "status",
                                                         "mechanism", "reason") else float
                                if k != "covers" else bool) for k, v in cols.items()},
-                  meta={"mechanism": mechanism, "groups": str(groups), "level": level})
+                  meta={"mechanism": mechanism, "groups": str(groups), "level": level,
+                        "extrapolate": bool(extrapolate)})
     return CrossValidation(table, _summarize(table, level))
 
 
