@@ -389,7 +389,8 @@ def test_pilots_that_vary_two_hyperparameters_together_test_only_their_line():
         cal.predict(corner)
     assert err.value.field == "learning_rate"
     p = cal.predict(corner, extrapolate=True)
-    assert any(n.startswith("extrapolating off the pilots' line") and "factor 2.17" in n   # log(3)/sqrt(2) off the line
+    # the point sits log(3)/sqrt(2) off the line through the pilots: a factor 2.17
+    assert any(n.startswith("extrapolating off the pilots' line") and "factor 2.17" in n
                for n in p.notes)
     # invert solves for weight decay: the line check gives way to the solved field's note
     assert np.isfinite(cal.invert({**base, "learning_rate": 1e-3, "weight_decay": 3.0},

@@ -31,7 +31,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "scenarios": (3, ("scenarios",)),
     "runs": (4, ("runs", "_log_formats", "logs", "recorder", "trainer", "datasets")),
     "user": (5, ("compare", "sweep", "plotting", "milestones", "sensitivity", "cli",
-                 "__main__", "_run_laws", "premises", "calibration",
+                 "__main__", "_run_laws", "_pilot_range", "premises", "calibration",
                  "cross_validation")),
 }
 SAME_LAYER = {"core", "engines", "toolkits", "runs", "user"}
