@@ -100,7 +100,8 @@ def test_compiled_and_numpy_batches_agree_on_a_broad_grid(monkeypatch):
 def test_compiled_and_numpy_agree_at_the_hard_points(monkeypatch):
     p = _hard_points()
     a, b = _predict(monkeypatch, "numba", p), _predict(monkeypatch, "numpy", p)
-    assert np.isfinite(b.t_grok).all()
+    # every point crosses but aspect_ratio = 1's generalization loss (floor sqrt(g) / 4)
+    assert np.isfinite(b.t_mem).all() and np.isfinite(np.delete(b.t_grok, [2, 3])).all()
     assert _agreement(a, b).max() < TOL
     lam, wd, eps = (np.asarray(getattr(p, f), float)
                     for f in ("aspect_ratio", "weight_decay", "threshold"))
@@ -109,7 +110,9 @@ def test_compiled_and_numpy_agree_at_the_hard_points(monkeypatch):
                                     weight_decay=wd[i], threshold=eps[i])
         sa, sb = _predict(monkeypatch, "numba", q), _predict(monkeypatch, "numpy", q)
         assert _agreement(sa, sb).max() < TOL
-        assert abs(sa.t_grok / b.t_grok[i] - 1) < TOL       # scalar against batch
+        for f in ("t_mem", "t_grok"):                        # scalar against batch
+            one, many = getattr(sa, f), getattr(b, f)[i]
+            assert one == many or abs(one / many - 1) < TOL, (f, i)
 
 
 def test_compiled_and_numpy_scalar_calls_agree(monkeypatch):

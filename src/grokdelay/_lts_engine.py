@@ -19,8 +19,8 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, compiled, floor_sums_compiled, newton_compiled,
-                          newton_scalar, node_tables, upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, compiled, floor_sums_compiled,
+                          newton_compiled, newton_scalar, node_tables, upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -645,6 +645,10 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
         small = np.abs(xn - xa) <= NEWTON_STEP_TOL
+        stall = small & (np.abs(h) > STALL * np.maximum(1.0, np.abs(slope)))  # see STALL
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = np.where(stall, xa - h / slope, xn)
+        small &= ~stall
         outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < -745.0)    # (an underflowed
                    | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)

@@ -33,6 +33,11 @@ import os
 import numpy as np
 
 NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
+# A tiny model step far from the root (|h| > STALL max(1, |slope|), where a converging step
+# has |h| ~ |slope| step <= 1e-9 |slope|) is a stall, not convergence: the model's three
+# inner steps can crawl towards the iterate where L is close to its floor F (P = L - F
+# tiny; x -> a point with h = -0.1, t_mem 2.1x too late), and the plain step is taken.
+STALL = 1e-6
 _ENV = "GROKDELAY_KERNEL"
 _CHOICES = ("auto", "numpy", "numba")
 _STATE: dict[str, object] = {}
@@ -98,7 +103,7 @@ def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_
     x, status = np.empty(n), np.empty(n, np.int64)
     k.newton(m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam, eff, cdec, _f(x0), _f(log_target),
              np.asarray(panels, np.int64), np.asarray(noisy, np.bool_), gen, *tables,
-             step_tol, x, status)
+             step_tol, STALL, x, status)
     if np.any(status < 0):
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
                                  f"for {int(np.sum(status < 0))} point(s); please report the "
@@ -202,6 +207,8 @@ def newton_scalar(it, x_hi: float, log_target: float) -> tuple[float, bool]:
             b = min(b, x)
         xn = model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
         small = abs(xn - x) <= NEWTON_STEP_TOL
+        if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
+            xn, small = (x - h / slope if slope != 0 else math.nan), False
         outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
                    or ((xn == a or xn == b) and not small))
         if outside:

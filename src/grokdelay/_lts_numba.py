@@ -196,7 +196,7 @@ def _max_nodes(offsets):
 
 @_jit
 def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, gen,
-           offsets, x_unit, weights, step_tol, x_out, status):
+           offsets, x_unit, weights, step_tol, stall, x_out, status):
     """Per point: the rows of _Integrands(kind, panels[i]) and _newton_scalar from
     x0[i]. status: 1 converged, 0 h(x0) > 0 (look further), -1 no convergence."""
     nmax = _max_nodes(offsets)
@@ -233,6 +233,9 @@ def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, ge
                 b = min(b, x)
             xn = model_step(x, log_l, slope, lt, fi, ci)
             small = abs(xn - x) <= step_tol
+            if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
+                xn = x - h / slope if slope != 0 else math.nan
+                small = False
             outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
                        or ((xn == a or xn == b) and not small))
             if outside:
