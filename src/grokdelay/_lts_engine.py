@@ -19,8 +19,9 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, compiled, floor_sums_compiled,
-                          newton_compiled, newton_scalar, node_tables, upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, compiled, floor_sums_compiled, kernel_choice,
+                          newton_compiled, newton_scalar, node_tables,
+                          upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -77,6 +78,7 @@ def _log_loss(m: Model, tau, kind: str):
 
 
 _BLOCK = 1024          # points per block of the exact path: its memory is O(block)
+_COMPILED_MIN = 64     # points per call from which the compiled kernel is used
 
 
 def _blocks(n: int):
@@ -89,15 +91,18 @@ def exact_crossings(m: Model, log_target):
     Every intermediate (quadrature rows, guesses, Newton state) lives for one block of
     :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
     """
-    n = m.lam.size
+    n, choice = m.lam.size, kernel_choice()       # (checks GROKDELAY_KERNEL on every call)
     if n == 1 and float(m.sig2[0]) == 0.0:
         return _crossings_1(m, float(log_target[0]))
+    # the compiled kernel (numba, optional) for calls of _COMPILED_MIN points or more:
+    # importing numba costs about 0.5 s once per process, the kernel saves ~40 us a point
+    kern = compiled(choice) if n >= _COMPILED_MIN else None
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
-        floors = model_floors(mm)
-        out[0][sl] = crossing_times(mm, lt, "tr", floors)
-        out[1][sl] = crossing_times(mm, lt, "gen", floors)
+        floors = model_floors(mm, kern)
+        out[0][sl] = crossing_times(mm, lt, "tr", floors, kern)
+        out[1][sl] = crossing_times(mm, lt, "gen", floors, kern)
         out[2][sl], out[3][sl] = floors
     return out
 
@@ -156,15 +161,9 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     tau = min(tau_exp, tau_pow) * 1.05
     x_v = float(_x_verified(m.lam)[0])
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
-    solver = compiled()
     while True:
         p = _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x))
-        if solver is not None:
-            root, ok = newton_compiled(solver, m, kind, [p], [float(m.sig2[0]) > 0], floor_a,
-                                       [x], [log_target], NEWTON_STEP_TOL, _tables())
-            root, ok = float(root[0]), bool(ok[0])
-        else:
-            root, ok = newton_scalar(_Integrands(m, kind, p, floor_a), x, log_target)
+        root, ok = newton_scalar(_Integrands(m, kind, p, floor_a), x, log_target)
         if ok:
             return math.exp(root)
         if x >= x_v:                     # still above the target where the panels end
@@ -201,19 +200,19 @@ def _beyond(m: Model, x_v, kind, floor, log_target):
         "target); raise threshold or lower accuracy", "threshold")
 
 
-def model_floors(m: Model):
+def model_floors(m: Model, kern=None):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
     pole needs (points grouped by that count); without weight decay the student's initial
     component in the null space (the ``cdec`` term) never decays. Blocks of
-    :data:`_BLOCK` points.
+    :data:`_BLOCK` points. ``kern``: the compiled kernels (:func:`compiled`) or None.
     """
     if np.size(m.lam) > _BLOCK:
         n = m.lam.size
         tr, gen = np.empty(n), np.empty(n)
         for sl in _blocks(n):
-            tr[sl], gen[sl] = model_floors(m.take(sl))
+            tr[sl], gen[sl] = model_floors(m.take(sl), kern)
         return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
     lam = np.atleast_1d(m.lam)
     g = np.atleast_1d(m.g)
@@ -226,7 +225,7 @@ def model_floors(m: Model):
     if live.size:
         ml = m.take(live) if np.ndim(m.lam) else m
         need = panels_needed(np.atleast_1d(ml.lam), np.atleast_1d(ml.g), 0.0)
-        if (kern := compiled()) is not None and np.ndim(m.lam):   # each point its own count
+        if kern is not None and np.ndim(m.lam):      # compiled: each point its own count
             f_tr, f_gen = floor_sums_compiled(kern, ml, need, _tables())
             tr[live] += f_tr
             gen[live] += f_gen
@@ -371,8 +370,9 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def crossing_times(m: Model, log_target, kind, floors=None):
-    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
+def crossing_times(m: Model, log_target, kind, floors=None, kern=None):
+    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never.
+    ``kern``: the compiled kernels (:func:`compiled`) for the Newton solves, or None."""
     n = m.lam.size
     l0_tr, l0_gen = model_initial(m)
     f_tr, f_gen = model_floors(m) if floors is None else floors
@@ -389,7 +389,8 @@ def crossing_times(m: Model, log_target, kind, floors=None):
     mono = todo & ~bumpy
     if np.any(mono):
         idx = np.flatnonzero(mono)
-        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx])
+        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx],
+                                    kern)
     if np.any(bumpy):
         args_all = (m.lam, m.g, m.s, m.a2, m.sig2, log_target)
         f = _objective(kind)
@@ -546,13 +547,13 @@ def _upper_guess(m: Model, kind, floor, l0, log_target):
     return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
 
 
-def _newton_crossing(m: Model, log_target, kind, floor, l0):
+def _newton_crossing(m: Model, log_target, kind, floor, l0, solver=None):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     if n == 1:                           # one point: no grouping, sorting or retry lists
         return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
                                    float(log_target[0]))])
-    x_v, solver = _x_verified(m.lam), compiled()
+    x_v = _x_verified(m.lam)
     x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target) if solver is None else
                       upper_guess_compiled(solver, m, kind, floor, l0, log_target, _XMIN + 1.0,
                                            _XMAX, _tables()), x_v)

@@ -20,9 +20,12 @@ then differ by rounding noise times the crossing's condition number
 (tests/test_lts_kernel.py measures it). ``import grokdelay`` does not import numba; the
 first exact call with the kernel enabled does (:func:`compiled`).
 
-Choice of path: the environment variable ``GROKDELAY_KERNEL`` = ``numpy`` forces the numpy
-path, ``numba`` requires the kernel (ImportError without numba), ``auto`` (or unset) uses
-the kernel when numba imports. It is read on every call.
+Choice of path: calls of 64 points or more (``_lts_engine._COMPILED_MIN``) use the kernel
+when numba imports; one point and smaller calls stay on numpy, so they never pay numba's
+import (about 0.5 s once per process; ``grokdelay compare`` stays free of it). The
+environment variable ``GROKDELAY_KERNEL`` = ``numpy`` forces the numpy path, ``numba``
+requires the kernel (ImportError without numba), ``auto`` (or unset) is the default. It is
+read on every call.
 """
 
 from __future__ import annotations
@@ -52,10 +55,11 @@ def kernel_choice() -> str:
     return value
 
 
-def compiled():
+def compiled(choice: str | None = None):
     """The compiled kernels (module :mod:`grokdelay._lts_numba`), or None for the numpy
-    path (per :func:`kernel_choice`). numba is imported on the first call that wants it."""
-    choice = kernel_choice()
+    path (per ``choice``, by default :func:`kernel_choice`). numba is imported on the first
+    call that wants it."""
+    choice = kernel_choice() if choice is None else choice
     if choice == "numpy":
         return None
     if "kernels" not in _STATE:

@@ -145,24 +145,23 @@ def model_step(x, log_l, slope, log_target, floor, c):
     return plain
 
 @_jit
-def build_rows(i, p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
+def build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
                xs, wa, wak, wb, wbk):
-    """The rows of ``_lts_engine._Integrands(kind, p)`` for point i, the same products in
+    """The rows of ``_lts_engine._Integrands(kind, p)`` for one point, the same products in
     the same order; returns the node count."""
     o0 = offsets[p]
     n = offsets[p + 1] - o0
-    w4 = 4.0 * math.sqrt(lam[i])
-    gi, si, nli, loi, a2i = g[i], s[i], nl[i], lo[i], a2[i]
-    sg = si * gi
-    hs = 0.5 * si
+    w4 = 4.0 * math.sqrt(lam)
+    sg = s * g
+    hs = 0.5 * s
     for j in range(n):
         cw = weights[o0 + j]
         x = w4 * x_unit[o0 + j]
-        nu = x + loi
-        k = nu + gi
+        nu = x + lo
+        k = nu + g
         inv_k = 1.0 / k
         q = nu * inv_k
-        half_b = hs * (a2i + q * q)
+        half_b = hs * (a2 + q * q)
         if gen:
             cwn = cw / nu
             wak_j = sg * inv_k * cw
@@ -174,9 +173,9 @@ def build_rows(i, p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights
             wa_j = wak_j * inv_k
             wb_j = half_b * cw
             if noisy:
-                gk = gi * inv_k
-                wa_j = wa_j + 2.0 * nli * gk * cw * inv_k
-                wb_j = wb_j + nli * cq * inv_k
+                gk = g * inv_k
+                wa_j = wa_j + 2.0 * nl * gk * cw * inv_k
+                wb_j = wb_j + nl * cq * inv_k
                 wak_j = wa_j * k
         xs[j] = x
         wa[j] = wa_j
@@ -187,116 +186,118 @@ def build_rows(i, p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights
 
 
 @_jit
-def _max_nodes(offsets):
+def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, step_tol,
+                 stall, ebuf):
+    """``_lts_kernel.newton_scalar`` on built rows: ``(x, status)``, status 1 converged,
+    0 h(x0) > 0 (look further), -1 no convergence in 200 steps."""
+    x = x0
+    a = -math.inf
+    b = math.inf
+    for count in range(200):
+        log_l, slope = loss_and_slope(math.exp(x), n, xs, wa, wak, wb, wbk, g, c, cdec,
+                                      floor, ebuf)
+        h = log_l - log_target
+        if count == 0 and h > 0:
+            return x, 0
+        if h == 0:
+            return x, 1
+        if h > 0:
+            a = max(a, x)
+        else:
+            b = min(b, x)
+        xn = model_step(x, log_l, slope, log_target, floor, c)
+        small = abs(xn - x) <= step_tol
+        if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
+            xn = x - h / slope if slope != 0 else math.nan
+            small = False
+        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
+                   or ((xn == a or xn == b) and not small))
+        if outside:
+            xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+        x = xn
+        if (small and not outside) or b - a <= 1e-14:
+            return x, 1
+    return x, -1
+
+
+@_jit
+def guess_point(n, wa, wb, cdec, c, floor, l0, log_target, x_min, x_max):
+    """``_lts_engine._upper_guess`` on built rows (one panel)."""
+    a = 0.0
+    b = 0.0
+    for j in range(n):
+        a += abs(wa[j])
+        b += wb[j]
+    b = b + cdec
+    gap = math.exp(log_target) - floor
+    den = a + math.sqrt(a * a + 4.0 * b * gap)
+    e = 2.0 * gap / den
+    if math.isnan(e):
+        e = 1.0
+    e = min(max(e, 1e-300), 1.0)
+    tau_exp = -math.log(e) / (2.0 * c) if c > 0 else math.inf
+    ratio = max(math.log(l0) - log_target, 1.0)
+    tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
+    tau = min(tau_exp, tau_pow) * 1.05
+    return min(max(math.log(tau), x_min), x_max) if tau > 0 else x_min
+
+
+@_jit
+def floor_point(p, lam, lo, g, s, nl, offsets, x_unit, weights):
+    """``_lts_engine._floor_sums`` (with the noise terms) for one point on p panels."""
+    o0 = offsets[p]
+    n = offsets[p + 1] - o0
+    w4 = 4.0 * math.sqrt(lam)
+    hs = 0.5 * s
+    gg = g * g
+    hgg = hs * g * g
+    f_tr = 0.0
+    f_gen = 0.0
+    for j in range(n):
+        nu = w4 * x_unit[o0 + j] + lo
+        k = nu + g
+        cwk = weights[o0 + j] * (1.0 / (k * k))
+        f_tr += cwk * (gg * (hs + nl / nu))
+        f_gen += cwk * (hgg / nu + nl)
+    return f_tr, f_gen
+
+
+@_jit
+def _scratch(offsets):
     nmax = 0
     for p in range(1, offsets.size - 1):
         nmax = max(nmax, offsets[p + 1] - offsets[p])
-    return nmax
+    return np.empty((6, nmax))
 
 
 @_jit
 def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, gen,
            offsets, x_unit, weights, step_tol, stall, x_out, status):
-    """Per point: the rows of _Integrands(kind, panels[i]) and _newton_scalar from
-    x0[i]. status: 1 converged, 0 h(x0) > 0 (look further), -1 no convergence."""
-    nmax = _max_nodes(offsets)
-    xs = np.empty(nmax)
-    wa = np.empty(nmax)
-    wak = np.empty(nmax)
-    wb = np.empty(nmax)
-    wbk = np.empty(nmax)
-    ebuf = np.empty(nmax)
+    """Per point: the rows of _Integrands(kind, panels[i]) and newton_point from x0[i]."""
+    w = _scratch(offsets)
     for i in range(lam.size):
-        n = build_rows(i, panels[i], lam, lo, g, s, a2, nl, noisy[i], gen, offsets, x_unit,
-                       weights, xs, wa, wak, wb, wbk)
-        gi = g[i]
-        ci = lo[i] + gi
-        fi = floor[i]
-        lt = log_target[i]
-        x = x0[i]
-        a = -math.inf
-        b = math.inf
-        status[i] = -1
-        for count in range(200):
-            log_l, slope = loss_and_slope(math.exp(x), n, xs, wa, wak, wb, wbk, gi, ci,
-                                          cdec[i], fi, ebuf)
-            h = log_l - lt
-            if count == 0 and h > 0:
-                status[i] = 0
-                break
-            if h == 0:
-                status[i] = 1
-                break
-            if h > 0:
-                a = max(a, x)
-            else:
-                b = min(b, x)
-            xn = model_step(x, log_l, slope, lt, fi, ci)
-            small = abs(xn - x) <= step_tol
-            if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
-                xn = x - h / slope if slope != 0 else math.nan
-                small = False
-            outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
-                       or ((xn == a or xn == b) and not small))
-            if outside:
-                xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
-            x = xn
-            if (small and not outside) or b - a <= 1e-14:
-                status[i] = 1
-                break
-        x_out[i] = x
+        n = build_rows(panels[i], lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy[i], gen,
+                       offsets, x_unit, weights, w[0], w[1], w[2], w[3], w[4])
+        x_out[i], status[i] = newton_point(n, w[0], w[1], w[2], w[3], w[4], g[i],
+                                           lo[i] + g[i], cdec[i], floor[i], x0[i],
+                                           log_target[i], step_tol, stall, w[5])
 
 
 @_jit
 def upper_guess(lam, lo, g, s, a2, nl, floor, cdec, l0, log_target, noisy, gen,
                 offsets, x_unit, weights, x_min, x_max, x_out):
     """``_lts_engine._upper_guess``: the t -> inf decay bound on the rows of one panel."""
-    nmax = _max_nodes(offsets)
-    xs = np.empty(nmax)
-    wa = np.empty(nmax)
-    wak = np.empty(nmax)
-    wb = np.empty(nmax)
-    wbk = np.empty(nmax)
+    w = _scratch(offsets)
     for i in range(lam.size):
-        n = build_rows(i, 1, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
-                       xs, wa, wak, wb, wbk)
-        a = 0.0
-        b = 0.0
-        for j in range(n):
-            a += abs(wa[j])
-            b += wb[j]
-        b = b + cdec[i]
-        c = lo[i] + g[i]
-        gap = math.exp(log_target[i]) - floor[i]
-        e = 2.0 * gap / (a + math.sqrt(a * a + 4.0 * b * gap))
-        if math.isnan(e):
-            e = 1.0
-        e = min(max(e, 1e-300), 1.0)
-        tau_exp = -math.log(e) / (2.0 * c) if c > 0 else math.inf
-        ratio = max(math.log(l0[i]) - log_target[i], 1.0)
-        tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
-        tau = min(tau_exp, tau_pow) * 1.05
-        x_out[i] = min(max(math.log(tau), x_min), x_max) if tau > 0 else x_min
+        n = build_rows(1, lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy, gen, offsets,
+                       x_unit, weights, w[0], w[1], w[2], w[3], w[4])
+        x_out[i] = guess_point(n, w[1], w[3], cdec[i], lo[i] + g[i], floor[i], l0[i],
+                               log_target[i], x_min, x_max)
 
 
 @_jit
 def floor_sums(lam, lo, g, s, nl, panels, offsets, x_unit, weights, tr_out, gen_out):
     """``_lts_engine._floor_sums`` per point on its own panel count."""
     for i in range(lam.size):
-        o0 = offsets[panels[i]]
-        n = offsets[panels[i] + 1] - o0
-        w4 = 4.0 * math.sqrt(lam[i])
-        gi, loi, nli = g[i], lo[i], nl[i]
-        hs = 0.5 * s[i]
-        gg = gi * gi
-        hgg = hs * gi * gi
-        f_tr = 0.0
-        f_gen = 0.0
-        for j in range(n):
-            nu = w4 * x_unit[o0 + j] + loi
-            k = nu + gi
-            cwk = weights[o0 + j] * (1.0 / (k * k))
-            f_tr += cwk * (gg * (hs + nli / nu))
-            f_gen += cwk * (hgg / nu + nli)
-        tr_out[i] = f_tr
-        gen_out[i] = f_gen
+        tr_out[i], gen_out[i] = floor_point(panels[i], lam[i], lo[i], g[i], s[i], nl[i],
+                                            offsets, x_unit, weights)
