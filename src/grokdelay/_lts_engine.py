@@ -19,8 +19,8 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, compiled, floor_sums_compiled, kernel_choice,
-                          newton_compiled, newton_scalar, node_tables,
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, floor_sums_compiled,
+                          kernel_choice, newton_compiled, newton_scalar, node_tables,
                           upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
@@ -146,11 +146,10 @@ _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
 
 def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
     """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
-    floor_a = np.array([floor])
-    it = _Integrands(m, kind, 1, floor_a)
-    a = float(np.abs(it.wa[0]).sum())
-    b = float(it.wb[0].sum()) + float(it.cdec[0])
-    c = float(it.c[0])
+    it = _rows_1(m, kind, 1, floor)
+    a = float(np.abs(it.wa).sum())
+    b = float(it.wb.sum()) + it.cdec
+    c = it.c
     gap = math.exp(log_target) - floor
     den = a + math.sqrt(a * a + 4.0 * b * gap)
     e = 2.0 * gap / den if den > 0 else 1.0
@@ -163,14 +162,43 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
         p = _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x))
-        root, ok = newton_scalar(_Integrands(m, kind, p, floor_a), x, log_target)
+        root, ok = newton_scalar(_rows_1(m, kind, p, floor), x, log_target)
         if ok:
             return math.exp(root)
         if x >= x_v:                     # still above the target where the panels end
-            return float(_beyond(m, np.array([x_v]), kind, floor_a, np.array([log_target]))[0])
+            return float(_beyond(m, np.array([x_v]), kind, np.array([floor]),
+                                 np.array([log_target]))[0])
         x = min(x + 2.0, x_v)            # the guess was below the crossing: look further
         if x > _XMAX + 2.0:
             raise _no_crossing(1)
+
+
+def _rows_1(m: Model, kind, p: int, floor: float) -> Rows1:
+    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point without label noise:
+    the same products in the same order, with the point's constants as Python floats
+    (IEEE arithmetic: the same bits) and without the 2-D broadcasting."""
+    if float(m.sig2[0]) > 0:             # the noisy training rows: the general builder
+        return Rows1.of(_Integrands(m, kind, p, np.array([floor])))
+    lam, lo, g, s, a2 = (float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2))
+    x = (4.0 * math.sqrt(lam)) * graded_panels(p)[0]
+    cw = _panel_weights(p)
+    nu = x + lo
+    k = nu + g
+    inv_k = 1.0 / k
+    q = nu * inv_k
+    sg = s * g
+    half_b = (0.5 * s) * (a2 + q * q)
+    if kind == "gen":
+        wak = sg * inv_k * cw
+        wa = wak * inv_k
+        wb = half_b * (cw / nu)
+        cdec = float(m.atom[0]) * s * 0.5 * a2
+    else:
+        wak = sg * (cw * q)
+        wa = wak * inv_k
+        wb = half_b * cw
+        cdec = 0.0
+    return Rows1(x, wa, wak, wb, wb * k, g, lo + g, cdec, floor - (0.0 if g > 0 else cdec))
 
 
 def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
@@ -576,7 +604,8 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0, solver=None):
             sel = order[lo:hi]
             it = _Integrands(m.take(sel), kind, int(need[hi - 1]), floor[sel])
             if sel.size == 1:            # one point: the same iteration on Python floats
-                x, ok = newton_scalar(it, float(x_hi[sel[0]]), float(log_target[sel[0]]))
+                x, ok = newton_scalar(Rows1.of(it), float(x_hi[sel[0]]),
+                                      float(log_target[sel[0]]))
                 x, ok = np.array([x]), np.array([ok])
             else:
                 x, ok = _newton_block(it, x_hi[sel], log_target[sel])

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import NamedTuple
 
 import numpy as np
 
@@ -163,16 +164,36 @@ def model_step_1(x, log_l, slope, log_target, floor, c):
     return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
 
 
-def log_loss_and_slope_1(it, tau: float) -> tuple[float, float]:
-    """:meth:`grokdelay._lts_engine._Integrands.log_loss_and_slope` for a one-point block, on Python floats: five
-    numpy calls (one exp, four dot products) instead of some forty."""
-    e = np.exp(it.x[0] * (-2.0 * tau))
-    big_a, a_k = float(it.wa[0] @ e), float(it.wak[0] @ e)
+class Rows1(NamedTuple):
+    """The quadrature rows of one point without label noise (1-D node arrays) and its
+    constants (Python floats): what :func:`newton_scalar` iterates on."""
+    x: np.ndarray
+    wa: np.ndarray
+    wak: np.ndarray
+    wb: np.ndarray
+    wbk: np.ndarray
+    g: float
+    c: float
+    cdec: float
+    floor: float
+
+    @classmethod
+    def of(cls, it) -> "Rows1":
+        """The rows of a one-point ``_lts_engine._Integrands`` block."""
+        return cls(it.x[0], it.wa[0], it.wak[0], it.wb[0], it.wbk[0], float(it.g[0]),
+                   float(it.c[0]), float(it.cdec[0]), float(it.floor[0]))
+
+
+def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
+    """:meth:`grokdelay._lts_engine._Integrands.log_loss_and_slope` for one point, on
+    Python floats: five numpy calls (one exp, four dot products) instead of some forty."""
+    e = np.exp(it.x * (-2.0 * tau))
+    big_a, a_k = float(it.wa @ e), float(it.wak @ e)
     e *= e
-    big_b, b_k = float(it.wb[0] @ e), float(it.wbk[0] @ e)
-    g, le1 = float(it.g[0]), -2.0 * tau * float(it.c[0])
-    dec = float(it.cdec[0]) * math.exp(-4.0 * tau * g)
-    floor = float(it.floor[0]) + dec
+    big_b, b_k = float(it.wb @ e), float(it.wbk @ e)
+    g, le1 = it.g, -2.0 * tau * it.c
+    dec = it.cdec * math.exp(-4.0 * tau * g)
+    floor = it.floor + dec
     t0 = math.log(floor) if floor > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
@@ -194,7 +215,7 @@ def log_loss_and_slope_1(it, tau: float) -> tuple[float, float]:
     return log_l, tau * dtot / total
 
 
-def newton_scalar(it, x_hi: float, log_target: float) -> tuple[float, bool]:
+def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, bool]:
     """:func:`grokdelay._lts_engine._newton_block` for one point (the same safeguarded steps, on Python floats)."""
     x = x_hi
     a, b = -math.inf, math.inf
@@ -209,7 +230,7 @@ def newton_scalar(it, x_hi: float, log_target: float) -> tuple[float, bool]:
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
+        xn = model_step_1(x, log_l, slope, log_target, it.floor, it.c)
         small = abs(xn - x) <= NEWTON_STEP_TOL
         if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
             xn, small = (x - h / slope if slope != 0 else math.nan), False
