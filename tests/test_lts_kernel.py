@@ -118,14 +118,31 @@ def test_compiled_and_numpy_agree_at_the_hard_points(monkeypatch):
     assert _agreement(p, a, b).max() < 1.0
     lam, wd, eps = (np.asarray(getattr(p, f), float)[:9]
                     for f in ("aspect_ratio", "weight_decay", "threshold"))
-    for i in range(lam.size):                        # one-point calls (numpy in both)
+    for i in range(lam.size):                        # one-point calls
         q = gd.LinearTeacherStudent(aspect_ratio=lam[i], learning_rate=0.01,
                                     weight_decay=wd[i], threshold=eps[i])
         sa, sb = _predict(monkeypatch, "numba", q), _predict(monkeypatch, "numpy", q)
-        assert (sa.t_mem, sa.t_grok) == (sb.t_mem, sb.t_grok)
+        assert _agreement(q, sa, sb).max() < 1.0
+        auto = _predict(monkeypatch, "auto", q)      # one point: numpy unless forced
+        assert (auto.t_mem, auto.t_grok) == (sb.t_mem, sb.t_grok)
         for f, which in (("t_mem", 0), ("t_grok", 1)):      # scalar against batch
             one, many = getattr(sa, f), getattr(b, f)[i]
             assert one == many or abs(one / many - 1) < _tolerance(q, np.array(one), which)
+
+
+def test_compiled_one_point_solves_agree_with_numpy(monkeypatch):
+    # GROKDELAY_KERNEL=numba: a one-point call is one compiled call (floors, bound, Newton)
+    p = _random_points(200, seed=11)
+    fields = ("aspect_ratio", "weight_decay", "threshold", "d_out", "depth", "label_noise",
+              "init_scale")
+    worst = 0.0
+    for i in range(200):
+        q = gd.LinearTeacherStudent(learning_rate=0.01, **{
+            f: float(np.asarray(getattr(p, f), float)[i]) for f in fields})
+        ratio = _agreement(q, _predict(monkeypatch, "numba", q),
+                           _predict(monkeypatch, "numpy", q))
+        worst = max([worst, *ratio])
+    assert worst < 1.0
 
 
 def test_exp_nonpositive_is_within_one_ulp():

@@ -19,9 +19,9 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, floor_sums_compiled,
-                          kernel_choice, newton_compiled, newton_scalar, node_tables,
-                          upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, crossings_one_compiled,
+                          floor_sums_compiled, kernel_choice, newton_compiled, newton_scalar,
+                          node_tables, upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -93,7 +93,7 @@ def exact_crossings(m: Model, log_target):
     """
     n, choice = m.lam.size, kernel_choice()       # (checks GROKDELAY_KERNEL on every call)
     if n == 1 and float(m.sig2[0]) == 0.0:
-        return _crossings_1(m, float(log_target[0]))
+        return _crossings_1(m, float(log_target[0]), compiled() if choice == "numba" else None)
     # the compiled kernel (numba, optional) for calls of _COMPILED_MIN points or more:
     # importing numba costs about 0.5 s once per process, the kernel saves ~40 us a point
     kern = compiled(choice) if n >= _COMPILED_MIN else None
@@ -107,9 +107,21 @@ def exact_crossings(m: Model, log_target):
     return out
 
 
-def _crossings_1(m: Model, log_target: float):
+def _crossings_1(m: Model, log_target: float, kern=None):
     """:func:`exact_crossings` for one point without label noise, on Python floats where
-    numpy's per-call overhead would dominate: the same floors, guesses and iteration."""
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration;
+    ``kern``: all of it in one call of the compiled kernel (GROKDELAY_KERNEL=numba)."""
+    if kern is not None:
+        x_v = math.log(0.25 * 0.5 / (_BASE2 * 4.0 * math.sqrt(float(m.lam[0]))))
+        *res, st_tr, st_gen = crossings_one_compiled(kern, m, log_target, x_v, _XMIN + 1.0,
+                                                     _XMAX, _tables(), _MAX_PANELS)
+        for i, (kind, st) in enumerate((("tr", st_tr), ("gen", st_gen))):
+            if st == -2:
+                raise _no_crossing(1)
+            if st == 0:                       # beyond where the panels resolve
+                res[i] = float(_beyond(m, np.array([x_v]), kind, np.array([res[2 + i]]),
+                                       np.array([log_target]))[0])
+        return tuple(np.array([v]) for v in res)
     lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
     f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
     if g > 0:
@@ -142,6 +154,7 @@ def _panels_1(lam: float, shift: float, decay: float) -> int:
 
 
 _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
+_BASE2 = (2.0 * _HALF_PI * 0.5 ** _MAX_PANELS) ** 2   # resolved_limits: decay_max w = 0.5 / it
 
 
 def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:

@@ -20,12 +20,12 @@ then differ by rounding noise times the crossing's condition number
 (tests/test_lts_kernel.py measures it). ``import grokdelay`` does not import numba; the
 first exact call with the kernel enabled does (:func:`compiled`).
 
-Choice of path: calls of 64 points or more (``_lts_engine._COMPILED_MIN``) use the kernel
-when numba imports; one point and smaller calls stay on numpy, so they never pay numba's
-import (about 0.5 s once per process; ``grokdelay compare`` stays free of it). The
-environment variable ``GROKDELAY_KERNEL`` = ``numpy`` forces the numpy path, ``numba``
-requires the kernel (ImportError without numba), ``auto`` (or unset) is the default. It is
-read on every call.
+Choice of path, by the environment variable ``GROKDELAY_KERNEL`` (read on every call):
+``auto`` (or unset, the default): calls of 64 points or more (``_lts_engine._COMPILED_MIN``)
+use the kernel when numba imports; one point and smaller calls stay on numpy, so they never
+pay numba's import (about 0.5 s once per process; ``grokdelay compare`` stays free of it).
+``numba``: the kernel for every call, one point included (a loop of scalar calls: the whole
+one-point solve is then one compiled call), ImportError without numba. ``numpy``: never.
 """
 
 from __future__ import annotations
@@ -134,6 +134,21 @@ def floor_sums_compiled(k, m, panels, tables):
                  tr, gen)
     return tr, gen
 
+
+
+def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_max: float,
+                           tables, max_panels: int):
+    """``_lts_engine._crossings_1`` by the compiled kernel, in one call: ``(tau_tr,
+    tau_gen, floor_tr, floor_gen, status_tr, status_gen)`` as Python numbers; status 0: the
+    crossing lies beyond exp(x_v) (the caller decides), -2: no crossing below
+    exp(x_max + 2). Raises where Newton did not converge."""
+    out = k.crossings_one(float(m.lam[0]), float(m.lo[0]), float(m.g[0]), float(m.s[0]),
+                          float(m.a2[0]), float(m.atom[0]), log_target, x_v, x_min, x_max,
+                          *tables, NEWTON_STEP_TOL, STALL, max_panels)
+    if -1 in out[4:]:
+        raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
+                                 "for 1 point; please report the parameters")
+    return out
 
 # ------------------------------------------------------- one point on Python floats
 

@@ -263,6 +263,21 @@ def floor_point(p, lam, lo, g, s, nl, offsets, x_unit, weights):
 
 
 @_jit
+def panels_point(lam, shift, decay, max_panels):
+    """``_lts_engine._panels_1``: the graded panels one point needs."""
+    r = math.sqrt(lam)
+    lo, w = (1.0 - r) ** 2, 4.0 * r
+    near = lo if lo > 0 else shift
+    pole = math.sqrt(near / w) if near > 0 else math.inf
+    width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf
+    phi_min = 0.5 * min(pole, width, 0.5 * math.pi)
+    if phi_min <= 0:
+        return max_panels
+    p = math.ceil(math.log(phi_min / (0.5 * math.pi)) / math.log(0.5))
+    return int(min(max(p, 1), max_panels))
+
+
+@_jit
 def _scratch(offsets):
     nmax = 0
     for p in range(1, offsets.size - 1):
@@ -301,3 +316,60 @@ def floor_sums(lam, lo, g, s, nl, panels, offsets, x_unit, weights, tr_out, gen_
     for i in range(lam.size):
         tr_out[i], gen_out[i] = floor_point(panels[i], lam[i], lo[i], g[i], s[i], nl[i],
                                             offsets, x_unit, weights)
+
+
+@_jit
+def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
+                  weights, step_tol, stall, max_panels):
+    """``_lts_engine._crossings_1`` for one point without label noise: floors, starting
+    bounds, panel counts, Newton and the look-further steps. Returns
+    ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; a status of 0 leaves
+    the crossing beyond exp(x_v) to the caller (tau = nan), -1: no convergence, -2: no
+    crossing below exp(x_max + 2)."""
+    w = _scratch(offsets)
+    f_tr = 0.0
+    f_gen = atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
+    if g > 0:
+        d_tr, d_gen = floor_point(panels_point(lam, g, 0.0, max_panels), lam, lo, g, s, 0.0,
+                                  offsets, x_unit, weights)
+        f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
+    l0 = s * 0.5 * (1.0 + a2)
+    c = lo + g
+    out = np.empty(2)
+    stat = np.ones(2, np.int64)
+    for kind in range(2):
+        floor = f_tr if kind == 0 else f_gen
+        if math.log(l0) <= log_target:
+            out[kind] = 0.0
+            continue
+        if floor > 0 and math.log(floor) >= log_target:
+            out[kind] = math.inf
+            continue
+        gen = kind == 1
+        cdec = atom * s * 0.5 * a2 if gen else 0.0
+        eff = floor - (0.0 if g > 0 else cdec)
+        n = build_rows(1, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+                       w[0], w[1], w[2], w[3], w[4])
+        x = min(guess_point(n, w[1], w[3], cdec, c, floor, l0, log_target, x_min, x_max),
+                x_v)
+        out[kind] = math.nan
+        while True:
+            p = panels_point(lam, g, 4.0 * math.exp(x), max_panels)
+            n = build_rows(p, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+                           w[0], w[1], w[2], w[3], w[4])
+            root, st = newton_point(n, w[0], w[1], w[2], w[3], w[4], g, c, cdec, eff, x,
+                                    log_target, step_tol, stall, w[5])
+            if st < 0:
+                stat[kind] = -1
+                break
+            if st == 1:
+                out[kind] = math.exp(root)
+                break
+            if x >= x_v:             # still above the target where the panels end
+                stat[kind] = 0
+                break
+            x = min(x + 2.0, x_v)
+            if x > x_max + 2.0:
+                stat[kind] = -2
+                break
+    return out[0], out[1], f_tr, f_gen, stat[0], stat[1]
