@@ -231,3 +231,18 @@ def test_compiled_path_memory_stays_bounded(monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak < 64 * 2**20, peak / 2**20
+
+
+def test_each_kernel_compiles_once():
+    # every array reaches the kernels C-contiguous, writable and of one dtype, so numba
+    # compiles (or loads) one specialization per kernel, whatever views the callers hold;
+    # read-only broadcasts included (this file runs after test_linear_teacher_student.py)
+    from grokdelay import _lts_numba
+
+    lam = np.broadcast_to(np.linspace(0.1, 0.9, 100), (100,))
+    p = gd.LinearTeacherStudent(aspect_ratio=lam, learning_rate=0.01, threshold=1e-3,
+                                weight_decay=np.broadcast_to(1e-4, (100,)))
+    assert not lam.flags.writeable
+    gd.predict_delay(p)
+    for name in ("newton", "upper_guess", "floor_sums", "crossings_one"):
+        assert len(getattr(_lts_numba, name).signatures) <= 1, name

@@ -92,8 +92,15 @@ def _cdec(m, gen: bool):
     return m.atom * m.s * 0.5 * m.a2 if gen else np.zeros(m.lam.size)
 
 
-def _f(v):
-    return np.ascontiguousarray(v, dtype=float)
+def _f(v, dtype=float):
+    # C-contiguous, writable (a strided or read-only view, e.g. of np.broadcast_to, would make
+    # numba compile another specialization of each kernel)
+    return np.require(v, dtype=dtype, requirements=("C", "W"))
+
+
+def _pt(m):
+    """The per-point arrays the kernels take: lam, lo, g, s, a2, sigma^2 lambda."""
+    return tuple(_f(v) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam))
 
 
 def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_tol: float,
@@ -106,8 +113,9 @@ def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_
     cdec = _cdec(m, gen)
     eff = floor - np.where(m.g > 0, 0.0, cdec)   # the t = inf value less cdec's lasting part
     x, status = np.empty(n), np.empty(n, np.int64)
-    k.newton(m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam, eff, cdec, _f(x0), _f(log_target),
-             np.asarray(panels, np.int64), np.asarray(noisy, np.bool_), gen, *tables,
+    k.newton(*_pt(m), _f(eff), _f(cdec), _f(x0), _f(log_target),
+             _f(panels, np.int64), _f(noisy, np.bool_),
+             gen, *tables,
              step_tol, STALL, x, status)
     if np.any(status < 0):
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
@@ -121,19 +129,17 @@ def upper_guess_compiled(k, m, kind: str, floor, l0, log_target, x_min: float, x
     """``_lts_engine._upper_guess`` by the compiled kernel (the same formulas)."""
     gen = kind != "tr"
     x = np.empty(m.lam.size)
-    k.upper_guess(m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam, _f(floor), _cdec(m, gen),
-                  _f(l0), _f(log_target), bool(np.any(m.sig2 > 0)), gen, *tables, x_min,
-                  x_max, x)
+    k.upper_guess(*_pt(m), _f(floor), _f(_cdec(m, gen)), _f(l0), _f(log_target),
+                  bool(np.any(m.sig2 > 0)), gen, *tables, x_min, x_max, x)
     return x
 
 
 def floor_sums_compiled(k, m, panels, tables):
     """``_lts_engine._floor_sums`` (with the noise terms) on each point's own panel count."""
     tr, gen = np.empty(m.lam.size), np.empty(m.lam.size)
-    k.floor_sums(m.lam, m.lo, m.g, m.s, m.sig2 * m.lam, np.asarray(panels, np.int64), *tables,
-                 tr, gen)
+    lam, lo, g, s, _, nl = _pt(m)
+    k.floor_sums(lam, lo, g, s, nl, _f(panels, np.int64), *tables, tr, gen)
     return tr, gen
-
 
 
 def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_max: float,
