@@ -212,6 +212,7 @@ def test_without_numba_the_numpy_path_runs_and_numba_is_never_imported():
     # one point and calls under 64 points stay on numpy: no numba import (start-up)
     assert _probe("auto", points=1)["numba"] is False
     assert _probe("auto", points=63)["numba"] is False
+    assert _probe("numba", points=5)["numba"] is True     # forced: small calls too
 
 
 def test_compiled_path_memory_stays_bounded(monkeypatch):

@@ -94,9 +94,9 @@ def exact_crossings(m: Model, log_target):
     n, choice = m.lam.size, kernel_choice()       # (checks GROKDELAY_KERNEL on every call)
     if n == 1 and float(m.sig2[0]) == 0.0:
         return _crossings_1(m, float(log_target[0]), compiled() if choice == "numba" else None)
-    # the compiled kernel (numba, optional) for calls of _COMPILED_MIN points or more:
-    # importing numba costs about 0.5 s once per process, the kernel saves ~40 us a point
-    kern = compiled(choice) if n >= _COMPILED_MIN else None
+    # the compiled kernel (numba, optional) for calls of _COMPILED_MIN points or more (or
+    # any, if forced): importing numba costs about 1 s once per process
+    kern = compiled(choice) if n >= _COMPILED_MIN or choice == "numba" else None
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
