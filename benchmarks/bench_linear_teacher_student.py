@@ -1,7 +1,7 @@
 """Benchmark: the exact linear teacher-student delay, speed, memory and accuracy.
 
 Run: ``python benchmarks/bench_linear_teacher_student.py [--repeats 5] [--sample 60]
-[--big] [--quick]``
+[--big] [--quick] [--baseline SRC]``
 
 Measured honestly (issue 16): every time is paired CPU time (``time.process_time``, all
 threads) and wall time (``time.perf_counter``); every comparison is between runs on the
@@ -9,7 +9,12 @@ same points in the same process, interleaved repeat by repeat so that they see t
 machine load, and summarized as min / median / max over the repeats. Nothing is
 extrapolated.
 
-1. **Batch against batch.** The grid: 100 x 100 (aspect_ratio, weight_decay),
+0. **The compiled kernel's start-up** (numba, ``grokdelay[fast]``), in fresh processes: the
+   first batch call with an empty numba cache (import + compile) and with the cache warm
+   (import + load), each less the same call's steady time.
+1. **Batch against batch.** Both paths of the exact method, paired in one run: the
+   compiled kernel (``GROKDELAY_KERNEL=auto``, the default for 64 points or more) and the
+   pure-numpy path (``GROKDELAY_KERNEL=numpy``). The grid: 100 x 100 (aspect_ratio, weight_decay),
    aspect_ratio in [0.05, 0.95], weight_decay 0 and 99 values in [1e-6, 1e-3] (part of it
    never groks: the weight-decay floor is above the target), learning_rate 0.01,
    threshold 1e-3, d_out = 1. Against it, on a random sample of ``--sample`` of its
@@ -18,18 +23,25 @@ extrapolated.
    reaches 1e-11 relative; plain QAGS is 69-83% wrong at aspect_ratio 0.99, threshold 1e-6,
    shown once) + ``brentq`` in log t. The floor of the work: ``numpy.exp`` of 250 values
    per point (about what 40-60 quadrature nodes and 3-6 Newton steps need), timed over the
-   same number of points.
+   same number of points; and the kernel's own exp (``_lts_numba.exp_nonpositive``) on the
+   same values, since numpy's float64 exp is a scalar libm call on machines without
+   AVX512F.
 2. **Scalar against scalar.** One ``predict_delay`` call on one point (each sample point in
-   turn) against one QAWS + brentq solve of that point.
+   turn; numpy by default, the compiled one-point solve with ``GROKDELAY_KERNEL=numba``)
+   against one QAWS + brentq solve of that point. ``--baseline SRC``: the batch and scalar
+   timings of another source tree (e.g. ``/path/to/main/src``) against this one, in
+   alternating fresh processes (two trees cannot share one process).
 3. **The coupled two-layer path** (``method="coupled"``, depth 2, finite hidden width)
    against the exact depth-2 path on the same points.
 4. **Memory**: peak traced memory (tracemalloc; numpy reports its buffers to it) of one call
-   on 2 x 10^5 points and, with ``--big``, on 10^6 points.
+   on 2 x 10^5 points and, with ``--big``, on 10^6 points, both paths (the kernel's scratch,
+   six rows of at most 854 nodes, is not traced).
 5. **Accuracy** against an mpmath reference at 30 digits (mpmath.quad of the same integrals
    in the angle variable that removes the square-root edges, mpmath.findroot with the
    bracketing Anderson-Bjorck solver), including aspect_ratio = 0.99 with threshold = 1e-6
    and a point just inside the never-groks edge (weight decay 0.1% below the value at
-   which the generalization floor reaches the target).
+   which the generalization floor reaches the target); both paths, and the agreement of the
+   two paths on the whole grid.
 """
 
 from __future__ import annotations
@@ -38,6 +50,9 @@ import argparse
 import math
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -204,12 +219,91 @@ def _ratios(res, num, den, per):
     return f"{num} / {den}: cpu {_mmm(c)}, wall {_mmm(w)} (paired, min/median/max)"
 
 
+_STARTUP_CHILD = """
+import time, numpy as np
+import grokdelay as gd
+lam, wd = np.meshgrid(np.linspace(0.05, 0.95, 40), np.geomspace(1e-6, 1e-3, 40))
+p = gd.LinearTeacherStudent(aspect_ratio=lam, learning_rate=0.01, weight_decay=wd,
+                            threshold=1e-3)
+t0 = time.perf_counter(); gd.predict_delay(p); t1 = time.perf_counter()
+gd.predict_delay(p); t2 = time.perf_counter()
+print((t1 - t0) - (t2 - t1))
+"""
+
+
+def startup_costs() -> dict:
+    """Seconds the first compiled batch call costs over a later one, in fresh processes:
+    numba cache empty (import + JIT compile), then warm (import + cache load)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, GROKDELAY_KERNEL="numba")
+        for what in ("import + JIT compile (empty numba cache)",
+                     "import + cache load (warm cache)"):
+            res = subprocess.run([sys.executable, "-c", _STARTUP_CHILD], env=env, check=True,
+                                 capture_output=True, text=True)
+            out[what] = float(res.stdout.split()[-1])
+    env = dict(os.environ, GROKDELAY_KERNEL="numpy")
+    res = subprocess.run([sys.executable, "-c", _STARTUP_CHILD], env=env, check=True,
+                         capture_output=True, text=True)
+    out["for comparison, numpy path (no numba)"] = float(res.stdout.split()[-1])
+    return out
+
+
+_TREE_CHILD = """
+import os, sys, time, json
+sys.path.insert(0, {src!r})
+import numpy as np
+import grokdelay as gd
+assert gd.__file__.startswith({src!r}), gd.__file__
+lam, wd = np.meshgrid(np.linspace(0.05, 0.95, 100),
+                      np.concatenate([[0.0], np.logspace(-6, -3, 99)]), indexing="ij")
+full = gd.LinearTeacherStudent(aspect_ratio=lam, learning_rate=0.01, weight_decay=wd,
+                               threshold=1e-3)
+idx = np.random.default_rng(0).choice(lam.size, 40, replace=False)
+scal = [gd.LinearTeacherStudent(aspect_ratio=float(lam.flat[i]), learning_rate=0.01,
+                                weight_decay=float(wd.flat[i]), threshold=1e-3) for i in idx]
+os.environ["GROKDELAY_KERNEL"] = {kernel!r}
+gd.predict_delay(full)
+for q in scal:
+    gd.predict_delay(q)
+c0 = time.process_time(); gd.predict_delay(full); c1 = time.process_time()
+for q in scal:
+    gd.predict_delay(q)
+c2 = time.process_time()
+print(json.dumps([(c1 - c0) / lam.size * 1e6, (c2 - c1) / len(scal) * 1e3]))
+"""
+
+
+def compare_trees(baseline: str, repeats: int) -> None:
+    """Batch (us per point) and scalar (ms per call) CPU time of ``baseline`` against this
+    tree's numpy and compiled paths, in fresh processes alternating repeat by repeat."""
+    import json
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+    runs = {"baseline": (baseline, "numpy"), "this tree, numpy": (here, "numpy"),
+            "this tree, compiled (auto batch, numba scalar)": (here, "numba")}
+    out = {k: [] for k in runs}
+    for _ in range(repeats):
+        for k, (src, kern) in runs.items():
+            code = _TREE_CHILD.format(src=os.path.abspath(src), kernel=kern)
+            res = subprocess.run([sys.executable, "-c", code], check=True,
+                                 capture_output=True, text=True)
+            out[k].append(json.loads(res.stdout.strip().splitlines()[-1]))
+    for k, v in out.items():
+        b, s = zip(*v)
+        print(f"    {k:48s} batch {_mmm(b)} us/pt, scalar {_mmm(s)} ms (min/median/max)")
+    for k in list(runs)[1:]:
+        rb = [a[0] / b[0] for a, b in zip(out[k], out["baseline"])]
+        rs = [a[1] / b[1] for a, b in zip(out[k], out["baseline"])]
+        print(f"    {k} / baseline: batch {_mmm(rb)}, scalar {_mmm(rs)} (paired)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sample", type=int, default=60, help="points of the per-point baseline")
     ap.add_argument("--big", action="store_true", help="also trace memory at 10^6 points")
     ap.add_argument("--quick", action="store_true", help="fewer mpmath reference points")
+    ap.add_argument("--baseline", help="another source tree to time against this one")
     args = ap.parse_args(argv)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; times: "
           f"{args.repeats} paired repeats")
@@ -224,26 +318,70 @@ def main(argv=None):
     pred = gd.predict_delay(full)      # warm-up (imports, caches) and the reference values
     exps = np.linspace(-50.0, 0.0, 250 * n)
 
-    def scalar_loop():
-        for p in scalars:
-            gd.predict_delay(p)
-
     def qaws_loop():
         return [quad_delay(float(a), float(b)) for a, b in zip(s_lam, s_wd)]
 
+    print("0. compiled kernel start-up (fresh processes):")
+    for what, t in startup_costs().items():
+        print(f"  {what}: {t:.2f} s")
+
+    def kernel(name):
+        os.environ["GROKDELAY_KERNEL"] = name
+
+    def batch(name, p):
+        kernel(name)
+        return gd.predict_delay(p)
+
+    def scalar_loop(name):
+        kernel(name)
+        for p in scalars:
+            gd.predict_delay(p)
+        kernel("auto")
+
+    from grokdelay import _lts_numba
+    exp_out = np.empty_like(exps)
+
+    @_lts_numba._jit
+    def kernel_exp(x, out):
+        for j in range(x.size):
+            out[j] = _lts_numba.exp_nonpositive(x[j])
+
+    kernel_exp(exps[:10], exp_out[:10])
+    batch("numba", sample)              # warm-up: every kernel loaded before the timing
+    scalar_loop("numba")
+    scalar_loop("numpy")
     print("1-2. batch vs batch, scalar vs scalar (us per point):")
-    jobs = {"exact, batch of 10^4 grid points": lambda: gd.predict_delay(full),
-            f"exact, batch of the {idx.size} sample points": lambda: gd.predict_delay(sample),
+    jobs = {"exact compiled, batch of 10^4 grid points": lambda: batch("auto", full),
+            "exact numpy, batch of 10^4 grid points": lambda: batch("numpy", full),
+            f"exact compiled, batch of the {idx.size} points": lambda: batch("numba", sample),
             "numpy exp, 250 per point (the floor)": lambda: np.exp(exps),
-            f"exact, scalar calls on the {idx.size} points": scalar_loop,
+            "kernel exp, 250 per point": lambda: kernel_exp(exps, exp_out),
+            f"exact numpy, scalar calls on the {idx.size} points": lambda: scalar_loop("numpy"),
+            f"exact compiled, scalar calls ({idx.size})": lambda: scalar_loop("numba"),
             f"QAWS + brentq, the {idx.size} points": qaws_loop}
-    per = dict(zip(jobs, (n, idx.size, n, idx.size, idx.size)))
+    per = dict(zip(jobs, (n, n, idx.size, n, n, idx.size, idx.size, idx.size)))
     res = paired(jobs, args.repeats)
+    kernel("auto")
     _report(res, per, "us", 1e6)
     names = list(jobs)
-    print("  " + _ratios(res, names[0], names[2], per))
-    print("  " + _ratios(res, names[4], names[1], per) + "  <- batch vs batch, same points")
-    print("  " + _ratios(res, names[4], names[3], per) + "  <- scalar vs scalar")
+    print("  " + _ratios(res, names[0], names[3], per) + "  <- compiled batch / exp floor")
+    print("  " + _ratios(res, names[1], names[3], per) + "  <- numpy batch / exp floor")
+    print("  " + _ratios(res, names[0], names[4], per) + "  <- compiled batch / kernel exp")
+    print("  " + _ratios(res, names[1], names[0], per) + "  <- numpy / compiled, batch")
+    print("  " + _ratios(res, names[5], names[6], per) + "  <- numpy / compiled, scalar")
+    print("  " + _ratios(res, names[7], names[2], per) + "  <- QAWS / compiled batch")
+    print("  " + _ratios(res, names[7], names[5], per) + "  <- QAWS / numpy scalar")
+    agree = [batch(k, full) for k in ("auto", "numpy")]
+    kernel("auto")
+    rel = [np.abs(getattr(agree[0], f)[np.isfinite(getattr(agree[1], f))]
+                  / getattr(agree[1], f)[np.isfinite(getattr(agree[1], f))] - 1)
+           for f in ("t_mem", "t_grok")]
+    rel = np.concatenate(rel)
+    print(f"  compiled vs numpy on the grid: max relative difference {rel.max():.1e}, "
+          f"{np.mean(rel == 0):.0%} of the finite times bit-identical")
+    if args.baseline:
+        print(f"  baseline {args.baseline} vs this tree (alternating fresh processes):")
+        compare_trees(args.baseline, args.repeats)
 
     loop = qaws_loop()
     rel = []
@@ -278,9 +416,11 @@ def main(argv=None):
     print("  " + _ratios(res, "coupled", "exact depth 2", per))
 
     print("4. peak traced memory of one call (inputs and outputs included):")
-    sizes = [("exact", 200_000)] + ([("exact", 1_000_000)] if args.big else [])
-    sizes += [("coupled", 20_000)]
-    for kind, size in sizes:
+    sizes = [("exact", 200_000, "auto"), ("exact", 200_000, "numpy")]
+    sizes += ([("exact", 1_000_000, "auto"), ("exact", 1_000_000, "numpy")] if args.big else [])
+    sizes += [("coupled", 20_000, "auto")]
+    for kind, size, path in sizes:
+        kernel(path)
         lam_m = np.linspace(0.05, 0.95, size)
         if kind == "exact":
             wd_m = np.where(np.arange(size) % 3 == 0, 0.0, np.geomspace(1e-6, 1e-3, size))
@@ -293,7 +433,8 @@ def main(argv=None):
         c, w, _ = _clock(lambda: gd.predict_delay(p, method=kind))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        print(f"  {kind:8s}{size:>10,d} points: peak {peak / 2**20:7.1f} MiB = "
+        kernel("auto")
+        print(f"  {kind:8s}{path:6s}{size:>10,d} points: peak {peak / 2**20:7.1f} MiB = "
               f"{peak / 2**20 / (size / 2e5):6.1f} MiB per 2x10^5 points "
               f"({peak / size:.0f} bytes per point); traced call {w:.1f} s wall")
 
@@ -303,18 +444,30 @@ def main(argv=None):
     with mpmath.workdps(30):
         for lam_, wd_, eps_ in points:
             wd_ = _edge_wd(lam_, eps_) if wd_ == "edge" else wd_
-            p = gd.predict_delay(lts(lam_, wd_, eps_))
-            errs = []
+            preds = {}
+            for path in ("numpy", "numba"):      # one point: numba = the compiled solve
+                kernel(path)
+                preds[path] = gd.predict_delay(lts(lam_, wd_, eps_))
+                block = gd.predict_delay(lts(np.full(64, lam_), wd_, eps_))  # block path
+                preds[path + " block"] = block
+            kernel("auto")
+            p = preds["numpy"]
+            line = []
             for kind, mine in (("tr", p.t_mem), ("gen", p.t_grok)):
                 if math.isinf(mine):
-                    errs.append(float("nan"))
+                    line.append(f"{kind} inf")
                     continue
                 ref = mp_time(lam_, wd_, eps_, kind, mine)
-                errs.append(abs(float(mine / ref - 1)))
-            worst = max([worst] + [e for e in errs if e == e])
+                errs = []
+                for path, q in preds.items():
+                    v = q.t_mem if kind == "tr" else q.t_grok
+                    errs.append(abs(float(float(np.ravel(v)[0]) / ref - 1)))
+                worst = max([worst] + errs)
+                line.append(f"{kind} {float(ref):.10g} rel err " + "/".join(f"{e:.1e}"
+                                                                           for e in errs))
             print(f"  aspect_ratio={lam_:<5} weight_decay={wd_:<10.6g} threshold={eps_:<6g} "
-                  f"t_mem={p.t_mem:.10g} (rel err {errs[0]:.1e}), t_grok={p.t_grok:.10g} "
-                  f"(rel err {errs[1]:.1e})")
+                  + "; ".join(line))
+    print("  (rel err: numpy one point / numpy block / compiled one point / compiled block)")
     print(f"  worst relative error: {worst:.1e}")
 
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 
-HEAVY = ("scipy", "mpmath", "sympy", "matplotlib", "pandas", "tqdm", "dask", "distributed")
+HEAVY = ("scipy", "mpmath", "sympy", "matplotlib", "pandas", "tqdm", "dask", "distributed",
+         "numba", "llvmlite")
 
 
 def _loaded_after(code: str) -> list[str]:

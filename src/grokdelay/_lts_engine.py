@@ -19,6 +19,9 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, crossings_one_compiled,
+                          floor_sums_compiled, kernel_choice, newton_compiled, newton_scalar,
+                          node_tables, upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -75,6 +78,7 @@ def _log_loss(m: Model, tau, kind: str):
 
 
 _BLOCK = 1024          # points per block of the exact path: its memory is O(block)
+_COMPILED_MIN = 64     # points per call from which the compiled kernel is used
 
 
 def _blocks(n: int):
@@ -87,22 +91,37 @@ def exact_crossings(m: Model, log_target):
     Every intermediate (quadrature rows, guesses, Newton state) lives for one block of
     :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
     """
-    n = m.lam.size
+    n, choice = m.lam.size, kernel_choice()       # (checks GROKDELAY_KERNEL on every call)
     if n == 1 and float(m.sig2[0]) == 0.0:
-        return _crossings_1(m, float(log_target[0]))
+        return _crossings_1(m, float(log_target[0]), compiled() if choice == "numba" else None)
+    # the compiled kernel (numba, optional) for calls of _COMPILED_MIN points or more (or
+    # any, if forced): importing numba costs about 1 s once per process
+    kern = compiled(choice) if n >= _COMPILED_MIN or choice == "numba" else None
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
-        floors = model_floors(mm)
-        out[0][sl] = crossing_times(mm, lt, "tr", floors)
-        out[1][sl] = crossing_times(mm, lt, "gen", floors)
+        floors = model_floors(mm, kern)
+        out[0][sl] = crossing_times(mm, lt, "tr", floors, kern)
+        out[1][sl] = crossing_times(mm, lt, "gen", floors, kern)
         out[2][sl], out[3][sl] = floors
     return out
 
 
-def _crossings_1(m: Model, log_target: float):
+def _crossings_1(m: Model, log_target: float, kern=None):
     """:func:`exact_crossings` for one point without label noise, on Python floats where
-    numpy's per-call overhead would dominate: the same floors, guesses and iteration."""
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration;
+    ``kern``: all of it in one call of the compiled kernel (GROKDELAY_KERNEL=numba)."""
+    if kern is not None:
+        x_v = math.log(0.25 * 0.5 / (_BASE2 * 4.0 * math.sqrt(float(m.lam[0]))))
+        *res, st_tr, st_gen = crossings_one_compiled(kern, m, log_target, x_v, _XMIN + 1.0,
+                                                     _XMAX, _tables(), _MAX_PANELS)
+        for i, (kind, st) in enumerate((("tr", st_tr), ("gen", st_gen))):
+            if st == -2:
+                raise _no_crossing(1)
+            if st == 0:                       # beyond where the panels resolve
+                res[i] = float(_beyond(m, np.array([x_v]), kind, np.array([res[2 + i]]),
+                                       np.array([log_target]))[0])
+        return tuple(np.array([v]) for v in res)
     lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
     f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
     if g > 0:
@@ -135,15 +154,15 @@ def _panels_1(lam: float, shift: float, decay: float) -> int:
 
 
 _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
+_BASE2 = (2.0 * _HALF_PI * 0.5 ** _MAX_PANELS) ** 2   # resolved_limits: decay_max w = 0.5 / it
 
 
 def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
     """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
-    floor_a = np.array([floor])
-    it = _Integrands(m, kind, 1, floor_a)
-    a = float(np.abs(it.wa[0]).sum())
-    b = float(it.wb[0].sum()) + float(it.cdec[0])
-    c = float(it.c[0])
+    it = _rows_1(m, kind, 1, floor)
+    a = float(np.abs(it.wa).sum())
+    b = float(it.wb.sum()) + it.cdec
+    c = it.c
     gap = math.exp(log_target) - floor
     den = a + math.sqrt(a * a + 4.0 * b * gap)
     e = 2.0 * gap / den if den > 0 else 1.0
@@ -155,16 +174,44 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     x_v = float(_x_verified(m.lam)[0])
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
-        it = _Integrands(m, kind, _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x)),
-                         floor_a)
-        root, ok = _newton_scalar(it, x, log_target)
+        p = _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x))
+        root, ok = newton_scalar(_rows_1(m, kind, p, floor), x, log_target)
         if ok:
             return math.exp(root)
         if x >= x_v:                     # still above the target where the panels end
-            return float(_beyond(m, np.array([x_v]), kind, floor_a, np.array([log_target]))[0])
+            return float(_beyond(m, np.array([x_v]), kind, np.array([floor]),
+                                 np.array([log_target]))[0])
         x = min(x + 2.0, x_v)            # the guess was below the crossing: look further
         if x > _XMAX + 2.0:
             raise _no_crossing(1)
+
+
+def _rows_1(m: Model, kind, p: int, floor: float) -> Rows1:
+    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point without label noise:
+    the same products in the same order, with the point's constants as Python floats
+    (IEEE arithmetic: the same bits) and without the 2-D broadcasting."""
+    if float(m.sig2[0]) > 0:             # the noisy training rows: the general builder
+        return Rows1.of(_Integrands(m, kind, p, np.array([floor])))
+    lam, lo, g, s, a2 = (float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2))
+    x = (4.0 * math.sqrt(lam)) * graded_panels(p)[0]
+    cw = _panel_weights(p)
+    nu = x + lo
+    k = nu + g
+    inv_k = 1.0 / k
+    q = nu * inv_k
+    sg = s * g
+    half_b = (0.5 * s) * (a2 + q * q)
+    if kind == "gen":
+        wak = sg * inv_k * cw
+        wa = wak * inv_k
+        wb = half_b * (cw / nu)
+        cdec = float(m.atom[0]) * s * 0.5 * a2
+    else:
+        wak = sg * (cw * q)
+        wa = wak * inv_k
+        wb = half_b * cw
+        cdec = 0.0
+    return Rows1(x, wa, wak, wb, wb * k, g, lo + g, cdec, floor - (0.0 if g > 0 else cdec))
 
 
 def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
@@ -194,19 +241,19 @@ def _beyond(m: Model, x_v, kind, floor, log_target):
         "target); raise threshold or lower accuracy", "threshold")
 
 
-def model_floors(m: Model):
+def model_floors(m: Model, kern=None):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
     pole needs (points grouped by that count); without weight decay the student's initial
     component in the null space (the ``cdec`` term) never decays. Blocks of
-    :data:`_BLOCK` points.
+    :data:`_BLOCK` points. ``kern``: the compiled kernels (:func:`compiled`) or None.
     """
     if np.size(m.lam) > _BLOCK:
         n = m.lam.size
         tr, gen = np.empty(n), np.empty(n)
         for sl in _blocks(n):
-            tr[sl], gen[sl] = model_floors(m.take(sl))
+            tr[sl], gen[sl] = model_floors(m.take(sl), kern)
         return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
     lam = np.atleast_1d(m.lam)
     g = np.atleast_1d(m.g)
@@ -219,6 +266,11 @@ def model_floors(m: Model):
     if live.size:
         ml = m.take(live) if np.ndim(m.lam) else m
         need = panels_needed(np.atleast_1d(ml.lam), np.atleast_1d(ml.g), 0.0)
+        if kern is not None and np.ndim(m.lam):      # compiled: each point its own count
+            f_tr, f_gen = floor_sums_compiled(kern, ml, need, _tables())
+            tr[live] += f_tr
+            gen[live] += f_gen
+            need = need[:0]
         for p in np.unique(need):
             i = np.flatnonzero(need == p)
             f_tr, f_gen = _floor_sums(ml.take(i) if np.ndim(m.lam) else m, int(p))
@@ -255,6 +307,10 @@ def _panel_weights(p: int) -> np.ndarray:
 
 
 _WEIGHT_CACHE: dict[int, np.ndarray] = {}
+
+
+def _tables():            # every panel count's nodes and weights, for the compiled kernel
+    return node_tables(graded_panels, _panel_weights, _MAX_PANELS)
 
 
 def model_initial(m: Model):
@@ -355,8 +411,9 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def crossing_times(m: Model, log_target, kind, floors=None):
-    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
+def crossing_times(m: Model, log_target, kind, floors=None, kern=None):
+    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never.
+    ``kern``: the compiled kernels (:func:`compiled`) for the Newton solves, or None."""
     n = m.lam.size
     l0_tr, l0_gen = model_initial(m)
     f_tr, f_gen = model_floors(m) if floors is None else floors
@@ -373,7 +430,8 @@ def crossing_times(m: Model, log_target, kind, floors=None):
     mono = todo & ~bumpy
     if np.any(mono):
         idx = np.flatnonzero(mono)
-        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx])
+        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx],
+                                    kern)
     if np.any(bumpy):
         args_all = (m.lam, m.g, m.s, m.a2, m.sig2, log_target)
         f = _objective(kind)
@@ -391,7 +449,6 @@ def crossing_times(m: Model, log_target, kind, floors=None):
 # From an upper bound, steps to the root of a model fitted at each iterate (_model_step),
 # safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
 _NEWTON_CHUNK = 2048
-_NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
 
 
 class _Integrands:
@@ -531,14 +588,16 @@ def _upper_guess(m: Model, kind, floor, l0, log_target):
     return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
 
 
-def _newton_crossing(m: Model, log_target, kind, floor, l0):
+def _newton_crossing(m: Model, log_target, kind, floor, l0, solver=None):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     if n == 1:                           # one point: no grouping, sorting or retry lists
         return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
                                    float(log_target[0]))])
     x_v = _x_verified(m.lam)
-    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target), x_v)
+    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target) if solver is None else
+                      upper_guess_compiled(solver, m, kind, floor, l0, log_target, _XMIN + 1.0,
+                                           _XMAX, _tables()), x_v)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -546,11 +605,20 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0):
         need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
+        if solver is not None:           # the compiled kernel: the same groups' panel counts
+            panels, noisy = need.copy(), np.zeros(need.size, bool)
+            for lo, hi in _panel_groups(need):
+                panels[lo:hi], noisy[lo:hi] = need[hi - 1], np.any(m.sig2[order[lo:hi]] > 0)
+            x, ok = newton_compiled(solver, m.take(order), kind, panels, noisy, floor[order],
+                                    x_hi[order], log_target[order], NEWTON_STEP_TOL, _tables())
+            out[order[ok]] = np.exp(x[ok])
+            retry, need = [order[~ok]], need[:0]
         for lo, hi in _panel_groups(need):
             sel = order[lo:hi]
             it = _Integrands(m.take(sel), kind, int(need[hi - 1]), floor[sel])
             if sel.size == 1:            # one point: the same iteration on Python floats
-                x, ok = _newton_scalar(it, float(x_hi[sel[0]]), float(log_target[sel[0]]))
+                x, ok = newton_scalar(Rows1.of(it), float(x_hi[sel[0]]),
+                                      float(log_target[sel[0]]))
                 x, ok = np.array([x]), np.array([ok])
             else:
                 x, ok = _newton_block(it, x_hi[sel], log_target[sel])
@@ -619,7 +687,11 @@ def _newton_block(it: _Integrands, x_hi, log_target):
             xn = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows])
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
-        small = np.abs(xn - xa) <= _NEWTON_STEP_TOL
+        small = np.abs(xn - xa) <= NEWTON_STEP_TOL
+        stall = small & (np.abs(h) > STALL * np.maximum(1.0, np.abs(slope)))  # see STALL
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = np.where(stall, xa - h / slope, xn)
+        small &= ~stall
         outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < -745.0)    # (an underflowed
                    | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
@@ -658,91 +730,6 @@ def _model_step(x, log_l, slope, log_target, floor, c):
         use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
                & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
     return np.where(use, y, plain)
-
-
-def _model_step_1(x, log_l, slope, log_target, floor, c):
-    """:func:`_model_step` for one point, on Python floats."""
-    h = log_l - log_target
-    plain = x - h / slope if slope != 0 else math.nan
-    if not math.isfinite(plain) or floor < 0:
-        return plain
-    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
-    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
-    if not (r_f < 1.0 and r_t < 1.0):
-        return plain
-    log_p = log_l + math.log1p(-r_f)
-    d = log_target + math.log1p(-r_t) - log_p
-    tau0 = math.exp(x)
-    p = slope / (1.0 - r_f) + 2.0 * c * tau0
-    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _model_step
-        return plain
-    y = plain
-    try:
-        for _ in range(3):
-            ey = math.exp(y)
-            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
-    except (OverflowError, ZeroDivisionError):
-        return plain
-    return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
-
-
-def _log_loss_and_slope_1(it: _Integrands, tau: float) -> tuple[float, float]:
-    """:meth:`_Integrands.log_loss_and_slope` for a one-point block, on Python floats: five
-    numpy calls (one exp, four dot products) instead of some forty."""
-    e = np.exp(it.x[0] * (-2.0 * tau))
-    big_a, a_k = float(it.wa[0] @ e), float(it.wak[0] @ e)
-    e *= e
-    big_b, b_k = float(it.wb[0] @ e), float(it.wbk[0] @ e)
-    g, le1 = float(it.g[0]), -2.0 * tau * float(it.c[0])
-    dec = float(it.cdec[0]) * math.exp(-4.0 * tau * g)
-    floor = float(it.floor[0]) + dec
-    t0 = math.log(floor) if floor > 0 else -math.inf
-    t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
-    t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
-    top = max(t0, t1, t2)
-    top = top if math.isfinite(top) else 0.0
-
-    def part(t, sign=1.0):     # numpy's exp: inf past the float64 range (the block's semantics)
-        return 0.0 if t == -math.inf else sign * (math.exp(t - top) if t - top < 709.78
-                                                  else math.inf)
-
-    total = part(t0) + part(t1, math.copysign(1.0, big_a)) + part(t2)
-    log_l = math.log(max(total, 1e-300)) + top
-    ea_k = part(le1 + math.log(abs(a_k)), math.copysign(1.0, a_k)) if a_k != 0 else 0.0
-    eb_k = part(2.0 * le1 + math.log(b_k)) if b_k > 0 else 0.0
-    d_dec = part(math.log(dec)) if dec > 0 else 0.0
-    dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
-    if total == 0.0:         # every term underflowed: numpy's x / 0 (the block's semantics)
-        return log_l, math.copysign(math.inf, tau * dtot) if dtot != 0.0 else math.nan
-    return log_l, tau * dtot / total
-
-
-def _newton_scalar(it: _Integrands, x_hi: float, log_target: float) -> tuple[float, bool]:
-    """:func:`_newton_block` for one point (the same safeguarded steps, on Python floats)."""
-    x = x_hi
-    a, b = -math.inf, math.inf
-    for count in range(200):
-        log_l, slope = _log_loss_and_slope_1(it, math.exp(x))
-        h = log_l - log_target
-        if count == 0 and h > 0:
-            return x, False
-        if h == 0:
-            return x, True
-        if h > 0:
-            a = max(a, x)
-        else:
-            b = min(b, x)
-        xn = _model_step_1(x, log_l, slope, log_target, float(it.floor[0]), float(it.c[0]))
-        small = abs(xn - x) <= _NEWTON_STEP_TOL
-        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
-                   or ((xn == a or xn == b) and not small))
-        if outside:
-            xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
-        x = xn
-        if (small and not outside) or b - a <= 1e-14:
-            return x, True
-    raise FloatingPointError("linear_teacher_student: Newton iteration did not converge for "
-                             "1 point; please report the parameters")
 
 
 def _refine(f, bracket, args, ok):

@@ -1,0 +1,266 @@
+r"""The per-point Newton iteration of the exact linear teacher-student path (private).
+
+Two implementations of :func:`grokdelay._lts_engine._newton_block`'s iteration for single
+points, the same model step, brackets and stopping rules:
+
+* on Python floats (:func:`newton_scalar`), for one point, where numpy's per-call cost on
+  tiny arrays would dominate;
+* compiled by numba (the optional extra ``grokdelay[fast]``; :mod:`grokdelay._lts_numba`):
+  one fused loop that, per point, builds the tau-independent quadrature rows of
+  ``_Integrands`` (the same nodes, the panel count each point's group gets, the same
+  products in the same order) and iterates on them, so each evaluation of the loss is one
+  pass over nodes held in cache (one ``exp`` and four running sums per node) instead of
+  some twenty passes over a block in memory. The starting bound (``_upper_guess``) and the
+  floor integrals (``_floor_sums``) are compiled the same way.
+
+The compiled numbers agree with numpy's to a few units in the last place, not bit for bit:
+the sums over the nodes run in another order (sequential here, numpy's ``einsum`` in SIMD
+lanes) and ``exp`` is the kernel's own (within 1 ulp, like libm's); the converged times
+then differ by rounding noise times the crossing's condition number
+(tests/test_lts_kernel.py measures it). ``import grokdelay`` does not import numba; the
+first exact call with the kernel enabled does (:func:`compiled`).
+
+Choice of path, by the environment variable ``GROKDELAY_KERNEL`` (read on every call):
+``auto`` (or unset, the default): calls of 64 points or more (``_lts_engine._COMPILED_MIN``)
+use the kernel when numba imports; one point and smaller calls stay on numpy, so they never
+pay numba's import (about 0.5 s once per process; ``grokdelay compare`` stays free of it).
+``numba``: the kernel for every call, one point included (a loop of scalar calls: the whole
+one-point solve is then one compiled call), ImportError without numba. ``numpy``: never.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
+# A tiny model step far from the root (|h| > STALL max(1, |slope|), where a converging step
+# has |h| ~ |slope| step <= 1e-9 |slope|) is a stall, not convergence: the model's three
+# inner steps can crawl towards the iterate where L is close to its floor F (P = L - F
+# tiny; x -> a point with h = -0.1, t_mem 2.1x too late), and the plain step is taken.
+STALL = 1e-6
+_ENV = "GROKDELAY_KERNEL"
+_CHOICES = ("auto", "numpy", "numba")
+_STATE: dict[str, object] = {}
+
+
+def kernel_choice() -> str:
+    """The path the environment asks for: ``auto``, ``numpy`` or ``numba``."""
+    value = os.environ.get(_ENV, "auto").strip().lower() or "auto"
+    if value not in _CHOICES:
+        from ._core import ParameterError
+        raise ParameterError(f"{_ENV} = {value!r} is not one of {_CHOICES}", _ENV)
+    return value
+
+
+def compiled(choice: str | None = None):
+    """The compiled kernels (module :mod:`grokdelay._lts_numba`), or None for the numpy
+    path (per ``choice``, by default :func:`kernel_choice`). numba is imported on the first
+    call that wants it."""
+    choice = kernel_choice() if choice is None else choice
+    if choice == "numpy":
+        return None
+    if "kernels" not in _STATE:
+        try:
+            from . import _lts_numba
+            _STATE["kernels"] = _lts_numba
+        except ImportError:
+            _STATE["kernels"] = None
+    if _STATE["kernels"] is None and choice == "numba":
+        raise ImportError(f"{_ENV}=numba but numba is not installed (pip install "
+                          "'grokdelay[fast]')")
+    return _STATE["kernels"]
+
+
+def node_tables(graded_panels, panel_weights, max_panels: int):
+    """``(offsets, x_unit, weights)``: the nodes of P panels for every P in 1..max_panels,
+    concatenated: P's nodes are ``[offsets[P], offsets[P+1])``; ``x_unit`` = sin^2 phi,
+    ``weights`` = the cached (16 / pi) sin^2 cos^2 dphi (the very arrays numpy uses)."""
+    if "tables" not in _STATE:
+        s2 = [graded_panels(p)[0] for p in range(1, max_panels + 1)]
+        cw = [panel_weights(p) for p in range(1, max_panels + 1)]
+        sizes = [0, 0] + [v.size for v in s2]
+        _STATE["tables"] = (np.cumsum(sizes).astype(np.int64), np.concatenate(s2),
+                            np.concatenate(cw))
+    return _STATE["tables"]
+
+
+def _cdec(m, gen: bool):
+    return m.atom * m.s * 0.5 * m.a2 if gen else np.zeros(m.lam.size)
+
+
+def _f(v, dtype=float):
+    # C-contiguous, writable (a strided or read-only view, e.g. of np.broadcast_to, would make
+    # numba compile another specialization of each kernel)
+    return np.require(v, dtype=dtype, requirements=("C", "W"))
+
+
+def _pt(m):
+    """The per-point arrays the kernels take: lam, lo, g, s, a2, sigma^2 lambda."""
+    return tuple(_f(v) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam))
+
+
+def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_tol: float,
+                    tables):
+    """``(x, ok)`` of the compiled Newton solve for the flat points of Model ``m``: the rows
+    of ``_Integrands(m, kind, panels[i], floor)`` (``noisy[i]``: the point's group holds a
+    noisy point, which selects the noisy training rows) and the iteration from ``x0``. Not
+    ok: the loss at ``x0`` is above the target (the caller looks further)."""
+    n, gen = m.lam.size, kind != "tr"
+    cdec = _cdec(m, gen)
+    eff = floor - np.where(m.g > 0, 0.0, cdec)   # the t = inf value less cdec's lasting part
+    x, status = np.empty(n), np.empty(n, np.int64)
+    k.newton(*_pt(m), _f(eff), _f(cdec), _f(x0), _f(log_target),
+             _f(panels, np.int64), _f(noisy, np.bool_),
+             gen, *tables,
+             step_tol, STALL, x, status)
+    if np.any(status < 0):
+        raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
+                                 f"for {int(np.sum(status < 0))} point(s); please report the "
+                                 "parameters")
+    return x, status == 1
+
+
+def upper_guess_compiled(k, m, kind: str, floor, l0, log_target, x_min: float, x_max: float,
+                         tables):
+    """``_lts_engine._upper_guess`` by the compiled kernel (the same formulas)."""
+    gen = kind != "tr"
+    x = np.empty(m.lam.size)
+    k.upper_guess(*_pt(m), _f(floor), _f(_cdec(m, gen)), _f(l0), _f(log_target),
+                  bool(np.any(m.sig2 > 0)), gen, *tables, x_min, x_max, x)
+    return x
+
+
+def floor_sums_compiled(k, m, panels, tables):
+    """``_lts_engine._floor_sums`` (with the noise terms) on each point's own panel count."""
+    tr, gen = np.empty(m.lam.size), np.empty(m.lam.size)
+    lam, lo, g, s, _, nl = _pt(m)
+    k.floor_sums(lam, lo, g, s, nl, _f(panels, np.int64), *tables, tr, gen)
+    return tr, gen
+
+
+def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_max: float,
+                           tables, max_panels: int):
+    """``_lts_engine._crossings_1`` by the compiled kernel, in one call: ``(tau_tr,
+    tau_gen, floor_tr, floor_gen, status_tr, status_gen)`` as Python numbers; status 0: the
+    crossing lies beyond exp(x_v) (the caller decides), -2: no crossing below
+    exp(x_max + 2). Raises where Newton did not converge."""
+    out = k.crossings_one(float(m.lam[0]), float(m.lo[0]), float(m.g[0]), float(m.s[0]),
+                          float(m.a2[0]), float(m.atom[0]), log_target, x_v, x_min, x_max,
+                          *tables, NEWTON_STEP_TOL, STALL, max_panels)
+    if -1 in out[4:]:
+        raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
+                                 "for 1 point; please report the parameters")
+    return out
+
+# ------------------------------------------------------- one point on Python floats
+
+
+def model_step_1(x, log_l, slope, log_target, floor, c):
+    """:func:`grokdelay._lts_engine._model_step` for one point, on Python floats."""
+    h = log_l - log_target
+    plain = x - h / slope if slope != 0 else math.nan
+    if not math.isfinite(plain) or floor < 0:
+        return plain
+    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
+    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+    if not (r_f < 1.0 and r_t < 1.0):
+        return plain
+    log_p = log_l + math.log1p(-r_f)
+    d = log_target + math.log1p(-r_t) - log_p
+    tau0 = math.exp(x)
+    p = slope / (1.0 - r_f) + 2.0 * c * tau0
+    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_engine._model_step
+        return plain
+    y = plain
+    try:
+        for _ in range(3):
+            ey = math.exp(y)
+            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+    except (OverflowError, ZeroDivisionError):
+        return plain
+    return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
+
+
+class Rows1(NamedTuple):
+    """The quadrature rows of one point without label noise (1-D node arrays) and its
+    constants (Python floats): what :func:`newton_scalar` iterates on."""
+    x: np.ndarray
+    wa: np.ndarray
+    wak: np.ndarray
+    wb: np.ndarray
+    wbk: np.ndarray
+    g: float
+    c: float
+    cdec: float
+    floor: float
+
+    @classmethod
+    def of(cls, it) -> "Rows1":
+        """The rows of a one-point ``_lts_engine._Integrands`` block."""
+        return cls(it.x[0], it.wa[0], it.wak[0], it.wb[0], it.wbk[0], float(it.g[0]),
+                   float(it.c[0]), float(it.cdec[0]), float(it.floor[0]))
+
+
+def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
+    """:meth:`grokdelay._lts_engine._Integrands.log_loss_and_slope` for one point, on
+    Python floats: five numpy calls (one exp, four dot products) instead of some forty."""
+    e = np.exp(it.x * (-2.0 * tau))
+    big_a, a_k = float(it.wa @ e), float(it.wak @ e)
+    e *= e
+    big_b, b_k = float(it.wb @ e), float(it.wbk @ e)
+    g, le1 = it.g, -2.0 * tau * it.c
+    dec = it.cdec * math.exp(-4.0 * tau * g)
+    floor = it.floor + dec
+    t0 = math.log(floor) if floor > 0 else -math.inf
+    t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
+    t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
+    top = max(t0, t1, t2)
+    top = top if math.isfinite(top) else 0.0
+
+    def part(t, sign=1.0):     # numpy's exp: inf past the float64 range (the block's semantics)
+        return 0.0 if t == -math.inf else sign * (math.exp(t - top) if t - top < 709.78
+                                                  else math.inf)
+
+    total = part(t0) + part(t1, math.copysign(1.0, big_a)) + part(t2)
+    log_l = math.log(max(total, 1e-300)) + top
+    ea_k = part(le1 + math.log(abs(a_k)), math.copysign(1.0, a_k)) if a_k != 0 else 0.0
+    eb_k = part(2.0 * le1 + math.log(b_k)) if b_k > 0 else 0.0
+    d_dec = part(math.log(dec)) if dec > 0 else 0.0
+    dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
+    if total == 0.0:         # every term underflowed: numpy's x / 0 (the block's semantics)
+        return log_l, math.copysign(math.inf, tau * dtot) if dtot != 0.0 else math.nan
+    return log_l, tau * dtot / total
+
+
+def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, bool]:
+    """:func:`grokdelay._lts_engine._newton_block` for one point (the same safeguarded steps, on Python floats)."""
+    x = x_hi
+    a, b = -math.inf, math.inf
+    for count in range(200):
+        log_l, slope = log_loss_and_slope_1(it, math.exp(x))
+        h = log_l - log_target
+        if count == 0 and h > 0:
+            return x, False
+        if h == 0:
+            return x, True
+        if h > 0:
+            a = max(a, x)
+        else:
+            b = min(b, x)
+        xn = model_step_1(x, log_l, slope, log_target, it.floor, it.c)
+        small = abs(xn - x) <= NEWTON_STEP_TOL
+        if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
+            xn, small = (x - h / slope if slope != 0 else math.nan), False
+        outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
+                   or ((xn == a or xn == b) and not small))
+        if outside:
+            xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+        x = xn
+        if (small and not outside) or b - a <= 1e-14:
+            return x, True
+    raise FloatingPointError("linear_teacher_student: Newton iteration did not converge for "
+                             "1 point; please report the parameters")
