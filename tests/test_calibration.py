@@ -306,6 +306,8 @@ def test_predictions_outside_the_pilots_range_are_refused_unless_asked():
     pilots = [r for r in runs if r.hyper["weight_decay"] == 1.0 and r.hyper["seed"] in (0, 1)]
     cal = gd.calibrate(pilots, "first_passage", threshold=0.95, train_threshold=0.99)
     assert cal.ranges["weight_decay"] == (1.0, 1.0)
+    assert "tested on: learning_rate 0.001, weight_decay 1" in str(cal)
+    assert "tested on" in cal._repr_html_()
     inside = cal.predict(next(r for r in runs if r.hyper["weight_decay"] == 1.0))
     assert not any(n.startswith("extrapolating") for n in inside.notes)
     hyper = {"optimizer": "adamw", "learning_rate": 1e-3, "norm_mem": 60.0, "t_mem": 300.0}

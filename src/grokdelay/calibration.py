@@ -467,11 +467,22 @@ class Calibration:
                  f"  constants: {self._constants_text()}",
                  f"  log-delay residual sd {self.scale:.3g} on {self.dof} dof; intervals at "
                  f"level {self.level:g}"]
+        if self.ranges:
+            lines.append(f"  tested on: {self._ranges_text()}")
         for law, score in self.selection.items():
             lines.append(f"  {law}: " + (f"leave-one-out MAPE {score:.1f}%"
                                          if isinstance(score, float) else str(score)))
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def _ranges_text(self) -> str:
+        """The pilots' hyperparameter ranges, where predictions are made without extrapolating."""
+        text = ", ".join(f"{k} {span_text(lo, hi).split(' ', 1)[1]}"
+                         for k, (lo, hi) in self.ranges.items())
+        if self.span:
+            text += " (only along the line through the pilots in " + \
+                " and ".join(self.span["fields"]) + ")"
+        return text + "; elsewhere predictions need extrapolate=True"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>"
@@ -482,6 +493,8 @@ class Calibration:
         return (f"<b>Calibration of {html.escape(self.mechanism)}</b> on {self.n_runs} "
                 f"{html.escape(self.optimizer)} runs ({self.n_censored} censored), residual sd "
                 f"{self.scale:.3g} on {self.dof} dof<table>{rows}</table>"
+                + (f"<i>tested on</i>: {html.escape(self._ranges_text())}<br>"
+                   if self.ranges else "")
                 + (f"<i>leave-one-out on the pilots</i><table>{sel}</table>" if sel else ""))
 
 
