@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import grokdelay as gd
-from grokdelay import _core
+from grokdelay import ParameterError, _core, _fields
+from grokdelay._lts_engine import Model
 from grokdelay.linear_teacher_student import LinearTeacherStudent
 
 
@@ -91,3 +92,104 @@ def test_random_points_match_the_array_path():
         _same(lean, _array_path(p))
         seen.update(lean.notes)
     assert len(seen) >= 6          # the sample reaches several kinds of note
+
+
+def test_one_point_model_is_the_array_model():
+    """``_setup``'s one-point constants (Python floats) equal ``Model`` on arrays, bit for
+    bit, and so does the target level."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        depth = int(rng.choice([1, 2]))
+        p = LinearTeacherStudent(
+            aspect_ratio=float(10 ** rng.uniform(-3, 2)),
+            learning_rate=float(10 ** rng.uniform(-6, 0)),
+            weight_decay=0.0 if depth == 2 else float(10 ** rng.uniform(-8, -1)),
+            threshold=float(10 ** rng.uniform(-7, -1)), d_out=int(rng.integers(1, 13)),
+            depth=depth, init_scale=float(rng.uniform(0, 3)),
+            label_noise=0.0 if depth == 2 else float(rng.uniform(0, 0.5)),
+            accuracy=float(rng.uniform(0.05, 0.99)), hidden_width=math.inf)
+        b = p.broadcast()
+        m, target, shape = p._setup(b)
+        ref = Model(*(np.reshape(getattr(b, k), 1) for k in (
+            "aspect_ratio", "learning_rate", "weight_decay", "d_out", "depth", "init_scale",
+            "label_noise")))
+        assert shape == ()
+        assert sorted(vars(m)) == sorted(vars(ref))
+        for k, v in vars(ref).items():
+            got = getattr(m, k)
+            assert got.shape == (1,) and got.dtype == v.dtype, k
+            assert got[0].hex() == v[0].hex(), (k, got, v)
+        ref_t = _core_target(b)
+        assert target.shape == (1,) and target[0].hex() == ref_t.hex()
+
+
+def _core_target(b):
+    from grokdelay._lts_closed_forms import target_loss_level
+    return float(np.reshape(target_loss_level(b.threshold, b.accuracy, b.d_out), 1)[0])
+
+
+def _general_or_error(name, spec, value):
+    try:
+        return _fields._convert_general(name, spec, value)
+    except ParameterError as exc:
+        return exc
+
+
+@pytest.mark.parametrize("mechanism", sorted(_core._REGISTRY))
+def test_plain_numbers_take_the_general_paths_answer(mechanism):
+    """The fast acceptance of a plain float or int (``_fields._plain_scalar``) returns what
+    the general conversion returns, of the same type, and refers everything else to it."""
+    cls = _core._REGISTRY[mechanism]
+    values = [0, 1, 2, -1, 3, 2 ** 53, 2 ** 53 + 1, -2 ** 60, 0.0, -0.0, 0.5, 1.0, 1.5, 2.0,
+              -3.0, 1e-320, 1e-300, 1e50, 1e51, 1e300, math.inf, -math.inf, math.nan,
+              math.pi, 9007199254740993.0]
+    checked = 0
+    for name, (spec, _) in cls.field_specs().items():
+        if spec.kind not in ("scalar", "integer"):
+            continue
+        dom = spec.domain
+        more = [v for v in dom.edges() + dom.outside() if math.isfinite(v)]
+        for v in values + more + [math.nextafter(v, math.inf) for v in more]:
+            fast = _fields._plain_scalar(spec, v)
+            ref = _general_or_error(name, spec, v)
+            if fast is None:
+                continue
+            checked += 1
+            assert not isinstance(ref, Exception), (name, v, ref)
+            assert type(fast) is type(ref) and fast == ref, (name, v, fast, ref)
+            assert (math.copysign(1, fast) == math.copysign(1, ref)), (name, v)
+    assert checked > 0
+
+
+def test_plain_check_accepts_exactly_what_the_array_check_accepts():
+    """``LinearTeacherStudent._plainly_valid`` never accepts a point the array tests of
+    ``_check`` refuse; on points they accept it is True (so the fast path is taken)."""
+    rng = np.random.default_rng(3)
+    cases = [dict(depth=2, hidden_width=3.0, d_out=2), dict(depth=2, weight_decay=1e-3),
+             dict(depth=2, learning_rate=1e300, init_scale=1e10),
+             dict(aspect_ratio=1.0, weight_decay=1e-30, label_noise=0.1),
+             dict(aspect_ratio=1.0, weight_decay=1.0, label_noise=0.1),
+             dict(label_noise=1e150, aspect_ratio=2.0), dict(label_noise=1e149)]
+    for _ in range(300):
+        cases.append(dict(aspect_ratio=float(rng.choice([1.0, 10 ** rng.uniform(-3, 3)])),
+                          learning_rate=float(10 ** rng.uniform(-300, 300)),
+                          weight_decay=float(rng.choice([0.0, 10 ** rng.uniform(-40, 2)])),
+                          d_out=int(rng.integers(1, 20)), depth=int(rng.choice([1, 2])),
+                          init_scale=float(10 ** rng.uniform(-3, 3)),
+                          label_noise=float(rng.choice([0.0, 10 ** rng.uniform(-3, 152)])),
+                          hidden_width=float(rng.choice([math.inf, rng.uniform(1, 60)]))))
+    accepted = refused = 0
+    for kw in cases:
+        kw = {"aspect_ratio": 0.5, "learning_rate": 0.01, **kw}
+        try:
+            p = LinearTeacherStudent(**kw)
+        except ParameterError:
+            refused += 1
+            p = object.__new__(LinearTeacherStudent)
+            for name, (_, default) in LinearTeacherStudent.field_specs().items():
+                object.__setattr__(p, name, kw.get(name, default))
+            assert not p._plainly_valid(), kw
+            continue
+        accepted += 1
+        assert p._plainly_valid(), kw
+    assert accepted > 50 and refused > 50

@@ -211,6 +211,9 @@ class Broadcast:
         return f"Broadcast(shape={self.shape}, fields={list(self._values)})"
 
 
+_PLAIN_NUMBERS = (float, int)     # validated scalar fields are stored as these
+
+
 class Parameters:
     """Base class of every mechanism's parameters (a frozen dataclass once registered)."""
 
@@ -224,7 +227,7 @@ class Parameters:
             spec = f.metadata["grokdelay"]
             object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
-            np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
+            self.shape     # the fields broadcast together
         except ValueError:
             shapes = {k: np.shape(v) for k, v in self._broadcast_values().items() if np.ndim(v)}
             raise ParameterError(f"array fields do not broadcast together: shapes {shapes}",
@@ -272,7 +275,10 @@ class Parameters:
     @property
     def shape(self) -> tuple[int, ...]:
         """The broadcast shape of the scalar fields (``()`` when all are scalars)."""
-        shapes = [np.shape(v) for v in self._broadcast_values().values()]
+        values = self._broadcast_values().values()
+        if all(type(v) in _PLAIN_NUMBERS for v in values):    # the usual one point
+            return ()
+        shapes = [np.shape(v) for v in values]
         return () if not any(shapes) else np.broadcast_shapes(*shapes)
 
     def broadcast(self) -> Broadcast:
@@ -491,7 +497,7 @@ def overflow_note(mask: Any, what: str) -> list[str]:
 def _finalize_scalar(out: Outcome) -> dict[str, float] | None:
     """:func:`finalize`'s numbers for one point on Python floats (None: not all given)."""
     vals = [out.t_mem, out.t_grok, out.delay, out.log_delay]
-    if any(v is None or np.ndim(v) for v in vals):
+    if any(v is None or (type(v) is not float and np.ndim(v)) for v in vals):
         return None
     t_mem, t_grok, delay, log_delay = map(float, vals)
     if math.isinf(t_mem) and math.isinf(t_grok):

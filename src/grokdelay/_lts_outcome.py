@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ._core import Outcome, overflow_note
+from ._lts_engine import Model
 
 FLOW_NOTE = ("2 eta0 lambda_+ >= 1: gradient descent steps are too large for the "
              "gradient-flow theory (and diverge once 2 eta0 lambda_+ >= 2)")
@@ -45,6 +46,22 @@ def floor_text(which, floor, target, shape, why):
         return (f"never reaches the target: the {which} loss floor {float(floor):.4g} is at or "
                 f"above the target loss {float(target):.4g} ({why})")
     return f"never reaches the target: the {which} loss floor is at or above the target ({why})"
+
+
+def model_1(lam, eta, wd, dout, depth, alpha, sigma) -> Model:
+    """``Model(...)`` of one point from Python numbers, without numpy's per-call cost: the
+    same operations in the same order (numpy's ``x ** 2`` is ``x * x``), one-element
+    arrays as the model holds them."""
+    dout = float(dout)
+    root = 1.0 - math.sqrt(lam)
+    consts = {"lam": lam,
+              "eta0": alpha * eta / (2.0 * (dout * dout)) if depth == 2 else eta / dout,
+              "g": 0.5 * dout * wd, "s": 1.0 / dout, "a2": alpha * alpha,
+              "sig2": sigma * sigma, "lo": root * root, "atom": max(0.0, 1.0 - 1.0 / lam)}
+    m = object.__new__(Model)
+    for k, v in consts.items():
+        setattr(m, k, np.array([v], dtype=float))
+    return m
 
 
 def _steps(tau: float, eta0: float) -> float:

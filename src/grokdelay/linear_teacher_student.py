@@ -484,6 +484,8 @@ class LinearTeacherStudent(Parameters):
         "eq 17; inf = eq 18)", math.inf)
 
     def _check(self) -> None:
+        if self._plainly_valid():
+            return
         depth2 = np.asarray(self.depth) == 2
         narrow = depth2 & (np.asarray(self.hidden_width) < 2 * np.asarray(self.d_out))
         if np.any(narrow):
@@ -532,11 +534,37 @@ class LinearTeacherStudent(Parameters):
                 "label_noise^2 * max(aspect_ratio, 1) must be at most 1e300 (the noise term of "
                 "the losses overflows float64 beyond)", "label_noise")
 
+    def _plainly_valid(self) -> bool:
+        """One point of plain numbers passing every test of :meth:`_check` (evaluated on
+        floats, the same order of operations); False sends it to the array tests, which
+        also word the refusal."""
+        v = vars(self)
+        if not all(type(v[k]) in (float, int) for k in (
+                "aspect_ratio", "learning_rate", "weight_decay", "d_out", "depth",
+                "init_scale", "label_noise", "hidden_width")):
+            return False
+        lam, wd, dout, sigma = v["aspect_ratio"], v["weight_decay"], float(v["d_out"]), \
+            v["label_noise"]
+        if v["depth"] == 2 and (v["hidden_width"] < 2 * v["d_out"] or wd > 0 or math.isinf(
+                v["init_scale"] * v["learning_rate"] / (2.0 * (dout * dout)))):
+            return False
+        g = 0.5 * dout * wd
+        if lam == 1.0 and g > 0 and sigma > 0 and g < resolved_limits(1.0)[1]:
+            return False
+        return not sigma * sigma * max(lam, 1.0) > _LARGEST_SQUARED ** 2
+
     # ------------------------------------------------------------------ helpers
     def _setup(self, a):
         shape = a.shape
-        flat = (lambda v: np.reshape(v, 1)) if not shape else (  # 0-d: no broadcasting
-            lambda v: np.ravel(np.broadcast_to(v, shape)))
+        if not shape:                        # one point: its constants on Python floats
+            m = N.model_1(*(float(v) for v in (a.aspect_ratio, a.learning_rate,
+                                               a.weight_decay, a.d_out, a.depth,
+                                               a.init_scale, a.label_noise)))
+            tgt = target_loss_level(a.threshold, a.accuracy, a.d_out)
+            return m, np.array([tgt], dtype=float), shape
+
+        def flat(v):
+            return np.ravel(np.broadcast_to(v, shape))
         m = Model(*(flat(v) for v in (a.aspect_ratio, a.learning_rate, a.weight_decay,
                                       a.d_out, a.depth, a.init_scale, a.label_noise)))
         target = flat(target_loss_level(a.threshold, a.accuracy, a.d_out))
