@@ -29,8 +29,9 @@ extrapolated.
 2. **Scalar against scalar.** One ``predict_delay`` call on one point (each sample point in
    turn; numpy by default, the compiled one-point solve with ``GROKDELAY_KERNEL=numba``)
    against one QAWS + brentq solve of that point. ``--baseline SRC``: the batch and scalar
-   timings (and the construction of the scalar parameter objects) of another source tree (e.g. ``/path/to/main/src``) against this one, in
-   alternating fresh processes (two trees cannot share one process).
+   timings, and the construction of the scalar parameter objects, of another source tree
+   (e.g. ``/path/to/main/src``) against this one, in alternating fresh processes (two
+   trees cannot share one process).
 3. **The coupled two-layer path** (``method="coupled"``, depth 2, finite hidden width)
    against the exact depth-2 path on the same points.
 4. **Memory**: peak traced memory (tracemalloc; numpy reports its buffers to it) of one call
