@@ -29,8 +29,9 @@ extrapolated.
 2. **Scalar against scalar.** One ``predict_delay`` call on one point (each sample point in
    turn; numpy by default, the compiled one-point solve with ``GROKDELAY_KERNEL=numba``)
    against one QAWS + brentq solve of that point. ``--baseline SRC``: the batch and scalar
-   timings of another source tree (e.g. ``/path/to/main/src``) against this one, in
-   alternating fresh processes (two trees cannot share one process).
+   timings, and the construction of the scalar parameter objects, of another source tree
+   (e.g. ``/path/to/main/src``) against this one, in alternating fresh processes (two
+   trees cannot share one process).
 3. **The coupled two-layer path** (``method="coupled"``, depth 2, finite hidden width)
    against the exact depth-2 path on the same points.
 4. **Memory**: peak traced memory (tracemalloc; numpy reports its buffers to it) of one call
@@ -270,7 +271,13 @@ c0 = time.process_time(); gd.predict_delay(full); c1 = time.process_time()
 for q in scal:
     gd.predict_delay(q)
 c2 = time.process_time()
-print(json.dumps([(c1 - c0) / lam.size * 1e6, (c2 - c1) / len(scal) * 1e3]))
+for _ in range(5):      # constructing the scalar parameter objects (validation included)
+    for i in idx:
+        gd.LinearTeacherStudent(aspect_ratio=float(lam.flat[i]), learning_rate=0.01,
+                                weight_decay=float(wd.flat[i]), threshold=1e-3)
+c3 = time.process_time()
+print(json.dumps([(c1 - c0) / lam.size * 1e6, (c2 - c1) / len(scal) * 1e3,
+                  (c3 - c2) / (5 * len(scal)) * 1e3]))
 """
 
 
@@ -289,12 +296,13 @@ def compare_trees(baseline: str, repeats: int) -> None:
                                  capture_output=True, text=True)
             out[k].append(json.loads(res.stdout.strip().splitlines()[-1]))
     for k, v in out.items():
-        b, s = zip(*v)
-        print(f"    {k:48s} batch {_mmm(b)} us/pt, scalar {_mmm(s)} ms (min/median/max)")
+        b, s, c = zip(*v)
+        print(f"    {k:48s} batch {_mmm(b)} us/pt, scalar {_mmm(s)} ms, construct "
+              f"{_mmm(c)} ms (min/median/max)")
     for k in list(runs)[1:]:
-        rb = [a[0] / b[0] for a, b in zip(out[k], out["baseline"])]
-        rs = [a[1] / b[1] for a, b in zip(out[k], out["baseline"])]
-        print(f"    {k} / baseline: batch {_mmm(rb)}, scalar {_mmm(rs)} (paired)")
+        rb, rs, rc = ([a[j] / b[j] for a, b in zip(out[k], out["baseline"])] for j in range(3))
+        print(f"    {k} / baseline: batch {_mmm(rb)}, scalar {_mmm(rs)}, construct {_mmm(rc)}"
+              " (paired)")
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "engines": (1, ("_marchenko_pastur", "_lts_engine", "_lts_simulation", "_two_layer",
                     "_contraction", "_kl_law", "_langevin", "_norm_simulation", "_symbolic",
                     "_decay_law", "_parallel", "_special", "_seed000_kernel",
-                    "_lts_closed_forms", "_lts_kernel", "_lts_numba")),
+                    "_lts_closed_forms", "_lts_kernel", "_lts_numba", "_lts_outcome")),
     "mechanisms": (2, ("linear_teacher_student", "norm_separation", "kramers",
                        "timescale_separation", "two_clocks", "spectral", "implicit_bias",
                        "ridge_null_space", "first_passage", "two_phase", "power_law")),

@@ -211,6 +211,9 @@ class Broadcast:
         return f"Broadcast(shape={self.shape}, fields={list(self._values)})"
 
 
+_PLAIN_NUMBERS = (float, int)     # validated scalar fields are stored as these
+
+
 class Parameters:
     """Base class of every mechanism's parameters (a frozen dataclass once registered)."""
 
@@ -224,7 +227,7 @@ class Parameters:
             spec = f.metadata["grokdelay"]
             object.__setattr__(self, f.name, validate_field(f.name, spec, getattr(self, f.name)))
         try:
-            np.broadcast_shapes(*(np.shape(v) for v in self._broadcast_values().values()))
+            self.shape     # the fields broadcast together
         except ValueError:
             shapes = {k: np.shape(v) for k, v in self._broadcast_values().items() if np.ndim(v)}
             raise ParameterError(f"array fields do not broadcast together: shapes {shapes}",
@@ -272,7 +275,10 @@ class Parameters:
     @property
     def shape(self) -> tuple[int, ...]:
         """The broadcast shape of the scalar fields (``()`` when all are scalars)."""
-        shapes = [np.shape(v) for v in self._broadcast_values().values()]
+        values = self._broadcast_values().values()
+        if all(type(v) in _PLAIN_NUMBERS for v in values):    # the usual one point
+            return ()
+        shapes = [np.shape(v) for v in values]
         return () if not any(shapes) else np.broadcast_shapes(*shapes)
 
     def broadcast(self) -> Broadcast:
@@ -491,7 +497,7 @@ def overflow_note(mask: Any, what: str) -> list[str]:
 def _finalize_scalar(out: Outcome) -> dict[str, float] | None:
     """:func:`finalize`'s numbers for one point on Python floats (None: not all given)."""
     vals = [out.t_mem, out.t_grok, out.delay, out.log_delay]
-    if any(v is None or np.ndim(v) for v in vals):
+    if any(v is None or (type(v) is not float and np.ndim(v)) for v in vals):
         return None
     t_mem, t_grok, delay, log_delay = map(float, vals)
     if math.isinf(t_mem) and math.isinf(t_grok):
@@ -508,7 +514,7 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
              out: Outcome) -> DelayPrediction:
     values = None if shape else _finalize_scalar(out)
     if values is not None:
-        return _checked(params, method_name, shape, out, values)
+        return _checked_scalar(params, method_name, out, values)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         t_mem = np.broadcast_to(np.asarray(out.t_mem, dtype=float), shape)
         t_grok = np.broadcast_to(np.asarray(out.t_grok, dtype=float), shape)
@@ -529,6 +535,56 @@ def finalize(params: Parameters, method_name: str, shape: tuple[int, ...],
     return _checked(params, method_name, shape, out, values)
 
 
+_UNFIT_NOTE = ("never fits (t_mem = inf), so by convention never groks (t_grok = delay = "
+               "inf), although the generalization target alone is met at "
+               "extra['t_generalize']")
+_NO_DELAY_NOTE = ("t_grok <= t_mem: generalization comes no later than memorization, so "
+                  "there is no grokking delay (log_delay = -inf)")
+_DELAY_OVERFLOW_NOTE = ("the delay exceeds the float64 range and is reported as inf; "
+                        "log_delay is exact")
+_TIMES_OVERFLOW_NOTE = ("t_mem and t_grok exceed the float64 range (reported as inf); the "
+                        "delay between them is exact")
+_RATIO_ZERO_NOTE = "t_mem = 0 < t_grok: ratio = inf by convention"
+_RATIO_OVERFLOW_NOTE = "t_grok / t_mem exceeds the float64 range: ratio reported as inf"
+
+
+def _nan_error(params, method_name, k) -> FloatingPointError:
+    return FloatingPointError(f"internal error: {params.name}/{method_name} produced NaN in "
+                              f"{k} for {params!r}; please report it")
+
+
+def _checked_scalar(params, method_name, out, values) -> DelayPrediction:
+    """:func:`_checked` for one point whose numbers are Python floats: the same rules,
+    notes and order, without numpy calls on 0-d arrays."""
+    notes = list(out.notes)
+    extra = dict(out.extra)
+    t_mem, t_grok = values["t_mem"], values["t_grok"]
+    if math.isinf(t_mem) and math.isfinite(t_grok):
+        extra["t_generalize"] = t_grok
+        values.update(t_grok=math.inf, delay=math.inf, ratio=math.inf, log_delay=math.inf)
+        notes.append(_UNFIT_NOTE)
+    for k, v in values.items():
+        if math.isnan(v):
+            raise _nan_error(params, method_name, k)
+    t_grok, delay, ratio, log_delay = (values[k] for k in ("t_grok", "delay", "ratio",
+                                                            "log_delay"))
+    text = " ".join(notes)
+    if "log_delay" not in text and delay <= 0:
+        notes.append(_NO_DELAY_NOTE)
+    if "float64" not in text:
+        if math.isinf(delay) and math.isfinite(log_delay):
+            notes.append(_DELAY_OVERFLOW_NOTE)
+        if math.isinf(t_mem) and math.isinf(t_grok) and math.isfinite(delay):
+            notes.append(_TIMES_OVERFLOW_NOTE)
+    if math.isinf(ratio) and math.isfinite(t_grok) and t_mem == 0:
+        notes.append(_RATIO_ZERO_NOTE)
+    if math.isinf(ratio) and math.isfinite(t_grok) and t_mem > 0:
+        notes.append(_RATIO_OVERFLOW_NOTE)
+    return DelayPrediction(params.name, method_name, units=out.units,
+                           notes=tuple(dict.fromkeys(notes)), params=params, extra=extra,
+                           **values)
+
+
 def _checked(params, method_name, shape, out, values) -> DelayPrediction:
     """The conventions every prediction keeps (docs/conventions.rst), its NaN check and
     the notes the core can state for every mechanism; scalar and array paths alike."""
@@ -545,34 +601,25 @@ def _checked(params, method_name, shape, out, values) -> DelayPrediction:
         extra["t_generalize"] = _scalarize(t_gen) if not shape else t_gen
         for k in ("t_grok", "delay", "ratio", "log_delay"):
             values[k] = np.where(unfit, np.inf, values[k])
-        notes += note_where(unfit, "never fits (t_mem = inf), so by convention never groks "
-                                   "(t_grok = delay = inf), although the generalization "
-                                   "target alone is met at extra['t_generalize']")
+        notes += note_where(unfit, _UNFIT_NOTE)
     for k, v in values.items():
         if np.isnan(v).any():
-            raise FloatingPointError(
-                f"internal error: {params.name}/{method_name} produced NaN in {k} for "
-                f"{params!r}; please report it")
+            raise _nan_error(params, method_name, k)
     t_grok, delay, ratio, log_delay = (values[k] for k in ("t_grok", "delay", "ratio",
                                                             "log_delay"))
     text = " ".join(notes)
     with np.errstate(invalid="ignore"):
         # facts the core can state for every mechanism (a method may say more)
         if "log_delay" not in text:
-            notes += note_where(delay <= 0, "t_grok <= t_mem: generalization comes no later "
-                                            "than memorization, so there is no grokking delay "
-                                            "(log_delay = -inf)")
+            notes += note_where(delay <= 0, _NO_DELAY_NOTE)
         if "float64" not in text:
-            notes += note_where(np.isinf(delay) & np.isfinite(log_delay),
-                                "the delay exceeds the float64 range and is reported as inf; "
-                                "log_delay is exact")
+            notes += note_where(np.isinf(delay) & np.isfinite(log_delay), _DELAY_OVERFLOW_NOTE)
             notes += note_where(np.isinf(t_mem) & np.isinf(t_grok) & np.isfinite(delay),
-                                "t_mem and t_grok exceed the float64 range (reported as inf); "
-                                "the delay between them is exact")
+                                _TIMES_OVERFLOW_NOTE)
         notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem == 0),
-                            "t_mem = 0 < t_grok: ratio = inf by convention")
+                            _RATIO_ZERO_NOTE)
         notes += note_where(np.isinf(ratio) & np.isfinite(t_grok) & (t_mem > 0),
-                            "t_grok / t_mem exceeds the float64 range: ratio reported as inf")
+                            _RATIO_OVERFLOW_NOTE)
     values = {k: _scalarize(v) if not shape else np.array(v) for k, v in values.items()}
     notes = tuple(dict.fromkeys(notes))  # de-duplicate, keep order
     return DelayPrediction(params.name, method_name, units=out.units, notes=notes,

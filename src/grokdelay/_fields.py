@@ -111,6 +111,16 @@ class Interval:
             ok &= np.isfinite(x) & (np.floor(x) == x)
         return ok
 
+    def holds(self, x: float) -> bool:
+        """:meth:`contains` for one Python float, without numpy (the same tests)."""
+        if not ((x >= self.lo) if self.lo_closed else (x > self.lo)):
+            return False          # also NaN
+        if not ((x <= self.hi) if self.hi_closed else (x < self.hi)):
+            return False
+        if not self.allow_inf and math.isinf(x):
+            return False
+        return not self.integer or (math.isfinite(x) and math.floor(x) == x)
+
     def __str__(self) -> str:
         if self.integer:
             if self.hi == math.inf:
@@ -305,7 +315,29 @@ def real_scalar(name: str, value: Any) -> float:
     return float(arr.reshape(()))
 
 
+def _plain_scalar(spec: FieldSpec, value: Any) -> Any:
+    """The validated form of a plain Python float or int inside its domain, or None: then
+    :func:`_convert_scalar`'s general path decides (and words any refusal)."""
+    kind = type(value)
+    if kind is int and abs(value) <= MAX_INTEGER:
+        x = float(value)        # exact, as numpy's int64 -> float64
+    elif kind is float:
+        x = value
+    else:
+        return None
+    if not isinstance(spec.domain, Interval) or not spec.domain.holds(x):
+        return None
+    if spec.kind == "integer":
+        return int(x) if abs(x) <= MAX_INTEGER else None
+    return x
+
+
 def _convert_scalar(name: str, spec: FieldSpec, value: Any) -> Any:
+    plain = _plain_scalar(spec, value)
+    return _convert_general(name, spec, value) if plain is None else plain
+
+
+def _convert_general(name: str, spec: FieldSpec, value: Any) -> Any:
     value = decode_inf(value)
     arr = real_array(name, value, spec)
     ok = spec.domain.contains(arr)

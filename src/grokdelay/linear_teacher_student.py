@@ -84,6 +84,7 @@ from ._lts_closed_forms import (accuracy_of_log_loss, describe_first, lambertw_e
                                 target_loss_level, to_steps)
 from ._lts_engine import (Model, check_coupled, check_kernel, coupled_kernel, effective_times,
                           exact_crossings, log_losses_flat, model_floors, model_initial)
+from . import _lts_outcome as N
 from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_descent_ensemble,
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
@@ -483,6 +484,8 @@ class LinearTeacherStudent(Parameters):
         "eq 17; inf = eq 18)", math.inf)
 
     def _check(self) -> None:
+        if self._plainly_valid():
+            return
         depth2 = np.asarray(self.depth) == 2
         narrow = depth2 & (np.asarray(self.hidden_width) < 2 * np.asarray(self.d_out))
         if np.any(narrow):
@@ -531,11 +534,37 @@ class LinearTeacherStudent(Parameters):
                 "label_noise^2 * max(aspect_ratio, 1) must be at most 1e300 (the noise term of "
                 "the losses overflows float64 beyond)", "label_noise")
 
+    def _plainly_valid(self) -> bool:
+        """One point of plain numbers passing every test of :meth:`_check` (evaluated on
+        floats, the same order of operations); False sends it to the array tests, which
+        also word the refusal."""
+        v = vars(self)
+        if not all(type(v[k]) in (float, int) for k in (
+                "aspect_ratio", "learning_rate", "weight_decay", "d_out", "depth",
+                "init_scale", "label_noise", "hidden_width")):
+            return False
+        lam, wd, dout, sigma = v["aspect_ratio"], v["weight_decay"], float(v["d_out"]), \
+            v["label_noise"]
+        if v["depth"] == 2 and (v["hidden_width"] < 2 * v["d_out"] or wd > 0 or math.isinf(
+                v["init_scale"] * v["learning_rate"] / (2.0 * (dout * dout)))):
+            return False
+        g = 0.5 * dout * wd
+        if lam == 1.0 and g > 0 and sigma > 0 and g < resolved_limits(1.0)[1]:
+            return False
+        return not sigma * sigma * max(lam, 1.0) > _LARGEST_SQUARED ** 2
+
     # ------------------------------------------------------------------ helpers
     def _setup(self, a):
         shape = a.shape
-        flat = (lambda v: np.reshape(v, 1)) if not shape else (  # 0-d: no broadcasting
-            lambda v: np.ravel(np.broadcast_to(v, shape)))
+        if not shape:                        # one point: its constants on Python floats
+            m = N.model_1(*(float(v) for v in (a.aspect_ratio, a.learning_rate,
+                                               a.weight_decay, a.d_out, a.depth,
+                                               a.init_scale, a.label_noise)))
+            tgt = target_loss_level(a.threshold, a.accuracy, a.d_out)
+            return m, np.array([tgt], dtype=float), shape
+
+        def flat(v):
+            return np.ravel(np.broadcast_to(v, shape))
         m = Model(*(flat(v) for v in (a.aspect_ratio, a.learning_rate, a.weight_decay,
                                       a.d_out, a.depth, a.init_scale, a.label_noise)))
         target = flat(target_loss_level(a.threshold, a.accuracy, a.d_out))
@@ -543,9 +572,7 @@ class LinearTeacherStudent(Parameters):
 
     @staticmethod
     def _flow_note(m, eta_steps):
-        return note_where(2.0 * m.eta0 * (1.0 + np.sqrt(m.lam)) ** 2 >= 1.0,
-                          "2 eta0 lambda_+ >= 1: gradient descent steps are too large for the "
-                          "gradient-flow theory (and diverge once 2 eta0 lambda_+ >= 2)")
+        return note_where(2.0 * m.eta0 * (1.0 + np.sqrt(m.lam)) ** 2 >= 1.0, N.FLOW_NOTE)
 
     def _approx_domain(self, name: str, a, allow_wd: bool) -> None:
         if np.any(np.asarray(a.aspect_ratio) >= 1):
@@ -569,10 +596,12 @@ class LinearTeacherStudent(Parameters):
     def _exact(self, a) -> Outcome:
         return self._exact_outcome(a, coupled=False)
 
-    def _exact_outcome(self, a, coupled: bool) -> Outcome:
+    def _exact_outcome(self, a, coupled: bool, lean: bool = True) -> Outcome:
         m, target, shape = self._setup(a)
         log_t = np.log(target)
         tau_tr, tau_gen, *floors = exact_crossings(m, log_t)
+        if lean and not shape and not coupled:     # one point: the same decisions on floats
+            return N.exact_outcome_1(a, m, target, tau_tr, tau_gen, floors)
         extra = {}
         if coupled:
             t_mem, t_grok, extra = self._coupled_steps(a, m, tau_tr, tau_gen)
@@ -585,7 +614,7 @@ class LinearTeacherStudent(Parameters):
         lam = m.lam.reshape(shape)
         notes = self._flow_note(m, None) + self._depth_notes(a, coupled)
         saddle = _saddle(a)
-        notes += note_where(saddle & np.isinf(t_grok), _SADDLE_NOTE)
+        notes += note_where(saddle & np.isinf(t_grok), N.SADDLE_NOTE)
         # a crossing at a finite tau = eta0 t whose step count t exceeds float64 is an
         # overflow, not a floor above the target
         if coupled:
@@ -596,32 +625,22 @@ class LinearTeacherStudent(Parameters):
         notes += overflow_note(big_mem, "t_mem")
         notes += overflow_note(big_grok & ~np.isinf(t_mem), "t_grok")
         never_fit = np.isinf(t_mem) & ~saddle & ~big_mem
-        notes += note_where(never_fit, _floor_text(
-            "training", f_tr, tgt, shape,
-            "weight decay and label noise keep the training loss above the target"))
+        notes += note_where(never_fit, N.floor_text("training", f_tr, tgt, shape,
+                                                    N.NEVER_FIT_WHY))
         null = (lam > 1) & np.isinf(t_grok) & ~saddle & ~big_grok
-        notes += note_where(null, _floor_text(
-            "generalization", f_gen, tgt, shape,
-            "aspect_ratio > 1: the null space of the training Gram matrix (mass 1 - 1/lambda) "
-            "is never learned"))
+        notes += note_where(null, N.floor_text("generalization", f_gen, tgt, shape,
+                                               N.NULL_SPACE_WHY))
         other = ~null & ~saddle & np.isinf(t_grok) & ~big_grok
-        notes += note_where(other, _floor_text(
-            "generalization", f_gen, tgt, shape,
-            "weight decay / label noise keep the generalization loss above the target"))
+        notes += note_where(other, N.floor_text("generalization", f_gen, tgt, shape,
+                                                N.FLOOR_WHY))
         notes += note_where((np.asarray(a.label_noise) > 0) & np.isfinite(t_grok)
-                            & (f_gen > tgt),
-                            "label noise: generalization accuracy reaches the target, then "
-                            "falls back below it as the noise is fitted")
-        notes += note_where((t_mem == 0) & (t_grok == 0),
-                            "the initial losses are already below the target level: "
-                            "t_mem = t_grok = 0")
+                            & (f_gen > tgt), N.NOISE_RETURN_NOTE)
+        notes += note_where((t_mem == 0) & (t_grok == 0), N.AT_ZERO_NOTE)
         with np.errstate(invalid="ignore"):
             # never fits => never groks (conventions): no "before" for an unfit point
             delay = np.where(np.isinf(t_grok) | np.isinf(t_mem), np.inf, t_grok - t_mem)
         early = delay < 0
-        notes += note_where(early, "label noise: the generalization accuracy reaches the target "
-                                   "before the training accuracy does (negative delay; "
-                                   "log_delay is reported as -inf)")
+        notes += note_where(early, N.EARLY_NOTE)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_delay = np.where(early, -np.inf, np.log(np.where(early, 1.0, delay)))
         return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes, delay=delay,
@@ -665,17 +684,9 @@ class LinearTeacherStudent(Parameters):
     def _depth_notes(a, coupled: bool) -> list[str]:
         depth = np.asarray(a.depth)
         width = np.asarray(a.hidden_width)
-        notes = note_where((depth == 1) & np.isfinite(width),
-                           "hidden_width is ignored at depth = 1")
-        if coupled:
-            notes += note_where((depth == 2) & np.isfinite(width),
-                                "coupled: eq 17's kernel drift only; the output kernel's "
-                                "anisotropy (O(sqrt(d_out/d_h)) per run) and the run-to-run "
-                                "spread of the initial kernel are not modelled")
-        else:
-            notes += note_where((depth == 2) & np.isfinite(width),
-                                "depth 2: eq 18 freezes the kernel (infinite width); "
-                                "method='coupled' uses hidden_width")
+        notes = note_where((depth == 1) & np.isfinite(width), N.WIDTH_IGNORED_NOTE)
+        notes += note_where((depth == 2) & np.isfinite(width),
+                            N.COUPLED_NOTE if coupled else N.FROZEN_NOTE)
         return notes
 
     def _lambert_times(self, a):
@@ -705,7 +716,7 @@ class LinearTeacherStudent(Parameters):
                  "1e-3, +57% at lambda = 0.05 (docs: validity table)"]
         notes += self._flow_note(m, None) + self._depth_notes(a, False)
         saddle = _saddle(a).ravel()
-        notes += note_where(saddle, _SADDLE_NOTE)
+        notes += note_where(saddle, N.SADDLE_NOTE)
         with np.errstate(invalid="ignore"):
             notes += note_where(~saddle & (m.eta0 * t_mem < np.sqrt(m.lam)),
                                 "eta0 t_mem < sqrt(lambda): outside the late-time regime of "
@@ -744,17 +755,13 @@ class LinearTeacherStudent(Parameters):
                                                 "~gamma^2/(8(1-lambda)^3) for small gamma) is "
                                                 "above the target: never groks")
         notes += self._flow_note(m, None) + self._depth_notes(a, False)
-        notes += note_where(_saddle(a), _SADDLE_NOTE)
+        notes += note_where(_saddle(a), N.SADDLE_NOTE)
         return Outcome(t_mem=t_mem.reshape(shape), t_grok=t_grok.reshape(shape), units="steps",
                        notes=notes, delay=delay.reshape(shape),
                        log_delay=log_delay.reshape(shape),
                        extra={"target_loss": target.reshape(shape)})
 
 # --------------------------------------------------------------------------- helpers
-
-
-_SADDLE_NOTE = ("depth 2 with init_scale = 0: the student starts at the saddle S0 = S1 = 0, "
-                "where the gradient vanishes; gradient flow never leaves it")
 
 
 def _saddle(a):
@@ -765,10 +772,3 @@ def _with(a, **changes):
     vals = dict(a._values)
     vals.update(changes)
     return Broadcast(a.shape, vals)
-
-
-def _floor_text(which, floor, target, shape, why):
-    if shape == ():
-        return (f"never reaches the target: the {which} loss floor {float(floor):.4g} is at or "
-                f"above the target loss {float(target):.4g} ({why})")
-    return f"never reaches the target: the {which} loss floor is at or above the target ({why})"
