@@ -206,3 +206,16 @@ def test_method_warnings_name_the_users_line():
         assert [(w.filename, w.lineno) for w in rec] == [(__file__, at)] * len(rec)
     assert direct[0].category is gd.GrokdelayWarning and "nu_max" in str(direct[0].message)
     assert old[0].category is DeprecationWarning and "grokdelay.scenarios" in str(old[0].message)
+
+
+def test_a_note_on_one_point_has_no_point_count():
+    # a scalar call's masks are one-element arrays inside some engines: "(at all 1 points)"
+    # was appended to its notes; one point gets the bare note, several get the count
+    from grokdelay._core import note_where
+
+    assert note_where(np.array([True]), "n") == ["n"] == note_where(True, "n")
+    assert note_where(np.array([True, True]), "n") == ["n (at all 2 points)"]
+    assert note_where(np.array([True, False]), "n") == ["n (at 1 of 2 points)"]
+    p = gd.predict_delay(gd.LinearTeacherStudent(aspect_ratio=0.5, learning_rate=0.5))
+    flow = [n for n in p.notes if n.startswith("2 eta0 lambda_+ >= 1")]
+    assert flow and not flow[0].endswith("points)")

@@ -483,8 +483,10 @@ def note_where(mask: Any, text: str) -> list[str]:
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return []
-    if m.ndim == 0 or m.all():
-        return [text] if m.ndim == 0 else [f"{text} (at all {m.size} points)"]
+    if m.size == 1:             # one point (a scalar call's one-element mask included)
+        return [text]
+    if m.all():
+        return [f"{text} (at all {m.size} points)"]
     return [f"{text} (at {int(m.sum())} of {m.size} points)"]
 
 

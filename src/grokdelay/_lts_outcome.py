@@ -84,8 +84,7 @@ def exact_outcome_1(a, m, target, tau_tr, tau_gen, floors) -> Outcome:
     notes = []
     root = 1.0 + math.sqrt(lam)
     if 2.0 * eta0 * (root * root) >= 1.0:
-        # the array path's mask is the model's one-element array: "(at all 1 points)"
-        notes.append(f"{FLOW_NOTE} (at all 1 points)")
+        notes.append(FLOW_NOTE)
     if math.isfinite(width) and depth == 1:
         notes.append(WIDTH_IGNORED_NOTE)
     elif math.isfinite(width) and depth == 2:
