@@ -56,7 +56,7 @@ def test_two_cells_test_the_box_and_the_line_through_them(a, b, q):
     assert bool(span) == both
     off = pr._off_span(span, point)
     assert (off is not None) == off_line
-    outside = pr._outside(ranges, point)
+    outside = pr.outside(ranges, point)
     assert (not outside) == in_box
     refused = False
     try:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._core import NotApplicable
 
-__all__ = ["RANGE_FIELDS", "EXTRAPOLATION_MAPE", "INTERPOLATION_MAPE", "SPAN_TOL",
+__all__ = ["RANGE_FIELDS", "EXTRAPOLATION_MAPE", "INTERPOLATION_MAPE", "SPAN_TOL", "outside",
            "pilot_span", "extrapolation_notes", "refuse_extrapolation", "span_text"]
 
 
@@ -32,7 +32,7 @@ EXTRAPOLATION_MAPE = "44-73%"
 INTERPOLATION_MAPE = "14-22%"
 
 
-def _outside(ranges: Mapping[str, tuple[float, float]], F, skip: tuple[str, ...] = ()):
+def outside(ranges: Mapping[str, tuple[float, float]], F, skip: tuple[str, ...] = ()):
     """``[(field, n_outside, lo, hi, values)]`` for each hyperparameter with points outside the
     pilots' range (relative tolerance 1e-9; NaN, a value the point does not give, is not
     checked)."""
@@ -111,7 +111,7 @@ def extrapolation_notes(ranges: Mapping[str, tuple[float, float]], F,
         "interval assumes the law's form holds there, which no pilot tested (on the "
         f"reference MLP such predictions missed by {EXTRAPOLATION_MAPE} on average, and "
         "the delay is not even monotone in weight_decay)"
-        for k, n, lo, hi, _ in _outside(ranges, F, skip)]
+        for k, n, lo, hi, _ in outside(ranges, F, skip)]
 
 
 def _extrapolation_refusal_tail() -> str:
@@ -125,7 +125,7 @@ def refuse_extrapolation(mechanism: str, ranges, F, label: str,
                           skip: tuple[str, ...] = (), span=None) -> None:
     """NotApplicable naming the first hyperparameter outside the pilots' range (or the
     hyperparameters whose line through the pilots the point leaves)."""
-    bad = _outside(ranges, F, skip)
+    bad = outside(ranges, F, skip)
     if not bad:
         off = _off_span(span or {}, F, skip)
         if off:

@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 
 from ._core import DelayPrediction, NotApplicable, Outcome, ParameterError, finalize
-from ._pilot_range import (EXTRAPOLATION_MAPE, RANGE_FIELDS, extrapolation_notes, pilot_span,
-                           refuse_extrapolation, span_text)
+from ._pilot_range import (EXTRAPOLATION_MAPE, RANGE_FIELDS, extrapolation_notes, outside,
+                           pilot_span, refuse_extrapolation, span_text)
 from ._run_laws import (LAWS, PowerLawLaw, RunLaw, facts_at_memorization, facts_from_mapping,
                         stack_facts)
 
@@ -448,16 +448,13 @@ class Calibration:
         notes = [f"{field} solved from the calibrated {self.mechanism} with everything else as "
                  "given; the law holds the norm at memorization fixed, while a real run's norm "
                  "depends on the hyperparameters too"]
-        if field in self.ranges:
-            lo_r, hi_r = self.ranges[field]
-            rel = 1e-9 * max(abs(lo_r), abs(hi_r))
-            out = (value < lo_r - rel) | (value > hi_r + rel)
-            if np.any(out):
-                notes.append(f"the solution lies outside the pilots' {field} "
-                             f"{span_text(lo_r, hi_r)} at {int(np.sum(out))} target(s): there the "
-                             "law is extrapolated, untested on these runs (on the reference MLP "
-                             f"such predictions missed by {EXTRAPOLATION_MAPE} on average); run "
-                             "a pilot at that value before relying on it")
+        for _, n_out, lo_r, hi_r, _ in outside({field: self.ranges[field]} if field in
+                                               self.ranges else {}, {field: value}):
+            notes.append(f"the solution lies outside the pilots' {field} "
+                         f"{span_text(lo_r, hi_r)} at {n_out} target(s): there the "
+                         "law is extrapolated, untested on these runs (on the reference MLP "
+                         f"such predictions missed by {EXTRAPOLATION_MAPE} on average); run "
+                         "a pilot at that value before relying on it")
         return Inversion(field, conv(value), (conv(lo), conv(hi)), self.level, tuple(notes))
 
     # ------------------------------------------------------------------ display
