@@ -247,3 +247,26 @@ def test_each_kernel_compiles_once():
     gd.predict_delay(p)
     for name in ("newton", "upper_guess", "floor_sums", "crossings_one"):
         assert len(getattr(_lts_numba, name).signatures) <= 1, name
+
+
+def test_one_point_numpy_solves_agree_with_the_numpy_block(monkeypatch):
+    # The one-point numpy path (Python floats, node rows shared across its two crossings,
+    # the four sums as one matrix-vector product) against the same points in one numpy
+    # block: within the agreement bound above (measured worst 0.29 of it over 400 points),
+    # the never-fit / never-grok sets and the zeros exactly.
+    p = _random_points(300, seed=21)
+    fields = ("aspect_ratio", "weight_decay", "threshold", "d_out", "depth", "label_noise",
+              "init_scale")
+    block = _predict(monkeypatch, "numpy", p)
+    worst = 0.0
+    for i in range(300):
+        q = gd.LinearTeacherStudent(learning_rate=0.01, **{
+            f: float(np.asarray(getattr(p, f), float)[i]) for f in fields})
+        one = _predict(monkeypatch, "numpy", q)
+        for f, which in (("t_mem", 0), ("t_grok", 1)):
+            a, b = getattr(one, f), np.ravel(getattr(block, f))[i]
+            if np.isfinite(b) and b > 0:
+                worst = max(worst, abs(a / b - 1) / _tolerance(q, np.array(a), which)[0])
+            else:
+                assert a == b, (i, f, a, b)
+    assert worst < 1.0, worst

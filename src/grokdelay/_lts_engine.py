@@ -19,9 +19,11 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, crossings_one_compiled,
-                          floor_sums_compiled, kernel_choice, newton_compiled, newton_scalar,
-                          node_tables, upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Point1, Rows1, compiled,
+                          crossings_one_compiled, floor_sums_compiled, kernel_choice,
+                          newton_compiled, newton_scalar, node_tables, panel_weights,
+                          point_floor_sums, point_guess_sums, point_rows,
+                          upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -109,10 +111,11 @@ def exact_crossings(m: Model, log_target):
 
 def _crossings_1(m: Model, log_target: float, kern=None):
     """:func:`exact_crossings` for one point without label noise, on Python floats where
-    numpy's per-call overhead would dominate: the same floors, guesses and iteration;
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration, on
+    node rows built once per panel count (:func:`grokdelay._lts_kernel.point_rows`);
     ``kern``: all of it in one call of the compiled kernel (GROKDELAY_KERNEL=numba)."""
+    x_v = _x_verified_1(float(m.lam[0]))
     if kern is not None:
-        x_v = math.log(0.25 * 0.5 / (_BASE2 * 4.0 * math.sqrt(float(m.lam[0]))))
         *res, st_tr, st_gen = crossings_one_compiled(kern, m, log_target, x_v, _XMIN + 1.0,
                                                      _XMAX, _tables(), _MAX_PANELS)
         for i, (kind, st) in enumerate((("tr", st_tr), ("gen", st_gen))):
@@ -122,11 +125,12 @@ def _crossings_1(m: Model, log_target: float, kern=None):
                 res[i] = float(_beyond(m, np.array([x_v]), kind, np.array([res[2 + i]]),
                                        np.array([log_target]))[0])
         return tuple(np.array([v]) for v in res)
-    lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
-    f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
+    pt, memo = Point1.of(m), {}
+    g, s, a2 = pt.g, pt.s, pt.a2
+    f_tr, f_gen = 0.0, pt.atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
     if g > 0:
-        d_tr, d_gen = _floor_sums(m, _panels_1(lam, g, 0.0))
-        f_tr, f_gen = f_tr + float(d_tr[0]), f_gen + float(d_gen[0])
+        d_tr, d_gen = point_floor_sums(pt, _panels_1(pt.lam, g, 0.0), memo)
+        f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
     l0 = s * 0.5 * (1.0 + a2)
     taus = []
     for kind, floor in (("tr", f_tr), ("gen", f_gen)):
@@ -135,7 +139,7 @@ def _crossings_1(m: Model, log_target: float, kern=None):
         elif floor > 0 and math.log(floor) >= log_target:
             taus.append(math.inf)
         else:
-            taus.append(_newton_1(m, kind, floor, l0, log_target))
+            taus.append(_newton_1(m, kind, floor, l0, log_target, (pt, memo)))
     return tuple(np.array([v]) for v in (*taus, f_tr, f_gen))
 
 
@@ -157,12 +161,20 @@ _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
 _BASE2 = (2.0 * _HALF_PI * 0.5 ** _MAX_PANELS) ** 2   # resolved_limits: decay_max w = 0.5 / it
 
 
-def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
-    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
-    it = _rows_1(m, kind, 1, floor)
-    a = float(np.abs(it.wa).sum())
-    b = float(it.wb.sum()) + it.cdec
-    c = it.c
+def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float, point=None) -> float:
+    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats).
+    ``point``: ``(Point1, memo)`` of a point without label noise, whose node rows are
+    shared across its calls."""
+    if point is None and float(m.sig2[0]) == 0.0:
+        point = Point1.of(m), {}
+    pt, memo = point if point is not None else (None, None)
+    if pt is None:
+        it = _rows_1(m, kind, 1, floor)
+        a, _, b, _ = it.sums()
+        b, c = b + it.cdec, it.c
+    else:
+        a, b, cdec = point_guess_sums(pt, kind, memo)
+        b, c = b + cdec, pt.lo + pt.g
     gap = math.exp(log_target) - floor
     den = a + math.sqrt(a * a + 4.0 * b * gap)
     e = 2.0 * gap / den if den > 0 else 1.0
@@ -171,11 +183,12 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     ratio = max(math.log(l0) - log_target, 1.0)
     tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
     tau = min(tau_exp, tau_pow) * 1.05
-    x_v = float(_x_verified(m.lam)[0])
+    lam, g = float(m.lam[0]), float(m.g[0])
+    x_v = _x_verified_1(lam)
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
-        p = _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x))
-        root, ok = newton_scalar(_rows_1(m, kind, p, floor), x, log_target)
+        p = _panels_1(lam, g, 4.0 * math.exp(x))
+        root, ok = newton_scalar(_rows_1(m, kind, p, floor, pt, memo), x, log_target)
         if ok:
             return math.exp(root)
         if x >= x_v:                     # still above the target where the panels end
@@ -186,36 +199,21 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
             raise _no_crossing(1)
 
 
-def _rows_1(m: Model, kind, p: int, floor: float) -> Rows1:
-    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point without label noise:
-    the same products in the same order, with the point's constants as Python floats
-    (IEEE arithmetic: the same bits) and without the 2-D broadcasting."""
-    if float(m.sig2[0]) > 0:             # the noisy training rows: the general builder
+def _rows_1(m: Model, kind, p: int, floor: float, pt=None, memo=None) -> Rows1:
+    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point: without label noise
+    (``pt`` given) from the node rows shared in ``memo``, the same products as the block's
+    on Python floats and 1-D node arrays."""
+    if pt is None:                       # the noisy training rows: the general builder
         return Rows1.of(_Integrands(m, kind, p, np.array([floor])))
-    lam, lo, g, s, a2 = (float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2))
-    x = (4.0 * math.sqrt(lam)) * graded_panels(p)[0]
-    cw = _panel_weights(p)
-    nu = x + lo
-    k = nu + g
-    inv_k = 1.0 / k
-    q = nu * inv_k
-    sg = s * g
-    half_b = (0.5 * s) * (a2 + q * q)
-    if kind == "gen":
-        wak = sg * inv_k * cw
-        wa = wak * inv_k
-        wb = half_b * (cw / nu)
-        cdec = float(m.atom[0]) * s * 0.5 * a2
-    else:
-        wak = sg * (cw * q)
-        wa = wak * inv_k
-        wb = half_b * cw
-        cdec = 0.0
-    return Rows1(x, wa, wak, wb, wb * k, g, lo + g, cdec, floor - (0.0 if g > 0 else cdec))
+    return point_rows(pt, kind, p, floor, memo)
 
 
 def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
     return np.log(0.25 * resolved_limits(lam)[0])
+
+
+def _x_verified_1(lam: float) -> float:   # :func:`_x_verified` of one point, on floats
+    return math.log(0.25 * 0.5 / (_BASE2 * (4.0 * math.sqrt(lam))))
 
 
 def _beyond(m: Model, x_v, kind, floor, log_target):
@@ -298,15 +296,7 @@ def _floor_sums(m: Model, p: int, noise: bool = True):
     return f_tr, f_gen
 
 
-def _panel_weights(p: int) -> np.ndarray:
-    """``(16 / pi) sin^2 cos^2 dphi`` at the nodes of :func:`graded_panels` (cached)."""
-    if p not in _WEIGHT_CACHE:
-        s2, c2, dphi = graded_panels(p)
-        _WEIGHT_CACHE[p] = (16.0 / math.pi) * (s2 * c2 * dphi)
-    return _WEIGHT_CACHE[p]
-
-
-_WEIGHT_CACHE: dict[int, np.ndarray] = {}
+_panel_weights = panel_weights   # (16 / pi) sin^2 cos^2 dphi per P, cached
 
 
 def _tables():            # every panel count's nodes and weights, for the compiled kernel

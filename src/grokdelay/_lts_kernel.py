@@ -36,6 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._marchenko_pastur import graded_panels
+
 NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
 # A tiny model step far from the root (|h| > STALL max(1, |slope|), where a converging step
 # has |h| ~ |slope| step <= 1e-9 |slope|) is a stall, not convergence: the model's three
@@ -185,36 +187,147 @@ def model_step_1(x, log_l, slope, log_target, floor, c):
     return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
 
 
+class Point1(NamedTuple):
+    """One point's constants of ``_lts_engine.Model`` as Python floats."""
+    lam: float
+    lo: float
+    g: float
+    s: float
+    a2: float
+    atom: float
+
+    @classmethod
+    def of(cls, m) -> "Point1":
+        return cls(*(float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.atom)))
+
+
+def panel_weights(p: int) -> np.ndarray:
+    """``(16 / pi) sin^2 cos^2 dphi`` at the nodes of P graded panels (cached)."""
+    if p not in _WEIGHT_CACHE:
+        s2, c2, dphi = graded_panels(p)
+        _WEIGHT_CACHE[p] = (16.0 / math.pi) * (s2 * c2 * dphi)
+    return _WEIGHT_CACHE[p]
+
+
+_WEIGHT_CACHE: dict[int, np.ndarray] = {}
+
+
+def _base_1(pt: Point1, p: int, memo: dict):
+    """The kind-independent node rows of one point on P panels, ``(x, nu, k, inv_k, q,
+    half_b, cw)``, as ``_lts_engine._Integrands`` forms them (the same products), kept in
+    ``memo`` (one point's call: the floors, both starting bounds and both Newton solves
+    share them)."""
+    base = memo.get(p)
+    if base is None:
+        x = (4.0 * math.sqrt(pt.lam)) * graded_panels(p)[0]
+        nu = x + pt.lo
+        k = nu + pt.g
+        inv_k = 1.0 / k
+        q = nu * inv_k
+        half_b = (0.5 * pt.s) * (pt.a2 + q * q)
+        base = memo[p] = (x, nu, k, inv_k, q, half_b, panel_weights(p))
+    return base
+
+
+def point_rows(pt: Point1, kind: str, p: int, floor: float, memo: dict) -> "Rows1":
+    """The Newton rows of one point without label noise on P panels (``Rows1.of`` of
+    ``_Integrands(m, kind, p, [floor])``), from :func:`_base_1`."""
+    x, nu, k, inv_k, q, half_b, cw = _base_1(pt, p, memo)
+    n = x.size
+    r4 = np.zeros((4, 2 * n))
+    wa, wak, wb, wbk = r4[0, :n], r4[1, :n], r4[2, n:], r4[3, n:]
+    sg = pt.s * pt.g
+    if kind == "gen":
+        np.multiply(sg * inv_k, cw, out=wak)
+        np.multiply(half_b, cw / nu, out=wb)
+        cdec = pt.atom * pt.s * 0.5 * pt.a2
+    else:
+        np.multiply(sg, cw * q, out=wak)
+        np.multiply(half_b, cw, out=wb)
+        cdec = 0.0
+    np.multiply(wak, inv_k, out=wa)
+    np.multiply(wb, k, out=wbk)
+    buf = np.empty(2 * n)
+    return Rows1(x, r4, buf, buf[:n], buf[n:], pt.g, pt.lo + pt.g, cdec,
+                 floor - (0.0 if pt.g > 0 else cdec))
+
+
+def point_guess_sums(pt: Point1, kind: str, memo: dict) -> tuple[float, float, float]:
+    """``(sum |wa|, sum wb, cdec)`` of :func:`point_rows` on one panel (what the starting
+    bound needs), as two dot products; every weight is >= 0 without label noise."""
+    _, nu, _, inv_k, q, half_b, cw = _base_1(pt, 1, memo)
+    sg = pt.s * pt.g
+    if kind == "gen":
+        return (sg * float((cw * inv_k) @ inv_k), float(half_b @ (cw / nu)),
+                pt.atom * pt.s * 0.5 * pt.a2)
+    return sg * float((cw * q) @ inv_k), float(half_b @ cw), 0.0
+
+
+def point_floor_sums(pt: Point1, p: int, memo: dict) -> tuple[float, float]:
+    """``_lts_engine._floor_sums(m, p)`` for one point without label noise, bit for bit
+    (the same products and the same ``einsum`` sums: near the never-groks edge a crossing
+    moves by about 150 times a relative change of the generalization floor):
+    ``E[g^2 s / (2 k^2)]`` and ``E[s g^2 / (2 nu k^2)]`` with weight ``C / nu``."""
+    _, nu, k, _, _, _, cw = _base_1(pt, p, memo)
+    cwk = cw * (1.0 / k ** 2)
+    hs, g = 0.5 * pt.s, pt.g
+    return (float(np.einsum("j,j->", cwk, g * g * (hs + 0.0 / nu))),
+            float(np.einsum("j,j->", cwk, hs * g * g / nu)))
+
+
 class Rows1(NamedTuple):
-    """The quadrature rows of one point without label noise (1-D node arrays) and its
-    constants (Python floats): what :func:`newton_scalar` iterates on."""
+    """The quadrature rows of one point (its n nodes ``x``; ``r4`` of shape (4, 2n) holds
+    ``wa, wak`` against ``exp(-2 x tau)`` in its first n columns and ``wb, wbk`` against
+    its square in the last n, so one matrix-vector product gives the four sums; ``buf``
+    is the 2n-vector, ``e1`` and ``e2`` its halves) and the point's constants (Python
+    floats): what :func:`newton_scalar` iterates on."""
     x: np.ndarray
-    wa: np.ndarray
-    wak: np.ndarray
-    wb: np.ndarray
-    wbk: np.ndarray
+    r4: np.ndarray
+    buf: np.ndarray
+    e1: np.ndarray
+    e2: np.ndarray
     g: float
     c: float
     cdec: float
     floor: float
 
     @classmethod
+    def build(cls, x, r4, g, c, cdec, floor) -> "Rows1":
+        n = x.size
+        buf = np.empty(2 * n)
+        return cls(x, r4, buf, buf[:n], buf[n:], g, c, cdec, floor)
+
+    @classmethod
     def of(cls, it) -> "Rows1":
         """The rows of a one-point ``_lts_engine._Integrands`` block."""
-        return cls(it.x[0], it.wa[0], it.wak[0], it.wb[0], it.wbk[0], float(it.g[0]),
-                   float(it.c[0]), float(it.cdec[0]), float(it.floor[0]))
+        n = it.x.shape[1]
+        r4 = np.zeros((4, 2 * n))
+        r4[0, :n], r4[1, :n], r4[2, n:], r4[3, n:] = it.wa[0], it.wak[0], it.wb[0], it.wbk[0]
+        return cls.build(it.x[0], r4, float(it.g[0]), float(it.c[0]), float(it.cdec[0]),
+                         float(it.floor[0]))
+
+    def sums(self):
+        """``[sum |wa|, sum |wak|, sum |wb|, sum |wbk|]``: the rows' values at tau = 0."""
+        return np.abs(self.r4).sum(axis=1).tolist()
 
 
 def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
     """:meth:`grokdelay._lts_engine._Integrands.log_loss_and_slope` for one point, on
-    Python floats: five numpy calls (one exp, four dot products) instead of some forty."""
-    e = np.exp(it.x * (-2.0 * tau))
-    big_a, a_k = float(it.wa @ e), float(it.wak @ e)
-    e *= e
-    big_b, b_k = float(it.wb @ e), float(it.wbk @ e)
+    Python floats: four numpy calls (an exp, a square, one matrix-vector product for the
+    four sums) instead of some forty."""
+    np.multiply(it.x, -2.0 * tau, out=it.e1)
+    np.exp(it.e1, out=it.e1)
+    np.multiply(it.e1, it.e1, out=it.e2)
+    big_a, a_k, big_b, b_k = (it.r4 @ it.buf).tolist()
     g, le1 = it.g, -2.0 * tau * it.c
     dec = it.cdec * math.exp(-4.0 * tau * g)
     floor = it.floor + dec
+    if le1 > -350.0:         # E1^2 is a normal number: the sums directly, no log scaling
+        e1 = math.exp(le1)
+        total = (floor if floor > 0 else 0.0) + e1 * big_a + (e1 * e1) * big_b
+        if total >= 1e-300:
+            dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * ((e1 * e1) * b_k)
+            return math.log(total), tau * dtot / total
     t0 = math.log(floor) if floor > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
