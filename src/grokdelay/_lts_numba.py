@@ -79,12 +79,11 @@ def part(t, sign, top):
 
 
 
-@_jit
-def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
-    # _lts_engine._log_loss_and_slope_1 (no noise rows: the Newton losses have none)
-    m2t = -2.0 * tau
-    for j in range(n):                   # (vectorized)
-        ebuf[j] = exp_nonpositive(xs[j] * m2t)
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def _sums(n, wa, wak, wb, wbk, ebuf):
+    # the four sums over a row's nodes, reassociated into SIMD lanes (only this loop: the
+    # flag allows reordering the additions, nothing else); a fixed order for a given
+    # build, another than numpy's einsum, which is one more rounding difference of a few ulp
     big_a = 0.0
     a_k = 0.0
     big_b = 0.0
@@ -96,9 +95,33 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
         e = e * e
         big_b += wb[j] * e
         b_k += wbk[j] * e
+    return big_a, a_k, big_b, b_k
+
+
+@_jit
+def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
+    # _lts_engine._log_loss_and_slope_1 (no noise rows: the Newton losses have none)
+    m2t = -2.0 * tau
+    for j in range(n):                   # (vectorized)
+        ebuf[j] = exp_nonpositive(xs[j] * m2t)
+    big_a, a_k, big_b, b_k = _sums(n, wa, wak, wb, wbk, ebuf)
     le1 = m2t * c
-    dec = cdec * math.exp(-4.0 * tau * g)
+    dec = cdec * math.exp(-4.0 * tau * g) if cdec != 0.0 else 0.0
     fl = floor + dec
+    if le1 >= -300.0:
+        # E1 = exp(le1) and E1^2 are normal numbers: the loss directly, floor + E1 A + E1^2 B
+        # (the same terms as below without the log-space scaling, which only guards against
+        # underflow; three transcendentals instead of about twelve). Not where the floor is
+        # more than half the loss: there the crossing amplifies the loss's rounding by
+        # L / (L - F) (up to 1e3 at the never-groks edge), and the log-space form below is
+        # numpy's, so the two paths' rounding stays the same up to the sums
+        e1 = math.exp(le1)
+        e2 = e1 * e1
+        spec = e1 * big_a + e2 * big_b
+        total = fl + spec
+        if fl <= spec and 1e-290 < total < math.inf:
+            dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * (e2 * b_k)
+            return math.log(total), tau * dtot / total
     t0 = math.log(fl) if fl > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
@@ -119,20 +142,21 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
         return log_l, math.nan
     return log_l, tau * dtot / total
 
+
 @_jit
-def model_step(x, log_l, slope, log_target, floor, c):
-    # _lts_engine._model_step_1
+def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c):
+    """_lts_engine._model_step_1 with the per-crossing constants hoisted: ``tau0 =
+    exp(x)``, ``lf = log(floor)``, ``r_t = exp(lf - log_target)``, ``l1rt =
+    log1p(-r_t)`` (the same operations, computed once per crossing)."""
     h = log_l - log_target
     plain = x - h / slope if slope != 0 else math.nan
     if not math.isfinite(plain) or floor < 0:
         return plain
-    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
-    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+    r_f = math.exp(lf - log_l) if floor > 0 else 0.0
     if not (r_f < 1.0 and r_t < 1.0):
         return plain
     log_p = log_l + math.log1p(-r_f)
-    d = log_target + math.log1p(-r_t) - log_p
-    tau0 = math.exp(x)
+    d = log_target + l1rt - log_p
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
     if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
         return plain
@@ -193,9 +217,12 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
     x = x0
     a = -math.inf
     b = math.inf
+    lf = math.log(floor) if floor > 0 else -math.inf
+    r_t = math.exp(lf - log_target) if floor > 0 else 0.0
+    l1rt = math.log1p(-r_t) if r_t < 1.0 else math.nan
     for count in range(200):
-        log_l, slope = loss_and_slope(math.exp(x), n, xs, wa, wak, wb, wbk, g, c, cdec,
-                                      floor, ebuf)
+        tau = math.exp(x)
+        log_l, slope = loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf)
         h = log_l - log_target
         if count == 0 and h > 0:
             return x, 0
@@ -205,7 +232,7 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = model_step(x, log_l, slope, log_target, floor, c)
+        xn = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, c)
         small = abs(xn - x) <= step_tol
         if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
             xn = x - h / slope if slope != 0 else math.nan
