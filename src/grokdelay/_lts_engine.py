@@ -19,9 +19,9 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, crossings_one_compiled,
-                          floor_sums_compiled, kernel_choice, newton_compiled, newton_scalar,
-                          node_tables, upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, SUPERLINEAR, Rows1, compiled,
+                          crossings_one_compiled, floor_sums_compiled, kernel_choice,
+                          newton_compiled, newton_scalar, node_tables, upper_guess_compiled)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -665,6 +665,7 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     done = np.zeros(n, bool)
     act = np.arange(n)
     live = act                           # the points whose rows ``it`` still holds
+    x_prev, p_prev, s_prev = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.inf)
     for it_count in range(200):
         xa = x[act]
         if act.size < live.size:
@@ -684,10 +685,14 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
         b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows])
+            xn, p = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows],
+                                x_prev[act], p_prev[act])
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
-        small = np.abs(xn - xa) <= NEWTON_STEP_TOL
+        step = np.abs(xn - xa)
+        with np.errstate(invalid="ignore"):                  # (_lts_kernel.converged)
+            small = (step <= NEWTON_STEP_TOL) | ((step <= 1e-7)
+                                                 & (step * step * s_prev[act] <= SUPERLINEAR))
         stall = small & (np.abs(h) > STALL * np.maximum(1.0, np.abs(slope)))  # see STALL
         with np.errstate(divide="ignore", invalid="ignore"):
             xn = np.where(stall, xa - h / slope, xn)
@@ -696,6 +701,8 @@ def _newton_block(it: _Integrands, x_hi, log_target):
                    | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
         xn = np.where(outside, fallback, xn)
+        x_prev[act], p_prev[act] = xa, np.where(outside, np.nan, p)
+        s_prev[act] = np.abs(xn - xa)
         conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
         x[act] = np.where(h == 0, xa, xn)
         done[act] |= conv
@@ -708,11 +715,12 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     return x, ok
 
 
-def _model_step(x, log_l, slope, log_target, floor, c):
-    """The next x: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
-    (tau'/tau)^p`` (F the floor, p from the slope). It matches L and dL/dx at x and is exact
-    for the late-time exponential; three Newton steps on it (no quadrature) from the plain
-    Newton step, which is kept where the model does not apply."""
+def _model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
+    """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
+    (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, p from the slope, q the secant of p
+    between the previous iterate and x, 0 at the first). It matches L and dL/dx at x and is
+    exact for the late-time exponential; three Newton steps on it (no quadrature) from the
+    plain Newton step, which is kept where the model does not apply (p nan there)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         plain = x - (log_l - log_target) / slope
         r_f = np.exp(np.log(floor) - log_l)                  # F / L
@@ -721,15 +729,20 @@ def _model_step(x, log_l, slope, log_target, floor, c):
         d = log_target + np.log1p(-r_t) - log_p              # log P(x') - log P(x) wanted
         tau0 = np.exp(x)
         p = slope / (1.0 - r_f) + 2.0 * c * tau0             # d log P / dx + 2 c tau
+        p = np.where(np.isfinite(plain) & (floor >= 0) & (r_f < 1.0) & (r_t < 1.0), p, np.nan)
+        q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
+        q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
         y = plain
         for _ in range(3):
             ey = np.exp(y)
-            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+            u = y - x
+            y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                             - 2.0 * c * ey)
         # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
         # to rounding and the model's steps crawl)
         use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
                & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
-    return np.where(use, y, plain)
+    return np.where(use, y, plain), p
 
 
 def _refine(f, bracket, args, ok):

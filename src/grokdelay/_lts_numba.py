@@ -144,29 +144,36 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
 
 
 @_jit
-def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c):
-    """_lts_engine._model_step_1 with the per-crossing constants hoisted: ``tau0 =
+def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev, p_prev):
+    """``_lts_kernel.model_step_1`` with the per-crossing constants hoisted: ``tau0 =
     exp(x)``, ``lf = log(floor)``, ``r_t = exp(lf - log_target)``, ``l1rt =
-    log1p(-r_t)`` (the same operations, computed once per crossing)."""
+    log1p(-r_t)`` (the same operations, computed once per crossing). ``(x_next, p)``."""
     h = log_l - log_target
     plain = x - h / slope if slope != 0 else math.nan
     if not math.isfinite(plain) or floor < 0:
-        return plain
+        return plain, math.nan
     r_f = math.exp(lf - log_l) if floor > 0 else 0.0
     if not (r_f < 1.0 and r_t < 1.0):
-        return plain
+        return plain, math.nan
     log_p = log_l + math.log1p(-r_f)
     d = log_target + l1rt - log_p
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
     if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
-        return plain
+        return plain, p
+    q = 0.0                                   # _lts_kernel.curvature
+    if x != x_prev:
+        q = (p - p_prev) / (x - x_prev)
+        if not math.isfinite(q):
+            q = 0.0
     y = plain
     for _ in range(3):
         ey = math.exp(y)
-        y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+        u = y - x
+        y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                         - 2.0 * c * ey)
     if math.isfinite(y) and abs(y - x) < 8.0:
-        return y
-    return plain
+        return y, p
+    return plain, p
 
 @_jit
 def build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
@@ -211,7 +218,7 @@ def build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
 
 @_jit
 def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, step_tol,
-                 stall, ebuf):
+                 stall, superlinear, ebuf):
     """``_lts_kernel.newton_scalar`` on built rows: ``(x, status)``, status 1 converged,
     0 h(x0) > 0 (look further), -1 no convergence in 200 steps."""
     x = x0
@@ -220,6 +227,9 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
     lf = math.log(floor) if floor > 0 else -math.inf
     r_t = math.exp(lf - log_target) if floor > 0 else 0.0
     l1rt = math.log1p(-r_t) if r_t < 1.0 else math.nan
+    x_prev = math.nan
+    p_prev = math.nan
+    s_prev = math.inf
     for count in range(200):
         tau = math.exp(x)
         log_l, slope = loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf)
@@ -232,8 +242,10 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, c)
-        small = abs(xn - x) <= step_tol
+        xn, p = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev,
+                           p_prev)
+        step = abs(xn - x)                    # _lts_kernel.converged
+        small = step <= step_tol or (step <= 1e-7 and step * step * s_prev <= superlinear)
         if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
             xn = x - h / slope if slope != 0 else math.nan
             small = False
@@ -241,6 +253,10 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
                    or ((xn == a or xn == b) and not small))
         if outside:
             xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+            p = math.nan
+        x_prev = x
+        p_prev = p
+        s_prev = abs(xn - x)
         x = xn
         if (small and not outside) or b - a <= 1e-14:
             return x, 1
@@ -314,7 +330,7 @@ def _scratch(offsets):
 
 @_jit
 def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, gen,
-           offsets, x_unit, weights, step_tol, stall, x_out, status):
+           offsets, x_unit, weights, step_tol, stall, superlinear, x_out, status):
     """Per point: the rows of _Integrands(kind, panels[i]) and newton_point from x0[i]."""
     w = _scratch(offsets)
     for i in range(lam.size):
@@ -322,7 +338,8 @@ def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, ge
                        offsets, x_unit, weights, w[0], w[1], w[2], w[3], w[4])
         x_out[i], status[i] = newton_point(n, w[0], w[1], w[2], w[3], w[4], g[i],
                                            lo[i] + g[i], cdec[i], floor[i], x0[i],
-                                           log_target[i], step_tol, stall, w[5])
+                                           log_target[i], step_tol, stall, superlinear,
+                                           w[5])
 
 
 @_jit
@@ -347,7 +364,7 @@ def floor_sums(lam, lo, g, s, nl, panels, offsets, x_unit, weights, tr_out, gen_
 
 @_jit
 def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
-                  weights, step_tol, stall, max_panels):
+                  weights, step_tol, stall, superlinear, max_panels):
     """``_lts_engine._crossings_1`` for one point without label noise: floors, starting
     bounds, panel counts, Newton and the look-further steps. Returns
     ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; a status of 0 leaves
@@ -385,7 +402,7 @@ def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offset
             n = build_rows(p, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
                            w[0], w[1], w[2], w[3], w[4])
             root, st = newton_point(n, w[0], w[1], w[2], w[3], w[4], g, c, cdec, eff, x,
-                                    log_target, step_tol, stall, w[5])
+                                    log_target, step_tol, stall, superlinear, w[5])
             if st < 0:
                 stat[kind] = -1
                 break
