@@ -96,10 +96,6 @@ def node_tables(graded_panels, panel_weights, max_panels: int):
     return _STATE["tables"]
 
 
-def _cdec(m, gen: bool):
-    return m.atom * m.s * 0.5 * m.a2 if gen else np.zeros(m.lam.size)
-
-
 def _f(v, dtype=float):
     # C-contiguous, writable (a strided or read-only view, e.g. of np.broadcast_to, would make
     # numba compile another specialization of each kernel)
@@ -111,43 +107,20 @@ def _pt(m):
     return tuple(_f(v) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam))
 
 
-def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_tol: float,
-                    tables):
-    """``(x, ok)`` of the compiled Newton solve for the flat points of Model ``m``: the rows
-    of ``_Integrands(m, kind, panels[i], floor)`` (``noisy[i]``: the point's group holds a
-    noisy point, which selects the noisy training rows) and the iteration from ``x0``. Not
-    ok: the loss at ``x0`` is above the target (the caller looks further)."""
-    n, gen = m.lam.size, kind != "tr"
-    cdec = _cdec(m, gen)
-    eff = floor - np.where(m.g > 0, 0.0, cdec)   # the t = inf value less cdec's lasting part
-    x, status = np.empty(n), np.empty(n, np.int64)
-    k.newton(*_pt(m), _f(eff), _f(cdec), _f(x0), _f(log_target),
-             _f(panels, np.int64), _f(noisy, np.bool_),
-             gen, *tables,
-             step_tol, STALL, SUPERLINEAR, x, status)
-    if np.any(status < 0):
+def crossings_block_compiled(k, m, log_target, x_v, x_min: float, x_max: float, tables,
+                             max_panels: int):
+    """``_lts_numba.crossings_block`` on the flat points of Model ``m``: an array (6, n),
+    rows ``tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen`` (the statuses of
+    ``_lts_numba.crossings_point``). Raises where Newton did not converge."""
+    out = np.empty((m.lam.size, 6))
+    k.crossings_block(*_pt(m)[:5], _f(m.atom), _f(m.sig2), _f(m.sig2 * m.lam),
+                      _f(log_target), _f(x_v), x_min, x_max, *tables, NEWTON_STEP_TOL, STALL,
+                      SUPERLINEAR, max_panels, out)
+    bad = int(np.sum(out[:, 4:] == -1))
+    if bad:
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
-                                 f"for {int(np.sum(status < 0))} point(s); please report the "
-                                 "parameters")
-    return x, status == 1
-
-
-def upper_guess_compiled(k, m, kind: str, floor, l0, log_target, x_min: float, x_max: float,
-                         tables):
-    """``_lts_engine._upper_guess`` by the compiled kernel (the same formulas)."""
-    gen = kind != "tr"
-    x = np.empty(m.lam.size)
-    k.upper_guess(*_pt(m), _f(floor), _f(_cdec(m, gen)), _f(l0), _f(log_target),
-                  bool(np.any(m.sig2 > 0)), gen, *tables, x_min, x_max, x)
-    return x
-
-
-def floor_sums_compiled(k, m, panels, tables):
-    """``_lts_engine._floor_sums`` (with the noise terms) on each point's own panel count."""
-    tr, gen = np.empty(m.lam.size), np.empty(m.lam.size)
-    lam, lo, g, s, _, nl = _pt(m)
-    k.floor_sums(lam, lo, g, s, nl, _f(panels, np.int64), *tables, tr, gen)
-    return tr, gen
+                                 f"for {bad} crossing(s); please report the parameters")
+    return out.T.copy()
 
 
 def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_max: float,

@@ -329,91 +329,89 @@ def _scratch(offsets):
 
 
 @_jit
-def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, gen,
-           offsets, x_unit, weights, step_tol, stall, superlinear, x_out, status):
-    """Per point: the rows of _Integrands(kind, panels[i]) and newton_point from x0[i]."""
-    w = _scratch(offsets)
-    for i in range(lam.size):
-        n = build_rows(panels[i], lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy[i], gen,
-                       offsets, x_unit, weights, w[0], w[1], w[2], w[3], w[4])
-        x_out[i], status[i] = newton_point(n, w[0], w[1], w[2], w[3], w[4], g[i],
-                                           lo[i] + g[i], cdec[i], floor[i], x0[i],
-                                           log_target[i], step_tol, stall, superlinear,
-                                           w[5])
-
-
-@_jit
-def upper_guess(lam, lo, g, s, a2, nl, floor, cdec, l0, log_target, noisy, gen,
-                offsets, x_unit, weights, x_min, x_max, x_out):
-    """``_lts_engine._upper_guess``: the t -> inf decay bound on the rows of one panel."""
-    w = _scratch(offsets)
-    for i in range(lam.size):
-        n = build_rows(1, lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy, gen, offsets,
-                       x_unit, weights, w[0], w[1], w[2], w[3], w[4])
-        x_out[i] = guess_point(n, w[1], w[3], cdec[i], lo[i] + g[i], floor[i], l0[i],
-                               log_target[i], x_min, x_max)
-
-
-@_jit
-def floor_sums(lam, lo, g, s, nl, panels, offsets, x_unit, weights, tr_out, gen_out):
-    """``_lts_engine._floor_sums`` per point on its own panel count."""
-    for i in range(lam.size):
-        tr_out[i], gen_out[i] = floor_point(panels[i], lam[i], lo[i], g[i], s[i], nl[i],
-                                            offsets, x_unit, weights)
-
-
-@_jit
-def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
-                  weights, step_tol, stall, superlinear, max_panels):
-    """``_lts_engine._crossings_1`` for one point without label noise: floors, starting
-    bounds, panel counts, Newton and the look-further steps. Returns
-    ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; a status of 0 leaves
-    the crossing beyond exp(x_v) to the caller (tau = nan), -1: no convergence, -2: no
-    crossing below exp(x_max + 2)."""
-    w = _scratch(offsets)
-    f_tr = 0.0
+def crossings_point(lam, lo, g, s, a2, atom, sig2, nl, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels, w,
+                    out):
+    """``_lts_engine.exact_crossings`` for one point, all in one call: the floors
+    (``model_floors``), then per loss the checks of ``crossing_times``, the starting bound,
+    the panel count the bound needs (the point's own), Newton and the look-further steps.
+    ``out[:]`` = ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; status
+    1: done, 0: the crossing lies beyond exp(x_v) (tau nan, for the caller), -1: no
+    convergence, -2: no crossing below exp(x_max + 2), 2: a generalization loss with label
+    noise (not monotone: the caller scans it)."""
+    f_tr = sig2 * max(0.0, 1.0 - lam)
     f_gen = atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
-    if g > 0:
-        d_tr, d_gen = floor_point(panels_point(lam, g, 0.0, max_panels), lam, lo, g, s, 0.0,
+    if g > 0 or sig2 > 0:
+        d_tr, d_gen = floor_point(panels_point(lam, g, 0.0, max_panels), lam, lo, g, s, nl,
                                   offsets, x_unit, weights)
         f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
-    l0 = s * 0.5 * (1.0 + a2)
+    out[2] = f_tr
+    out[3] = f_gen
+    sig = s * 0.5 * (1.0 + a2)
     c = lo + g
-    out = np.empty(2)
-    stat = np.ones(2, np.int64)
+    noisy = nl > 0
     for kind in range(2):
+        out[4 + kind] = 1.0
         floor = f_tr if kind == 0 else f_gen
+        l0 = sig + sig2 if kind == 0 else sig
         if math.log(l0) <= log_target:
             out[kind] = 0.0
+            continue
+        gen = kind == 1
+        if gen and sig2 > 0:
+            out[kind] = math.nan
+            out[4 + kind] = 2.0
             continue
         if floor > 0 and math.log(floor) >= log_target:
             out[kind] = math.inf
             continue
-        gen = kind == 1
         cdec = atom * s * 0.5 * a2 if gen else 0.0
         eff = floor - (0.0 if g > 0 else cdec)
-        n = build_rows(1, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+        n = build_rows(1, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
                        w[0], w[1], w[2], w[3], w[4])
         x = min(guess_point(n, w[1], w[3], cdec, c, floor, l0, log_target, x_min, x_max),
                 x_v)
         out[kind] = math.nan
         while True:
             p = panels_point(lam, g, 4.0 * math.exp(x), max_panels)
-            n = build_rows(p, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+            n = build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
                            w[0], w[1], w[2], w[3], w[4])
             root, st = newton_point(n, w[0], w[1], w[2], w[3], w[4], g, c, cdec, eff, x,
                                     log_target, step_tol, stall, superlinear, w[5])
             if st < 0:
-                stat[kind] = -1
+                out[4 + kind] = -1.0
                 break
             if st == 1:
                 out[kind] = math.exp(root)
                 break
             if x >= x_v:             # still above the target where the panels end
-                stat[kind] = 0
+                out[4 + kind] = 0.0
                 break
             x = min(x + 2.0, x_v)
             if x > x_max + 2.0:
-                stat[kind] = -2
+                out[4 + kind] = -2.0
                 break
-    return out[0], out[1], f_tr, f_gen, stat[0], stat[1]
+
+
+@_jit
+def crossings_block(lam, lo, g, s, a2, atom, sig2, nl, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels, out):
+    """:func:`crossings_point` for every point: ``out`` of shape (n, 6)."""
+    w = _scratch(offsets)
+    for i in range(lam.size):
+        crossings_point(lam[i], lo[i], g[i], s[i], a2[i], atom[i], sig2[i], nl[i],
+                        log_target[i], x_v[i], x_min, x_max, offsets, x_unit, weights,
+                        step_tol, stall, superlinear, max_panels, w, out[i])
+
+
+@_jit
+def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
+                  weights, step_tol, stall, superlinear, max_panels):
+    """``_lts_engine._crossings_1`` for one point without label noise
+    (:func:`crossings_point`): ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr,
+    status_gen)``."""
+    out = np.empty(6)
+    crossings_point(lam, lo, g, s, a2, atom, 0.0, 0.0, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels,
+                    _scratch(offsets), out)
+    return out[0], out[1], out[2], out[3], int(out[4]), int(out[5])
