@@ -245,7 +245,7 @@ def test_each_kernel_compiles_once():
                                 weight_decay=np.broadcast_to(1e-4, (100,)))
     assert not lam.flags.writeable
     gd.predict_delay(p)
-    for name in ("newton", "upper_guess", "floor_sums", "crossings_one"):
+    for name in ("crossings_block", "crossings_one"):
         assert len(getattr(_lts_numba, name).signatures) <= 1, name
 
 
