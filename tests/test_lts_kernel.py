@@ -270,3 +270,23 @@ def test_one_point_numpy_solves_agree_with_the_numpy_block(monkeypatch):
             else:
                 assert a == b, (i, f, a, b)
     assert worst < 1.0, worst
+
+
+def test_one_point_floor_sums_equal_the_block_bit_for_bit():
+    # Near the never-groks edge a crossing moves by ~150x a relative change of the
+    # generalization floor, so the one-point floors (_lts_kernel.point_floor_sums) keep the
+    # block's products and einsum sums exactly (a dot product instead differs in the last
+    # bit on about two thirds of the points, which moved the edge point of
+    # tests/test_lts_crosscheck.py from 4e-14 to 1.4e-13 of mpmath).
+    from grokdelay._lts_engine import Model, _floor_sums, _panels_1
+
+    rng = np.random.default_rng(8)
+    for _ in range(500):
+        lam = float(rng.choice([rng.uniform(0.01, 3.0), 1.0]))
+        wd, d_out = float(10 ** rng.uniform(-8, 0)), float(rng.choice([1, 3, 10]))
+        m = Model([lam], [0.01], [wd], [d_out], [1], [1.0], [0.0])
+        pt = _lts_kernel.Point1.of(m)
+        p = _panels_1(pt.lam, pt.g, 0.0)
+        one = _lts_kernel.point_floor_sums(pt, p, {})
+        block = _floor_sums(m, p)
+        assert one == (float(block[0][0]), float(block[1][0])), (lam, wd, d_out)

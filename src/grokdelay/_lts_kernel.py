@@ -142,19 +142,21 @@ def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_
 # ------------------------------------------------------- one point on Python floats
 
 
-def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=math.nan):
+def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=math.nan,
+                 hoisted=None):
     """:func:`grokdelay._lts_engine._model_step` for one point, on Python floats:
-    ``(x_next, p)``, p nan where the model does not apply."""
+    ``(x_next, p)``, p nan where the model does not apply. ``hoisted``: the per-crossing
+    ``(log(floor), r_t, log1p(-r_t))`` of :func:`hoist` (the same numbers)."""
     h = log_l - log_target
     plain = x - h / slope if slope != 0 else math.nan
     if not math.isfinite(plain) or floor < 0:
         return plain, math.nan
-    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
-    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+    lf, r_t, l1rt = hoist(floor, log_target) if hoisted is None else hoisted
+    r_f = math.exp(lf - log_l) if floor > 0 else 0.0
     if not (r_f < 1.0 and r_t < 1.0):
         return plain, math.nan
     log_p = log_l + math.log1p(-r_f)
-    d = log_target + math.log1p(-r_t) - log_p
+    d = log_target + l1rt - log_p
     tau0 = math.exp(x)
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
     if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_engine._model_step
@@ -170,6 +172,16 @@ def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=
     except (OverflowError, ZeroDivisionError):
         return plain, p
     return (y if math.isfinite(y) and abs(y - x) < 8.0 else plain), p
+
+
+def hoist(floor, log_target):
+    """:func:`model_step_1`'s per-crossing constants: ``(log(floor), r_t, log1p(-r_t))``
+    with ``r_t = F / T`` (nan where unused)."""
+    if floor <= 0:
+        return -math.inf, 0.0, 0.0
+    lf = math.log(floor)
+    r_t = math.exp(lf - log_target)
+    return lf, r_t, (math.log1p(-r_t) if r_t < 1.0 else math.nan)
 
 
 def curvature(x, p, x_prev, p_prev):
@@ -212,20 +224,29 @@ def panel_weights(p: int) -> np.ndarray:
 _WEIGHT_CACHE: dict[int, np.ndarray] = {}
 
 
-def _base_1(pt: Point1, p: int, memo: dict):
-    """The kind-independent node rows of one point on P panels, ``(x, nu, k, inv_k, q,
-    half_b, cw)``, as ``_lts_engine._Integrands`` forms them (the same products), kept in
-    ``memo`` (one point's call: the floors, both starting bounds and both Newton solves
-    share them)."""
-    base = memo.get(p)
-    if base is None:
+def _nodes_1(pt: Point1, p: int, memo: dict):
+    """``(x, nu, k, cw)`` of one point on P panels, as ``_lts_engine._Integrands`` forms
+    them (the same products), kept in ``memo`` (one point's call: its floors, both starting
+    bounds and both Newton solves share them)."""
+    key = -p
+    nodes = memo.get(key)
+    if nodes is None:
         x = (4.0 * math.sqrt(pt.lam)) * graded_panels(p)[0]
         nu = x + pt.lo
-        k = nu + pt.g
+        nodes = memo[key] = (x, nu, nu + pt.g, panel_weights(p))
+    return nodes
+
+
+def _base_1(pt: Point1, p: int, memo: dict):
+    """The kind-independent node rows of one point on P panels, ``(x, nu, k, inv_k, q,
+    half_b, cw)`` (:func:`_nodes_1` and the products the losses add), kept in ``memo``."""
+    base = memo.get(p)
+    if base is None:
+        x, nu, k, cw = _nodes_1(pt, p, memo)
         inv_k = 1.0 / k
         q = nu * inv_k
         half_b = (0.5 * pt.s) * (pt.a2 + q * q)
-        base = memo[p] = (x, nu, k, inv_k, q, half_b, panel_weights(p))
+        base = memo[p] = (x, nu, k, inv_k, q, half_b, cw)
     return base
 
 
@@ -268,11 +289,11 @@ def point_floor_sums(pt: Point1, p: int, memo: dict) -> tuple[float, float]:
     (the same products and the same ``einsum`` sums: near the never-groks edge a crossing
     moves by about 150 times a relative change of the generalization floor):
     ``E[g^2 s / (2 k^2)]`` and ``E[s g^2 / (2 nu k^2)]`` with weight ``C / nu``."""
-    _, nu, k, _, _, _, cw = _base_1(pt, p, memo)
+    _, nu, k, cw = _nodes_1(pt, p, memo)
     cwk = cw * (1.0 / k ** 2)
-    hs, g = 0.5 * pt.s, pt.g
-    return (float(np.einsum("j,j->", cwk, g * g * (hs + 0.0 / nu))),
-            float(np.einsum("j,j->", cwk, hs * g * g / nu)))
+    hs, g = 0.5 * pt.s, pt.g          # (the block's g g (hs + 0 / nu) is (g g) hs per node)
+    return (float(np.einsum("j,j->", cwk, np.full(nu.size, (g * g) * hs))),
+            float(np.einsum("j,j->", cwk, (hs * g * g) / nu)))
 
 
 class Rows1(NamedTuple):
@@ -318,7 +339,7 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
     np.multiply(it.x, -2.0 * tau, out=it.e1)
     np.exp(it.e1, out=it.e1)
     np.multiply(it.e1, it.e1, out=it.e2)
-    big_a, a_k, big_b, b_k = (it.r4 @ it.buf).tolist()
+    big_a, a_k, big_b, b_k = np.dot(it.r4, it.buf).tolist()
     g, le1 = it.g, -2.0 * tau * it.c
     dec = it.cdec * math.exp(-4.0 * tau * g)
     floor = it.floor + dec
@@ -356,6 +377,7 @@ def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, boo
     x = x_hi
     a, b = -math.inf, math.inf
     x_prev, p_prev, s_prev = math.nan, math.nan, math.inf
+    hoisted = hoist(it.floor, log_target)
     for count in range(200):
         log_l, slope = log_loss_and_slope_1(it, math.exp(x))
         h = log_l - log_target
@@ -367,7 +389,8 @@ def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, boo
             a = max(a, x)
         else:
             b = min(b, x)
-        xn, p = model_step_1(x, log_l, slope, log_target, it.floor, it.c, x_prev, p_prev)
+        xn, p = model_step_1(x, log_l, slope, log_target, it.floor, it.c, x_prev, p_prev,
+                             hoisted)
         small = converged(abs(xn - x), s_prev)
         if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
             xn, small = (x - h / slope if slope != 0 else math.nan), False
