@@ -276,7 +276,7 @@ def test_one_point_floor_sums_equal_the_block_bit_for_bit():
     # Near the never-groks edge a crossing moves by ~150x a relative change of the
     # generalization floor, so the one-point floors (_lts_kernel.point_floor_sums) keep the
     # block's products and einsum sums exactly (a dot product instead differs in the last
-    # bit on about two thirds of the points, which moved the edge point of
+    # bit on about half of the points; a plain sum moved the edge point of
     # tests/test_lts_crosscheck.py from 4e-14 to 1.4e-13 of mpmath).
     from grokdelay._lts_engine import Model, _floor_sums, _panels_1
 
