@@ -1,6 +1,6 @@
 """The numba kernels behind :mod:`grokdelay._lts_kernel` (private; imports numba).
 
-Imported only by :func:`grokdelay._lts_kernel.newton_rows_solver`. Compiled on first use and
+Imported only by :func:`grokdelay._lts_kernel.compiled`. Compiled on first use and
 cached on disk (``cache=True``), so a later process loads the machine code instead of
 compiling it again. ``error_model="numpy"``: a division by zero gives inf / nan as in the
 numpy path instead of raising.
