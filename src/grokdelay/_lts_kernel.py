@@ -6,18 +6,21 @@ points, the same model step, brackets and stopping rules:
 * on Python floats (:func:`newton_scalar`), for one point, where numpy's per-call cost on
   tiny arrays would dominate;
 * compiled by numba (the optional extra ``grokdelay[fast]``; :mod:`grokdelay._lts_numba`):
-  one fused loop that, per point, builds the tau-independent quadrature rows of
-  ``_Integrands`` (the same nodes, the panel count each point's group gets, the same
-  products in the same order) and iterates on them, so each evaluation of the loss is one
-  pass over nodes held in cache (one ``exp`` and four running sums per node) instead of
-  some twenty passes over a block in memory. The starting bound (``_upper_guess``) and the
-  floor integrals (``_floor_sums``) are compiled the same way.
+  one call per block of points that, per point, computes the floors, the starting bound
+  (``_upper_guess``), builds the tau-independent quadrature rows of ``_Integrands`` (the
+  same nodes, on the panel count the point itself needs, as in the one-point paths, where
+  the numpy block gives each group of points its largest count; the same products in the
+  same order) and iterates on them, so each evaluation of the loss is one pass over nodes
+  held in cache (one ``exp`` and four running sums per node) instead of some twenty passes
+  over a block in memory. A compiled batch and compiled one-point calls give the same bits.
 
 The compiled numbers agree with numpy's to a few units in the last place, not bit for bit:
-the sums over the nodes run in another order (sequential here, numpy's ``einsum`` in SIMD
-lanes) and ``exp`` is the kernel's own (within 1 ulp, like libm's); the converged times
-then differ by rounding noise times the crossing's condition number
-(tests/test_lts_kernel.py measures it). ``import grokdelay`` does not import numba; the
+the sums over the nodes run in another order (in SIMD lanes, reassociated by the compiler,
+against numpy's ``einsum``), ``exp`` is the kernel's own (within 1 ulp, like libm's), where
+the floor is at most half the loss the loss is formed directly instead of in log space, and
+a batch point may have fewer panels than its numpy group; the converged times then differ
+by rounding noise times the crossing's condition number (tests/test_lts_kernel.py measures
+it). ``import grokdelay`` does not import numba; the
 first exact call with the kernel enabled does (:func:`compiled`).
 
 Choice of path, by the environment variable ``GROKDELAY_KERNEL`` (read on every call):

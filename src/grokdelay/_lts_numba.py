@@ -1,6 +1,6 @@
 """The numba kernels behind :mod:`grokdelay._lts_kernel` (private; imports numba).
 
-Imported only by :func:`grokdelay._lts_kernel.newton_rows_solver`. Compiled on first use and
+Imported only by :func:`grokdelay._lts_kernel.compiled`. Compiled on first use and
 cached on disk (``cache=True``), so a later process loads the machine code instead of
 compiling it again. ``error_model="numpy"``: a division by zero gives inf / nan as in the
 numpy path instead of raising.
@@ -287,9 +287,11 @@ def guess_point(n, wa, wb, cdec, c, floor, l0, log_target, x_min, x_max):
     return min(max(math.log(tau), x_min), x_max) if tau > 0 else x_min
 
 
-@_jit
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def floor_point(p, lam, lo, g, s, nl, offsets, x_unit, weights):
-    """``_lts_engine._floor_sums`` (with the noise terms) for one point on p panels."""
+    """``_lts_engine._floor_sums`` (with the noise terms) for one point on p panels. The
+    sums in SIMD lanes (fastmath reassoc: the compiler may reorder the additions and the
+    products per node, rounding differences of a few ulp; 0.40 -> 0.18 us per point)."""
     o0 = offsets[p]
     n = offsets[p + 1] - o0
     w4 = 4.0 * math.sqrt(lam)
