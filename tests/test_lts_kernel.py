@@ -245,5 +245,48 @@ def test_each_kernel_compiles_once():
                                 weight_decay=np.broadcast_to(1e-4, (100,)))
     assert not lam.flags.writeable
     gd.predict_delay(p)
-    for name in ("newton", "upper_guess", "floor_sums", "crossings_one"):
+    for name in ("crossings_block", "crossings_one"):
         assert len(getattr(_lts_numba, name).signatures) <= 1, name
+
+
+def test_one_point_numpy_solves_agree_with_the_numpy_block(monkeypatch):
+    # The one-point numpy path (Python floats, node rows shared across its two crossings,
+    # the four sums as one matrix-vector product) against the same points in one numpy
+    # block: within the agreement bound above (measured worst 0.29 of it over 400 points),
+    # the never-fit / never-grok sets and the zeros exactly.
+    p = _random_points(300, seed=21)
+    fields = ("aspect_ratio", "weight_decay", "threshold", "d_out", "depth", "label_noise",
+              "init_scale")
+    block = _predict(monkeypatch, "numpy", p)
+    worst = 0.0
+    for i in range(300):
+        q = gd.LinearTeacherStudent(learning_rate=0.01, **{
+            f: float(np.asarray(getattr(p, f), float)[i]) for f in fields})
+        one = _predict(monkeypatch, "numpy", q)
+        for f, which in (("t_mem", 0), ("t_grok", 1)):
+            a, b = getattr(one, f), np.ravel(getattr(block, f))[i]
+            if np.isfinite(b) and b > 0:
+                worst = max(worst, abs(a / b - 1) / _tolerance(q, np.array(a), which)[0])
+            else:
+                assert a == b, (i, f, a, b)
+    assert worst < 1.0, worst
+
+
+def test_one_point_floor_sums_equal_the_block_bit_for_bit():
+    # Near the never-groks edge a crossing moves by ~150x a relative change of the
+    # generalization floor, so the one-point floors (_lts_kernel.point_floor_sums) keep the
+    # block's products and einsum sums exactly (a dot product instead differs in the last
+    # bit on about half of the points; a plain sum moved the edge point of
+    # tests/test_lts_crosscheck.py from 4e-14 to 1.4e-13 of mpmath).
+    from grokdelay._lts_engine import Model, _floor_sums, _panels_1
+
+    rng = np.random.default_rng(8)
+    for _ in range(500):
+        lam = float(rng.choice([rng.uniform(0.01, 3.0), 1.0]))
+        wd, d_out = float(10 ** rng.uniform(-8, 0)), float(rng.choice([1, 3, 10]))
+        m = Model([lam], [0.01], [wd], [d_out], [1], [1.0], [0.0])
+        pt = _lts_kernel.Point1.of(m)
+        p = _panels_1(pt.lam, pt.g, 0.0)
+        one = _lts_kernel.point_floor_sums(pt, p, {})
+        block = _floor_sums(m, p)
+        assert one == (float(block[0][0]), float(block[1][0])), (lam, wd, d_out)

@@ -19,9 +19,10 @@ import numpy as np
 
 from ._core import ParameterError
 from ._lts_closed_forms import describe_first, log_eq19
-from ._lts_kernel import (NEWTON_STEP_TOL, STALL, Rows1, compiled, crossings_one_compiled,
-                          floor_sums_compiled, kernel_choice, newton_compiled, newton_scalar,
-                          node_tables, upper_guess_compiled)
+from ._lts_kernel import (NEWTON_STEP_TOL, STALL, SUPERLINEAR, Point1, Rows1, compiled,
+                          crossings_block_compiled, crossings_one_compiled, kernel_choice,
+                          newton_scalar, node_tables, panel_weights, point_floor_sums,
+                          point_guess_sums, point_rows)
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -100,19 +101,39 @@ def exact_crossings(m: Model, log_target):
     out = tuple(np.empty(n) for _ in range(4))
     for sl in _blocks(n):
         mm, lt = m.take(sl), log_target[sl]
-        floors = model_floors(mm, kern)
-        out[0][sl] = crossing_times(mm, lt, "tr", floors, kern)
-        out[1][sl] = crossing_times(mm, lt, "gen", floors, kern)
-        out[2][sl], out[3][sl] = floors
+        floors = model_floors(mm) if kern is None else None
+        res = (_crossings_compiled(kern, mm, lt) if kern is not None else
+               (crossing_times(mm, lt, "tr", floors), crossing_times(mm, lt, "gen", floors),
+                *floors))
+        for o, r in zip(out, res):
+            o[sl] = r
     return out
+
+
+def _crossings_compiled(kern, m: Model, log_target):
+    """A block of :func:`exact_crossings` by the compiled kernel, each point in one pass;
+    numpy scans noisy generalization losses, :func:`_beyond` takes those past x_v."""
+    x_v = _x_verified(m.lam)
+    res = crossings_block_compiled(kern, m, log_target, x_v, _XMIN + 1.0, _XMAX, _tables(),
+                                   _MAX_PANELS)       # rows: tau_tr, tau_gen, floors, statuses
+    for i, kind in enumerate(("tr", "gen")):
+        e, b, bad = (np.flatnonzero(res[4 + i] == v) for v in (0, 2, -2))
+        if bad.size:
+            raise _no_crossing(bad.size)
+        if e.size:
+            res[i, e] = _beyond(m.take(e), x_v[e], kind, res[2 + i, e], log_target[e])
+        if b.size:
+            res[i, b] = crossing_times(m.take(b), log_target[b], kind, (res[2, b], res[3, b]))
+    return res[:4]
 
 
 def _crossings_1(m: Model, log_target: float, kern=None):
     """:func:`exact_crossings` for one point without label noise, on Python floats where
-    numpy's per-call overhead would dominate: the same floors, guesses and iteration;
+    numpy's per-call overhead would dominate: the same floors, guesses and iteration, on
+    node rows built once per panel count (:func:`grokdelay._lts_kernel.point_rows`);
     ``kern``: all of it in one call of the compiled kernel (GROKDELAY_KERNEL=numba)."""
+    x_v = _x_verified_1(float(m.lam[0]))
     if kern is not None:
-        x_v = math.log(0.25 * 0.5 / (_BASE2 * 4.0 * math.sqrt(float(m.lam[0]))))
         *res, st_tr, st_gen = crossings_one_compiled(kern, m, log_target, x_v, _XMIN + 1.0,
                                                      _XMAX, _tables(), _MAX_PANELS)
         for i, (kind, st) in enumerate((("tr", st_tr), ("gen", st_gen))):
@@ -122,11 +143,12 @@ def _crossings_1(m: Model, log_target: float, kern=None):
                 res[i] = float(_beyond(m, np.array([x_v]), kind, np.array([res[2 + i]]),
                                        np.array([log_target]))[0])
         return tuple(np.array([v]) for v in res)
-    lam, g, s, a2 = float(m.lam[0]), float(m.g[0]), float(m.s[0]), float(m.a2[0])
-    f_tr, f_gen = 0.0, float(m.atom[0]) * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
+    pt, memo = Point1.of(m), {}
+    g, s, a2 = pt.g, pt.s, pt.a2
+    f_tr, f_gen = 0.0, pt.atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
     if g > 0:
-        d_tr, d_gen = _floor_sums(m, _panels_1(lam, g, 0.0))
-        f_tr, f_gen = f_tr + float(d_tr[0]), f_gen + float(d_gen[0])
+        d_tr, d_gen = point_floor_sums(pt, _panels_1(pt.lam, g, 0.0), memo)
+        f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
     l0 = s * 0.5 * (1.0 + a2)
     taus = []
     for kind, floor in (("tr", f_tr), ("gen", f_gen)):
@@ -135,7 +157,7 @@ def _crossings_1(m: Model, log_target: float, kern=None):
         elif floor > 0 and math.log(floor) >= log_target:
             taus.append(math.inf)
         else:
-            taus.append(_newton_1(m, kind, floor, l0, log_target))
+            taus.append(_newton_1(m, kind, floor, l0, log_target, (pt, memo)))
     return tuple(np.array([v]) for v in (*taus, f_tr, f_gen))
 
 
@@ -157,12 +179,20 @@ _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
 _BASE2 = (2.0 * _HALF_PI * 0.5 ** _MAX_PANELS) ** 2   # resolved_limits: decay_max w = 0.5 / it
 
 
-def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> float:
-    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats)."""
-    it = _rows_1(m, kind, 1, floor)
-    a = float(np.abs(it.wa).sum())
-    b = float(it.wb.sum()) + it.cdec
-    c = it.c
+def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float, point=None) -> float:
+    """:func:`_upper_guess` and :func:`_newton_crossing` for one point (Python floats).
+    ``point``: ``(Point1, memo)`` of a point without label noise, whose node rows are
+    shared across its calls."""
+    if point is None and float(m.sig2[0]) == 0.0:
+        point = Point1.of(m), {}
+    pt, memo = point if point is not None else (None, None)
+    if pt is None:
+        it = _rows_1(m, kind, 1, floor)
+        a, _, b, _ = it.sums()
+        b, c = b + it.cdec, it.c
+    else:
+        a, b, cdec = point_guess_sums(pt, kind, memo)
+        b, c = b + cdec, pt.lo + pt.g
     gap = math.exp(log_target) - floor
     den = a + math.sqrt(a * a + 4.0 * b * gap)
     e = 2.0 * gap / den if den > 0 else 1.0
@@ -171,11 +201,12 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
     ratio = max(math.log(l0) - log_target, 1.0)
     tau_pow = math.exp(min(2.0 * ratio + 1.0, 600.0))
     tau = min(tau_exp, tau_pow) * 1.05
-    x_v = float(_x_verified(m.lam)[0])
+    lam, g = float(m.lam[0]), float(m.g[0])
+    x_v = _x_verified_1(lam)
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
     while True:
-        p = _panels_1(float(m.lam[0]), float(m.g[0]), 4.0 * math.exp(x))
-        root, ok = newton_scalar(_rows_1(m, kind, p, floor), x, log_target)
+        p = _panels_1(lam, g, 4.0 * math.exp(x))
+        root, ok = newton_scalar(_rows_1(m, kind, p, floor, pt, memo), x, log_target)
         if ok:
             return math.exp(root)
         if x >= x_v:                     # still above the target where the panels end
@@ -186,36 +217,21 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float) -> flo
             raise _no_crossing(1)
 
 
-def _rows_1(m: Model, kind, p: int, floor: float) -> Rows1:
-    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point without label noise:
-    the same products in the same order, with the point's constants as Python floats
-    (IEEE arithmetic: the same bits) and without the 2-D broadcasting."""
-    if float(m.sig2[0]) > 0:             # the noisy training rows: the general builder
+def _rows_1(m: Model, kind, p: int, floor: float, pt=None, memo=None) -> Rows1:
+    """``Rows1.of(_Integrands(m, kind, p, [floor]))`` for one point: without label noise
+    (``pt`` given) from the node rows shared in ``memo``, the same products as the block's
+    on Python floats and 1-D node arrays."""
+    if pt is None:                       # the noisy training rows: the general builder
         return Rows1.of(_Integrands(m, kind, p, np.array([floor])))
-    lam, lo, g, s, a2 = (float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2))
-    x = (4.0 * math.sqrt(lam)) * graded_panels(p)[0]
-    cw = _panel_weights(p)
-    nu = x + lo
-    k = nu + g
-    inv_k = 1.0 / k
-    q = nu * inv_k
-    sg = s * g
-    half_b = (0.5 * s) * (a2 + q * q)
-    if kind == "gen":
-        wak = sg * inv_k * cw
-        wa = wak * inv_k
-        wb = half_b * (cw / nu)
-        cdec = float(m.atom[0]) * s * 0.5 * a2
-    else:
-        wak = sg * (cw * q)
-        wa = wak * inv_k
-        wb = half_b * cw
-        cdec = 0.0
-    return Rows1(x, wa, wak, wb, wb * k, g, lo + g, cdec, floor - (0.0 if g > 0 else cdec))
+    return point_rows(pt, kind, p, floor, memo)
 
 
 def _x_verified(lam):     # log of the largest tau whose late-time integrands panels resolve
     return np.log(0.25 * resolved_limits(lam)[0])
+
+
+def _x_verified_1(lam: float) -> float:   # :func:`_x_verified` of one point, on floats
+    return math.log(0.25 * 0.5 / (_BASE2 * (4.0 * math.sqrt(lam))))
 
 
 def _beyond(m: Model, x_v, kind, floor, log_target):
@@ -241,19 +257,19 @@ def _beyond(m: Model, x_v, kind, floor, log_target):
         "target); raise threshold or lower accuracy", "threshold")
 
 
-def model_floors(m: Model, kern=None):
+def model_floors(m: Model):
     """Exact t -> inf limits (train, gen) of the losses, from the same integrals.
 
     The t-independent part of :class:`_Integrands` on as many graded panels as the nearest
     pole needs (points grouped by that count); without weight decay the student's initial
     component in the null space (the ``cdec`` term) never decays. Blocks of
-    :data:`_BLOCK` points. ``kern``: the compiled kernels (:func:`compiled`) or None.
+    :data:`_BLOCK` points.
     """
     if np.size(m.lam) > _BLOCK:
         n = m.lam.size
         tr, gen = np.empty(n), np.empty(n)
         for sl in _blocks(n):
-            tr[sl], gen[sl] = model_floors(m.take(sl), kern)
+            tr[sl], gen[sl] = model_floors(m.take(sl))
         return tr.reshape(np.shape(m.lam)), gen.reshape(np.shape(m.lam))
     lam = np.atleast_1d(m.lam)
     g = np.atleast_1d(m.g)
@@ -266,11 +282,6 @@ def model_floors(m: Model, kern=None):
     if live.size:
         ml = m.take(live) if np.ndim(m.lam) else m
         need = panels_needed(np.atleast_1d(ml.lam), np.atleast_1d(ml.g), 0.0)
-        if kern is not None and np.ndim(m.lam):      # compiled: each point its own count
-            f_tr, f_gen = floor_sums_compiled(kern, ml, need, _tables())
-            tr[live] += f_tr
-            gen[live] += f_gen
-            need = need[:0]
         for p in np.unique(need):
             i = np.flatnonzero(need == p)
             f_tr, f_gen = _floor_sums(ml.take(i) if np.ndim(m.lam) else m, int(p))
@@ -298,15 +309,7 @@ def _floor_sums(m: Model, p: int, noise: bool = True):
     return f_tr, f_gen
 
 
-def _panel_weights(p: int) -> np.ndarray:
-    """``(16 / pi) sin^2 cos^2 dphi`` at the nodes of :func:`graded_panels` (cached)."""
-    if p not in _WEIGHT_CACHE:
-        s2, c2, dphi = graded_panels(p)
-        _WEIGHT_CACHE[p] = (16.0 / math.pi) * (s2 * c2 * dphi)
-    return _WEIGHT_CACHE[p]
-
-
-_WEIGHT_CACHE: dict[int, np.ndarray] = {}
+_panel_weights = panel_weights   # (16 / pi) sin^2 cos^2 dphi per P, cached
 
 
 def _tables():            # every panel count's nodes and weights, for the compiled kernel
@@ -411,9 +414,8 @@ def _log_loss_fast(m, tau, kind):
     return out
 
 
-def crossing_times(m: Model, log_target, kind, floors=None, kern=None):
-    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never.
-    ``kern``: the compiled kernels (:func:`compiled`) for the Newton solves, or None."""
+def crossing_times(m: Model, log_target, kind, floors=None):
+    """First tau = eta0 t with loss <= target, per point (flat arrays). inf: never."""
     n = m.lam.size
     l0_tr, l0_gen = model_initial(m)
     f_tr, f_gen = model_floors(m) if floors is None else floors
@@ -430,8 +432,7 @@ def crossing_times(m: Model, log_target, kind, floors=None, kern=None):
     mono = todo & ~bumpy
     if np.any(mono):
         idx = np.flatnonzero(mono)
-        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx],
-                                    kern)
+        tau[idx] = _newton_crossing(m.take(idx), log_target[idx], kind, floor[idx], l0[idx])
     if np.any(bumpy):
         args_all = (m.lam, m.g, m.s, m.a2, m.sig2, log_target)
         f = _objective(kind)
@@ -588,16 +589,14 @@ def _upper_guess(m: Model, kind, floor, l0, log_target):
     return np.clip(np.log(tau), _XMIN + 1.0, _XMAX)
 
 
-def _newton_crossing(m: Model, log_target, kind, floor, l0, solver=None):
+def _newton_crossing(m: Model, log_target, kind, floor, l0):
     """tau at which a monotone loss falls to exp(log_target) (flat arrays, all finite)."""
     n = m.lam.size
     if n == 1:                           # one point: no grouping, sorting or retry lists
         return np.array([_newton_1(m, kind, float(floor[0]), float(l0[0]),
                                    float(log_target[0]))])
     x_v = _x_verified(m.lam)
-    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target) if solver is None else
-                      upper_guess_compiled(solver, m, kind, floor, l0, log_target, _XMIN + 1.0,
-                                           _XMAX, _tables()), x_v)
+    x_hi = np.minimum(_upper_guess(m, kind, floor, l0, log_target), x_v)
     out = np.full(n, np.nan)
     pending = np.arange(n)
     while pending.size:
@@ -605,14 +604,6 @@ def _newton_crossing(m: Model, log_target, kind, floor, l0, solver=None):
         need = panels_needed(m.lam[pending], m.g[pending], 4.0 * np.exp(x_hi[pending]))
         order = pending[np.argsort(need, kind="stable")]
         need = np.sort(need, kind="stable")
-        if solver is not None:           # the compiled kernel: the same groups' panel counts
-            panels, noisy = need.copy(), np.zeros(need.size, bool)
-            for lo, hi in _panel_groups(need):
-                panels[lo:hi], noisy[lo:hi] = need[hi - 1], np.any(m.sig2[order[lo:hi]] > 0)
-            x, ok = newton_compiled(solver, m.take(order), kind, panels, noisy, floor[order],
-                                    x_hi[order], log_target[order], NEWTON_STEP_TOL, _tables())
-            out[order[ok]] = np.exp(x[ok])
-            retry, need = [order[~ok]], need[:0]
         for lo, hi in _panel_groups(need):
             sel = order[lo:hi]
             it = _Integrands(m.take(sel), kind, int(need[hi - 1]), floor[sel])
@@ -665,6 +656,7 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     done = np.zeros(n, bool)
     act = np.arange(n)
     live = act                           # the points whose rows ``it`` still holds
+    x_prev, p_prev, s_prev = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.inf)
     for it_count in range(200):
         xa = x[act]
         if act.size < live.size:
@@ -684,10 +676,13 @@ def _newton_block(it: _Integrands, x_hi, log_target):
         a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
         b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows])
+            xn, p = _model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows],
+                                x_prev[act], p_prev[act])
+            step = np.abs(xn - xa)                           # (_lts_kernel.converged)
+            small = (step <= NEWTON_STEP_TOL) | (step <= 1e-7) & (step * step * s_prev[act]
+                                                                  <= SUPERLINEAR)
         aa, bb = a[act], b[act]
         # a converged Newton step may land on the bracket end it started from
-        small = np.abs(xn - xa) <= NEWTON_STEP_TOL
         stall = small & (np.abs(h) > STALL * np.maximum(1.0, np.abs(slope)))  # see STALL
         with np.errstate(divide="ignore", invalid="ignore"):
             xn = np.where(stall, xa - h / slope, xn)
@@ -696,6 +691,7 @@ def _newton_block(it: _Integrands, x_hi, log_target):
                    | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
         fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
         xn = np.where(outside, fallback, xn)
+        x_prev[act], p_prev[act], s_prev[act] = xa, np.where(outside, np.nan, p), np.abs(xn - xa)
         conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
         x[act] = np.where(h == 0, xa, xn)
         done[act] |= conv
@@ -708,11 +704,11 @@ def _newton_block(it: _Integrands, x_hi, log_target):
     return x, ok
 
 
-def _model_step(x, log_l, slope, log_target, floor, c):
-    """The next x: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
-    (tau'/tau)^p`` (F the floor, p from the slope). It matches L and dL/dx at x and is exact
-    for the late-time exponential; three Newton steps on it (no quadrature) from the plain
-    Newton step, which is kept where the model does not apply."""
+def _model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
+    """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
+    (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, p from the slope, q the secant of p from
+    the previous iterate, else 0), which matches L and dL/dx at x and is exact for the late
+    exponential: three Newton steps on it from the plain step, kept where it does not apply."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         plain = x - (log_l - log_target) / slope
         r_f = np.exp(np.log(floor) - log_l)                  # F / L
@@ -721,15 +717,20 @@ def _model_step(x, log_l, slope, log_target, floor, c):
         d = log_target + np.log1p(-r_t) - log_p              # log P(x') - log P(x) wanted
         tau0 = np.exp(x)
         p = slope / (1.0 - r_f) + 2.0 * c * tau0             # d log P / dx + 2 c tau
+        p = np.where(np.isfinite(plain) & (floor >= 0) & (r_f < 1.0) & (r_t < 1.0), p, np.nan)
+        q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
+        q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
         y = plain
         for _ in range(3):
             ey = np.exp(y)
-            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+            u = y - x
+            y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                             - 2.0 * c * ey)
         # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
         # to rounding and the model's steps crawl)
         use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
                & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
-    return np.where(use, y, plain)
+    return np.where(use, y, plain), p
 
 
 def _refine(f, bracket, args, ok):

@@ -6,18 +6,21 @@ points, the same model step, brackets and stopping rules:
 * on Python floats (:func:`newton_scalar`), for one point, where numpy's per-call cost on
   tiny arrays would dominate;
 * compiled by numba (the optional extra ``grokdelay[fast]``; :mod:`grokdelay._lts_numba`):
-  one fused loop that, per point, builds the tau-independent quadrature rows of
-  ``_Integrands`` (the same nodes, the panel count each point's group gets, the same
-  products in the same order) and iterates on them, so each evaluation of the loss is one
-  pass over nodes held in cache (one ``exp`` and four running sums per node) instead of
-  some twenty passes over a block in memory. The starting bound (``_upper_guess``) and the
-  floor integrals (``_floor_sums``) are compiled the same way.
+  one call per block of points that, per point, computes the floors, the starting bound
+  (``_upper_guess``), builds the tau-independent quadrature rows of ``_Integrands`` (the
+  same nodes, on the panel count the point itself needs, as in the one-point paths, where
+  the numpy block gives each group of points its largest count; the same products in the
+  same order) and iterates on them, so each evaluation of the loss is one pass over nodes
+  held in cache (one ``exp`` and four running sums per node) instead of some twenty passes
+  over a block in memory. A compiled batch and compiled one-point calls give the same bits.
 
 The compiled numbers agree with numpy's to a few units in the last place, not bit for bit:
-the sums over the nodes run in another order (sequential here, numpy's ``einsum`` in SIMD
-lanes) and ``exp`` is the kernel's own (within 1 ulp, like libm's); the converged times
-then differ by rounding noise times the crossing's condition number
-(tests/test_lts_kernel.py measures it). ``import grokdelay`` does not import numba; the
+the sums over the nodes run in another order (in SIMD lanes, reassociated by the compiler,
+against numpy's ``einsum``), ``exp`` is the kernel's own (within 1 ulp, like libm's), where
+the floor is at most half the loss the loss is formed directly instead of in log space, and
+a batch point may have fewer panels than its numpy group; the converged times then differ
+by rounding noise times the crossing's condition number (tests/test_lts_kernel.py measures
+it). ``import grokdelay`` does not import numba; the
 first exact call with the kernel enabled does (:func:`compiled`).
 
 Choice of path, by the environment variable ``GROKDELAY_KERNEL`` (read on every call):
@@ -36,12 +39,22 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._marchenko_pastur import graded_panels
+
 NEWTON_STEP_TOL = 1e-9     # |Newton step| in log tau; the next error is ~ step^2 << 1e-14
 # A tiny model step far from the root (|h| > STALL max(1, |slope|), where a converging step
 # has |h| ~ |slope| step <= 1e-9 |slope|) is a stall, not convergence: the model's three
 # inner steps can crawl towards the iterate where L is close to its floor F (P = L - F
 # tiny; x -> a point with h = -0.1, t_mem 2.1x too late), and the plain step is taken.
 STALL = 1e-6
+# With the curvature term the model step converges with order ~2.4: the error after a step
+# s is ~K s^2 s_prev (s_prev the step before); over 1200 crossings of the benchmark grid K
+# is 0.09 median, 0.28 at the 99th percentile, 1.45 at most (0.08 / 0.44 / 0.85 over 859
+# crossings of tests/test_lts_kernel.py's broad random points). A step s <= 1e-7 with
+# s^2 s_prev <= SUPERLINEAR therefore leaves an error ~1e-16 in log tau (well under the
+# 1e-15 the times need), and the iteration stops there without the confirming evaluation
+# that s <= NEWTON_STEP_TOL would take.
+SUPERLINEAR = 1e-16
 _ENV = "GROKDELAY_KERNEL"
 _CHOICES = ("auto", "numpy", "numba")
 _STATE: dict[str, object] = {}
@@ -88,10 +101,6 @@ def node_tables(graded_panels, panel_weights, max_panels: int):
     return _STATE["tables"]
 
 
-def _cdec(m, gen: bool):
-    return m.atom * m.s * 0.5 * m.a2 if gen else np.zeros(m.lam.size)
-
-
 def _f(v, dtype=float):
     # C-contiguous, writable (a strided or read-only view, e.g. of np.broadcast_to, would make
     # numba compile another specialization of each kernel)
@@ -103,43 +112,20 @@ def _pt(m):
     return tuple(_f(v) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.sig2 * m.lam))
 
 
-def newton_compiled(k, m, kind: str, panels, noisy, floor, x0, log_target, step_tol: float,
-                    tables):
-    """``(x, ok)`` of the compiled Newton solve for the flat points of Model ``m``: the rows
-    of ``_Integrands(m, kind, panels[i], floor)`` (``noisy[i]``: the point's group holds a
-    noisy point, which selects the noisy training rows) and the iteration from ``x0``. Not
-    ok: the loss at ``x0`` is above the target (the caller looks further)."""
-    n, gen = m.lam.size, kind != "tr"
-    cdec = _cdec(m, gen)
-    eff = floor - np.where(m.g > 0, 0.0, cdec)   # the t = inf value less cdec's lasting part
-    x, status = np.empty(n), np.empty(n, np.int64)
-    k.newton(*_pt(m), _f(eff), _f(cdec), _f(x0), _f(log_target),
-             _f(panels, np.int64), _f(noisy, np.bool_),
-             gen, *tables,
-             step_tol, STALL, x, status)
-    if np.any(status < 0):
+def crossings_block_compiled(k, m, log_target, x_v, x_min: float, x_max: float, tables,
+                             max_panels: int):
+    """``_lts_numba.crossings_block`` on the flat points of Model ``m``: an array (6, n),
+    rows ``tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen`` (the statuses of
+    ``_lts_numba.crossings_point``). Raises where Newton did not converge."""
+    out = np.empty((m.lam.size, 6))
+    k.crossings_block(*_pt(m)[:5], _f(m.atom), _f(m.sig2), _f(m.sig2 * m.lam),
+                      _f(log_target), _f(x_v), x_min, x_max, *tables, NEWTON_STEP_TOL, STALL,
+                      SUPERLINEAR, max_panels, out)
+    bad = int(np.sum(out[:, 4:] == -1))
+    if bad:
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
-                                 f"for {int(np.sum(status < 0))} point(s); please report the "
-                                 "parameters")
-    return x, status == 1
-
-
-def upper_guess_compiled(k, m, kind: str, floor, l0, log_target, x_min: float, x_max: float,
-                         tables):
-    """``_lts_engine._upper_guess`` by the compiled kernel (the same formulas)."""
-    gen = kind != "tr"
-    x = np.empty(m.lam.size)
-    k.upper_guess(*_pt(m), _f(floor), _f(_cdec(m, gen)), _f(l0), _f(log_target),
-                  bool(np.any(m.sig2 > 0)), gen, *tables, x_min, x_max, x)
-    return x
-
-
-def floor_sums_compiled(k, m, panels, tables):
-    """``_lts_engine._floor_sums`` (with the noise terms) on each point's own panel count."""
-    tr, gen = np.empty(m.lam.size), np.empty(m.lam.size)
-    lam, lo, g, s, _, nl = _pt(m)
-    k.floor_sums(lam, lo, g, s, nl, _f(panels, np.int64), *tables, tr, gen)
-    return tr, gen
+                                 f"for {bad} crossing(s); please report the parameters")
+    return out.T.copy()
 
 
 def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_max: float,
@@ -150,7 +136,7 @@ def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_
     exp(x_max + 2). Raises where Newton did not converge."""
     out = k.crossings_one(float(m.lam[0]), float(m.lo[0]), float(m.g[0]), float(m.s[0]),
                           float(m.a2[0]), float(m.atom[0]), log_target, x_v, x_min, x_max,
-                          *tables, NEWTON_STEP_TOL, STALL, max_panels)
+                          *tables, NEWTON_STEP_TOL, STALL, SUPERLINEAR, max_panels)
     if -1 in out[4:]:
         raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
                                  "for 1 point; please report the parameters")
@@ -159,62 +145,215 @@ def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_
 # ------------------------------------------------------- one point on Python floats
 
 
-def model_step_1(x, log_l, slope, log_target, floor, c):
-    """:func:`grokdelay._lts_engine._model_step` for one point, on Python floats."""
+def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=math.nan,
+                 hoisted=None):
+    """:func:`grokdelay._lts_engine._model_step` for one point, on Python floats:
+    ``(x_next, p)``, p nan where the model does not apply. ``hoisted``: the per-crossing
+    ``(log(floor), r_t, log1p(-r_t))`` of :func:`hoist` (the same numbers)."""
     h = log_l - log_target
     plain = x - h / slope if slope != 0 else math.nan
     if not math.isfinite(plain) or floor < 0:
-        return plain
-    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
-    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+        return plain, math.nan
+    lf, r_t, l1rt = hoist(floor, log_target) if hoisted is None else hoisted
+    r_f = math.exp(lf - log_l) if floor > 0 else 0.0
     if not (r_f < 1.0 and r_t < 1.0):
-        return plain
+        return plain, math.nan
     log_p = log_l + math.log1p(-r_f)
-    d = log_target + math.log1p(-r_t) - log_p
+    d = log_target + l1rt - log_p
     tau0 = math.exp(x)
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
     if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_engine._model_step
-        return plain
+        return plain, p
+    q = curvature(x, p, x_prev, p_prev)
     y = plain
     try:
         for _ in range(3):
             ey = math.exp(y)
-            y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+            u = y - x
+            y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                             - 2.0 * c * ey)
     except (OverflowError, ZeroDivisionError):
-        return plain
-    return y if math.isfinite(y) and abs(y - x) < 8.0 else plain
+        return plain, p
+    return (y if math.isfinite(y) and abs(y - x) < 8.0 else plain), p
+
+
+def hoist(floor, log_target):
+    """:func:`model_step_1`'s per-crossing constants: ``(log(floor), r_t, log1p(-r_t))``
+    with ``r_t = F / T`` (nan where unused)."""
+    if floor <= 0:
+        return -math.inf, 0.0, 0.0
+    lf = math.log(floor)
+    r_t = math.exp(lf - log_target)
+    return lf, r_t, (math.log1p(-r_t) if r_t < 1.0 else math.nan)
+
+
+def curvature(x, p, x_prev, p_prev):
+    """The model's curvature term: the secant of p (d log P / dx + 2 c tau) between the last
+    two iterates, 0 where undefined (see :func:`grokdelay._lts_engine._model_step`)."""
+    if x == x_prev:
+        return 0.0
+    q = (p - p_prev) / (x - x_prev)
+    return q if math.isfinite(q) else 0.0
+
+
+def converged(step, step_prev):
+    """The stopping rule on the step just computed (see :data:`SUPERLINEAR`)."""
+    return step <= NEWTON_STEP_TOL or (step <= 1e-7 and step * step * step_prev
+                                       <= SUPERLINEAR)
+
+
+class Point1(NamedTuple):
+    """One point's constants of ``_lts_engine.Model`` as Python floats."""
+    lam: float
+    lo: float
+    g: float
+    s: float
+    a2: float
+    atom: float
+
+    @classmethod
+    def of(cls, m) -> "Point1":
+        return cls(*(float(v[0]) for v in (m.lam, m.lo, m.g, m.s, m.a2, m.atom)))
+
+
+def panel_weights(p: int) -> np.ndarray:
+    """``(16 / pi) sin^2 cos^2 dphi`` at the nodes of P graded panels (cached)."""
+    if p not in _WEIGHT_CACHE:
+        s2, c2, dphi = graded_panels(p)
+        _WEIGHT_CACHE[p] = (16.0 / math.pi) * (s2 * c2 * dphi)
+    return _WEIGHT_CACHE[p]
+
+
+_WEIGHT_CACHE: dict[int, np.ndarray] = {}
+
+
+def _nodes_1(pt: Point1, p: int, memo: dict):
+    """``(x, nu, k, cw)`` of one point on P panels, as ``_lts_engine._Integrands`` forms
+    them (the same products), kept in ``memo`` (one point's call: its floors, both starting
+    bounds and both Newton solves share them)."""
+    key = -p
+    nodes = memo.get(key)
+    if nodes is None:
+        x = (4.0 * math.sqrt(pt.lam)) * graded_panels(p)[0]
+        nu = x + pt.lo
+        nodes = memo[key] = (x, nu, nu + pt.g, panel_weights(p))
+    return nodes
+
+
+def _base_1(pt: Point1, p: int, memo: dict):
+    """The kind-independent node rows of one point on P panels, ``(x, nu, k, inv_k, q,
+    half_b, cw)`` (:func:`_nodes_1` and the products the losses add), kept in ``memo``."""
+    base = memo.get(p)
+    if base is None:
+        x, nu, k, cw = _nodes_1(pt, p, memo)
+        inv_k = 1.0 / k
+        q = nu * inv_k
+        half_b = (0.5 * pt.s) * (pt.a2 + q * q)
+        base = memo[p] = (x, nu, k, inv_k, q, half_b, cw)
+    return base
+
+
+def point_rows(pt: Point1, kind: str, p: int, floor: float, memo: dict) -> "Rows1":
+    """The Newton rows of one point without label noise on P panels (``Rows1.of`` of
+    ``_Integrands(m, kind, p, [floor])``), from :func:`_base_1`."""
+    x, nu, k, inv_k, q, half_b, cw = _base_1(pt, p, memo)
+    n = x.size
+    r4 = np.zeros((4, 2 * n))
+    wa, wak, wb, wbk = r4[0, :n], r4[1, :n], r4[2, n:], r4[3, n:]
+    sg = pt.s * pt.g
+    if kind == "gen":
+        np.multiply(sg * inv_k, cw, out=wak)
+        np.multiply(half_b, cw / nu, out=wb)
+        cdec = pt.atom * pt.s * 0.5 * pt.a2
+    else:
+        np.multiply(sg, cw * q, out=wak)
+        np.multiply(half_b, cw, out=wb)
+        cdec = 0.0
+    np.multiply(wak, inv_k, out=wa)
+    np.multiply(wb, k, out=wbk)
+    buf = np.empty(2 * n)
+    return Rows1(x, r4, buf, buf[:n], buf[n:], pt.g, pt.lo + pt.g, cdec,
+                 floor - (0.0 if pt.g > 0 else cdec))
+
+
+def point_guess_sums(pt: Point1, kind: str, memo: dict) -> tuple[float, float, float]:
+    """``(sum |wa|, sum wb, cdec)`` of :func:`point_rows` on one panel (what the starting
+    bound needs), as two dot products; every weight is >= 0 without label noise."""
+    _, nu, _, inv_k, q, half_b, cw = _base_1(pt, 1, memo)
+    sg = pt.s * pt.g
+    if kind == "gen":
+        return (sg * float((cw * inv_k) @ inv_k), float(half_b @ (cw / nu)),
+                pt.atom * pt.s * 0.5 * pt.a2)
+    return sg * float((cw * q) @ inv_k), float(half_b @ cw), 0.0
+
+
+def point_floor_sums(pt: Point1, p: int, memo: dict) -> tuple[float, float]:
+    """``_lts_engine._floor_sums(m, p)`` for one point without label noise, bit for bit
+    (the same products and the same ``einsum`` sums: near the never-groks edge a crossing
+    moves by about 150 times a relative change of the generalization floor):
+    ``E[g^2 s / (2 k^2)]`` and ``E[s g^2 / (2 nu k^2)]`` with weight ``C / nu``."""
+    _, nu, k, cw = _nodes_1(pt, p, memo)
+    cwk = cw * (1.0 / k ** 2)
+    hs, g = 0.5 * pt.s, pt.g          # (the block's g g (hs + 0 / nu) is (g g) hs per node)
+    return (float(np.einsum("j,j->", cwk, np.full(nu.size, (g * g) * hs))),
+            float(np.einsum("j,j->", cwk, (hs * g * g) / nu)))
 
 
 class Rows1(NamedTuple):
-    """The quadrature rows of one point without label noise (1-D node arrays) and its
-    constants (Python floats): what :func:`newton_scalar` iterates on."""
+    """The quadrature rows of one point (its n nodes ``x``; ``r4`` of shape (4, 2n) holds
+    ``wa, wak`` against ``exp(-2 x tau)`` in its first n columns and ``wb, wbk`` against
+    its square in the last n, so one matrix-vector product gives the four sums; ``buf``
+    is the 2n-vector, ``e1`` and ``e2`` its halves) and the point's constants (Python
+    floats): what :func:`newton_scalar` iterates on."""
     x: np.ndarray
-    wa: np.ndarray
-    wak: np.ndarray
-    wb: np.ndarray
-    wbk: np.ndarray
+    r4: np.ndarray
+    buf: np.ndarray
+    e1: np.ndarray
+    e2: np.ndarray
     g: float
     c: float
     cdec: float
     floor: float
 
     @classmethod
+    def build(cls, x, r4, g, c, cdec, floor) -> "Rows1":
+        n = x.size
+        buf = np.empty(2 * n)
+        return cls(x, r4, buf, buf[:n], buf[n:], g, c, cdec, floor)
+
+    @classmethod
     def of(cls, it) -> "Rows1":
         """The rows of a one-point ``_lts_engine._Integrands`` block."""
-        return cls(it.x[0], it.wa[0], it.wak[0], it.wb[0], it.wbk[0], float(it.g[0]),
-                   float(it.c[0]), float(it.cdec[0]), float(it.floor[0]))
+        n = it.x.shape[1]
+        r4 = np.zeros((4, 2 * n))
+        r4[0, :n], r4[1, :n], r4[2, n:], r4[3, n:] = it.wa[0], it.wak[0], it.wb[0], it.wbk[0]
+        return cls.build(it.x[0], r4, float(it.g[0]), float(it.c[0]), float(it.cdec[0]),
+                         float(it.floor[0]))
+
+    def sums(self):
+        """``[sum |wa|, sum |wak|, sum |wb|, sum |wbk|]``: the rows' values at tau = 0."""
+        return np.abs(self.r4).sum(axis=1).tolist()
 
 
 def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
     """:meth:`grokdelay._lts_engine._Integrands.log_loss_and_slope` for one point, on
-    Python floats: five numpy calls (one exp, four dot products) instead of some forty."""
-    e = np.exp(it.x * (-2.0 * tau))
-    big_a, a_k = float(it.wa @ e), float(it.wak @ e)
-    e *= e
-    big_b, b_k = float(it.wb @ e), float(it.wbk @ e)
+    Python floats: four numpy calls (an exp, a square, one matrix-vector product for the
+    four sums) instead of some forty."""
+    np.multiply(it.x, -2.0 * tau, out=it.e1)
+    np.exp(it.e1, out=it.e1)
+    np.multiply(it.e1, it.e1, out=it.e2)
+    big_a, a_k, big_b, b_k = np.dot(it.r4, it.buf).tolist()
     g, le1 = it.g, -2.0 * tau * it.c
     dec = it.cdec * math.exp(-4.0 * tau * g)
     floor = it.floor + dec
+    if le1 >= -300.0:        # the direct form where the compiled kernel takes it (its
+        e1 = math.exp(le1)   # loss_and_slope says why: not where the floor is over half L)
+        e2 = e1 * e1
+        spec = e1 * big_a + e2 * big_b
+        total = floor + spec
+        if floor <= spec and 1e-290 < total < math.inf:
+            dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * (e2 * b_k)
+            return math.log(total), tau * dtot / total
     t0 = math.log(floor) if floor > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
@@ -240,6 +379,8 @@ def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, boo
     """:func:`grokdelay._lts_engine._newton_block` for one point (the same safeguarded steps, on Python floats)."""
     x = x_hi
     a, b = -math.inf, math.inf
+    x_prev, p_prev, s_prev = math.nan, math.nan, math.inf
+    hoisted = hoist(it.floor, log_target)
     for count in range(200):
         log_l, slope = log_loss_and_slope_1(it, math.exp(x))
         h = log_l - log_target
@@ -251,14 +392,16 @@ def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, boo
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = model_step_1(x, log_l, slope, log_target, it.floor, it.c)
-        small = abs(xn - x) <= NEWTON_STEP_TOL
+        xn, p = model_step_1(x, log_l, slope, log_target, it.floor, it.c, x_prev, p_prev,
+                             hoisted)
+        small = converged(abs(xn - x), s_prev)
         if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
             xn, small = (x - h / slope if slope != 0 else math.nan), False
         outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0
                    or ((xn == a or xn == b) and not small))
         if outside:
-            xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+            xn, p = (0.5 * (a + b) if math.isfinite(a) else b - 2.0), math.nan
+        x_prev, p_prev, s_prev = x, p, abs(xn - x)
         x = xn
         if (small and not outside) or b - a <= 1e-14:
             return x, True

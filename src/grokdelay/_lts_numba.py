@@ -1,6 +1,6 @@
 """The numba kernels behind :mod:`grokdelay._lts_kernel` (private; imports numba).
 
-Imported only by :func:`grokdelay._lts_kernel.newton_rows_solver`. Compiled on first use and
+Imported only by :func:`grokdelay._lts_kernel.compiled`. Compiled on first use and
 cached on disk (``cache=True``), so a later process loads the machine code instead of
 compiling it again. ``error_model="numpy"``: a division by zero gives inf / nan as in the
 numpy path instead of raising.
@@ -22,8 +22,10 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # ---------------------------------------------------------------- exp over the nodes
 # libm's exp is a call per value that the compiler cannot vectorize; ``exp_nonpositive``
 # is branch-free, so the loop over a row's nodes runs in SIMD lanes (2.1 against 12-15 ns
-# per value for libm on the development machine). tests/test_lts_kernel.py checks it
-# against 30-digit mpmath (at most 1 ulp, like libm) and against numpy's exp.
+# per value for libm on the development machine; 1.55 ns with fastmath "contract", which
+# lets the compiler fuse its multiply-adds into FMA instructions where the CPU has them,
+# and nothing else). tests/test_lts_kernel.py checks it against 30-digit mpmath (at most
+# 1 ulp, like libm) and against numpy's exp.
 
 
 @intrinsic
@@ -49,7 +51,7 @@ _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (
     1.0 / math.factorial(k) for k in range(3, 14))
 
 
-@_jit
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def exp_nonpositive(y):
     """exp(y) for y <= 0, within 1 ulp, and 0 below -708 (where numpy's exp gives a
     subnormal < 3e-308: every sum here has a first node whose exp is near 1, since the
@@ -79,12 +81,11 @@ def part(t, sign, top):
 
 
 
-@_jit
-def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
-    # _lts_engine._log_loss_and_slope_1 (no noise rows: the Newton losses have none)
-    m2t = -2.0 * tau
-    for j in range(n):                   # (vectorized)
-        ebuf[j] = exp_nonpositive(xs[j] * m2t)
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def _sums(n, wa, wak, wb, wbk, ebuf):
+    # the four sums over a row's nodes, reassociated into SIMD lanes (only this loop: the
+    # flag allows reordering the additions, nothing else); a fixed order for a given
+    # build, another than numpy's einsum, which is one more rounding difference of a few ulp
     big_a = 0.0
     a_k = 0.0
     big_b = 0.0
@@ -96,9 +97,33 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
         e = e * e
         big_b += wb[j] * e
         b_k += wbk[j] * e
+    return big_a, a_k, big_b, b_k
+
+
+@_jit
+def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
+    # _lts_engine._log_loss_and_slope_1 (no noise rows: the Newton losses have none)
+    m2t = -2.0 * tau
+    for j in range(n):                   # (vectorized)
+        ebuf[j] = exp_nonpositive(xs[j] * m2t)
+    big_a, a_k, big_b, b_k = _sums(n, wa, wak, wb, wbk, ebuf)
     le1 = m2t * c
-    dec = cdec * math.exp(-4.0 * tau * g)
+    dec = cdec * math.exp(-4.0 * tau * g) if cdec != 0.0 else 0.0
     fl = floor + dec
+    if le1 >= -300.0:
+        # E1 = exp(le1) and E1^2 are normal numbers: the loss directly, floor + E1 A + E1^2 B
+        # (the same terms as below without the log-space scaling, which only guards against
+        # underflow; three transcendentals instead of about twelve). Not where the floor is
+        # more than half the loss: there the crossing amplifies the loss's rounding by
+        # L / (L - F) (up to 1e3 at the never-groks edge), and the log-space form below is
+        # numpy's, so the two paths' rounding stays the same up to the sums
+        e1 = math.exp(le1)
+        e2 = e1 * e1
+        spec = e1 * big_a + e2 * big_b
+        total = fl + spec
+        if fl <= spec and 1e-290 < total < math.inf:
+            dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * (e2 * b_k)
+            return math.log(total), tau * dtot / total
     t0 = math.log(fl) if fl > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
@@ -119,30 +144,38 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
         return log_l, math.nan
     return log_l, tau * dtot / total
 
+
 @_jit
-def model_step(x, log_l, slope, log_target, floor, c):
-    # _lts_engine._model_step_1
+def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev, p_prev):
+    """``_lts_kernel.model_step_1`` with the per-crossing constants hoisted: ``tau0 =
+    exp(x)``, ``lf = log(floor)``, ``r_t = exp(lf - log_target)``, ``l1rt =
+    log1p(-r_t)`` (the same operations, computed once per crossing). ``(x_next, p)``."""
     h = log_l - log_target
     plain = x - h / slope if slope != 0 else math.nan
     if not math.isfinite(plain) or floor < 0:
-        return plain
-    r_f = math.exp(math.log(floor) - log_l) if floor > 0 else 0.0
-    r_t = math.exp(math.log(floor) - log_target) if floor > 0 else 0.0
+        return plain, math.nan
+    r_f = math.exp(lf - log_l) if floor > 0 else 0.0
     if not (r_f < 1.0 and r_t < 1.0):
-        return plain
+        return plain, math.nan
     log_p = log_l + math.log1p(-r_f)
-    d = log_target + math.log1p(-r_t) - log_p
-    tau0 = math.exp(x)
+    d = log_target + l1rt - log_p
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
     if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
-        return plain
+        return plain, p
+    q = 0.0                                   # _lts_kernel.curvature
+    if x != x_prev:
+        q = (p - p_prev) / (x - x_prev)
+        if not math.isfinite(q):
+            q = 0.0
     y = plain
     for _ in range(3):
         ey = math.exp(y)
-        y = y - (p * (y - x) - 2.0 * c * (ey - tau0) - d) / (p - 2.0 * c * ey)
+        u = y - x
+        y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                         - 2.0 * c * ey)
     if math.isfinite(y) and abs(y - x) < 8.0:
-        return y
-    return plain
+        return y, p
+    return plain, p
 
 @_jit
 def build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
@@ -187,15 +220,21 @@ def build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
 
 @_jit
 def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, step_tol,
-                 stall, ebuf):
+                 stall, superlinear, ebuf):
     """``_lts_kernel.newton_scalar`` on built rows: ``(x, status)``, status 1 converged,
     0 h(x0) > 0 (look further), -1 no convergence in 200 steps."""
     x = x0
     a = -math.inf
     b = math.inf
+    lf = math.log(floor) if floor > 0 else -math.inf
+    r_t = math.exp(lf - log_target) if floor > 0 else 0.0
+    l1rt = math.log1p(-r_t) if r_t < 1.0 else math.nan
+    x_prev = math.nan
+    p_prev = math.nan
+    s_prev = math.inf
     for count in range(200):
-        log_l, slope = loss_and_slope(math.exp(x), n, xs, wa, wak, wb, wbk, g, c, cdec,
-                                      floor, ebuf)
+        tau = math.exp(x)
+        log_l, slope = loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf)
         h = log_l - log_target
         if count == 0 and h > 0:
             return x, 0
@@ -205,8 +244,10 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
             a = max(a, x)
         else:
             b = min(b, x)
-        xn = model_step(x, log_l, slope, log_target, floor, c)
-        small = abs(xn - x) <= step_tol
+        xn, p = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev,
+                           p_prev)
+        step = abs(xn - x)                    # _lts_kernel.converged
+        small = step <= step_tol or (step <= 1e-7 and step * step * s_prev <= superlinear)
         if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
             xn = x - h / slope if slope != 0 else math.nan
             small = False
@@ -214,6 +255,10 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
                    or ((xn == a or xn == b) and not small))
         if outside:
             xn = 0.5 * (a + b) if math.isfinite(a) else b - 2.0
+            p = math.nan
+        x_prev = x
+        p_prev = p
+        s_prev = abs(xn - x)
         x = xn
         if (small and not outside) or b - a <= 1e-14:
             return x, 1
@@ -242,9 +287,11 @@ def guess_point(n, wa, wb, cdec, c, floor, l0, log_target, x_min, x_max):
     return min(max(math.log(tau), x_min), x_max) if tau > 0 else x_min
 
 
-@_jit
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def floor_point(p, lam, lo, g, s, nl, offsets, x_unit, weights):
-    """``_lts_engine._floor_sums`` (with the noise terms) for one point on p panels."""
+    """``_lts_engine._floor_sums`` (with the noise terms) for one point on p panels. The
+    sums in SIMD lanes (fastmath reassoc: the compiler may reorder the additions and the
+    products per node, rounding differences of a few ulp; 0.40 -> 0.18 us per point)."""
     o0 = offsets[p]
     n = offsets[p + 1] - o0
     w4 = 4.0 * math.sqrt(lam)
@@ -286,90 +333,89 @@ def _scratch(offsets):
 
 
 @_jit
-def newton(lam, lo, g, s, a2, nl, floor, cdec, x0, log_target, panels, noisy, gen,
-           offsets, x_unit, weights, step_tol, stall, x_out, status):
-    """Per point: the rows of _Integrands(kind, panels[i]) and newton_point from x0[i]."""
-    w = _scratch(offsets)
-    for i in range(lam.size):
-        n = build_rows(panels[i], lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy[i], gen,
-                       offsets, x_unit, weights, w[0], w[1], w[2], w[3], w[4])
-        x_out[i], status[i] = newton_point(n, w[0], w[1], w[2], w[3], w[4], g[i],
-                                           lo[i] + g[i], cdec[i], floor[i], x0[i],
-                                           log_target[i], step_tol, stall, w[5])
-
-
-@_jit
-def upper_guess(lam, lo, g, s, a2, nl, floor, cdec, l0, log_target, noisy, gen,
-                offsets, x_unit, weights, x_min, x_max, x_out):
-    """``_lts_engine._upper_guess``: the t -> inf decay bound on the rows of one panel."""
-    w = _scratch(offsets)
-    for i in range(lam.size):
-        n = build_rows(1, lam[i], lo[i], g[i], s[i], a2[i], nl[i], noisy, gen, offsets,
-                       x_unit, weights, w[0], w[1], w[2], w[3], w[4])
-        x_out[i] = guess_point(n, w[1], w[3], cdec[i], lo[i] + g[i], floor[i], l0[i],
-                               log_target[i], x_min, x_max)
-
-
-@_jit
-def floor_sums(lam, lo, g, s, nl, panels, offsets, x_unit, weights, tr_out, gen_out):
-    """``_lts_engine._floor_sums`` per point on its own panel count."""
-    for i in range(lam.size):
-        tr_out[i], gen_out[i] = floor_point(panels[i], lam[i], lo[i], g[i], s[i], nl[i],
-                                            offsets, x_unit, weights)
-
-
-@_jit
-def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
-                  weights, step_tol, stall, max_panels):
-    """``_lts_engine._crossings_1`` for one point without label noise: floors, starting
-    bounds, panel counts, Newton and the look-further steps. Returns
-    ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; a status of 0 leaves
-    the crossing beyond exp(x_v) to the caller (tau = nan), -1: no convergence, -2: no
-    crossing below exp(x_max + 2)."""
-    w = _scratch(offsets)
-    f_tr = 0.0
+def crossings_point(lam, lo, g, s, a2, atom, sig2, nl, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels, w,
+                    out):
+    """``_lts_engine.exact_crossings`` for one point, all in one call: the floors
+    (``model_floors``), then per loss the checks of ``crossing_times``, the starting bound,
+    the panel count the bound needs (the point's own), Newton and the look-further steps.
+    ``out[:]`` = ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr, status_gen)``; status
+    1: done, 0: the crossing lies beyond exp(x_v) (tau nan, for the caller), -1: no
+    convergence, -2: no crossing below exp(x_max + 2), 2: a generalization loss with label
+    noise (not monotone: the caller scans it)."""
+    f_tr = sig2 * max(0.0, 1.0 - lam)
     f_gen = atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
-    if g > 0:
-        d_tr, d_gen = floor_point(panels_point(lam, g, 0.0, max_panels), lam, lo, g, s, 0.0,
+    if g > 0 or sig2 > 0:
+        d_tr, d_gen = floor_point(panels_point(lam, g, 0.0, max_panels), lam, lo, g, s, nl,
                                   offsets, x_unit, weights)
         f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
-    l0 = s * 0.5 * (1.0 + a2)
+    out[2] = f_tr
+    out[3] = f_gen
+    sig = s * 0.5 * (1.0 + a2)
     c = lo + g
-    out = np.empty(2)
-    stat = np.ones(2, np.int64)
+    noisy = nl > 0
     for kind in range(2):
+        out[4 + kind] = 1.0
         floor = f_tr if kind == 0 else f_gen
+        l0 = sig + sig2 if kind == 0 else sig
         if math.log(l0) <= log_target:
             out[kind] = 0.0
+            continue
+        gen = kind == 1
+        if gen and sig2 > 0:
+            out[kind] = math.nan
+            out[4 + kind] = 2.0
             continue
         if floor > 0 and math.log(floor) >= log_target:
             out[kind] = math.inf
             continue
-        gen = kind == 1
         cdec = atom * s * 0.5 * a2 if gen else 0.0
         eff = floor - (0.0 if g > 0 else cdec)
-        n = build_rows(1, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+        n = build_rows(1, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
                        w[0], w[1], w[2], w[3], w[4])
         x = min(guess_point(n, w[1], w[3], cdec, c, floor, l0, log_target, x_min, x_max),
                 x_v)
         out[kind] = math.nan
         while True:
             p = panels_point(lam, g, 4.0 * math.exp(x), max_panels)
-            n = build_rows(p, lam, lo, g, s, a2, 0.0, False, gen, offsets, x_unit, weights,
+            n = build_rows(p, lam, lo, g, s, a2, nl, noisy, gen, offsets, x_unit, weights,
                            w[0], w[1], w[2], w[3], w[4])
             root, st = newton_point(n, w[0], w[1], w[2], w[3], w[4], g, c, cdec, eff, x,
-                                    log_target, step_tol, stall, w[5])
+                                    log_target, step_tol, stall, superlinear, w[5])
             if st < 0:
-                stat[kind] = -1
+                out[4 + kind] = -1.0
                 break
             if st == 1:
                 out[kind] = math.exp(root)
                 break
             if x >= x_v:             # still above the target where the panels end
-                stat[kind] = 0
+                out[4 + kind] = 0.0
                 break
             x = min(x + 2.0, x_v)
             if x > x_max + 2.0:
-                stat[kind] = -2
+                out[4 + kind] = -2.0
                 break
-    return out[0], out[1], f_tr, f_gen, stat[0], stat[1]
+
+
+@_jit
+def crossings_block(lam, lo, g, s, a2, atom, sig2, nl, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels, out):
+    """:func:`crossings_point` for every point: ``out`` of shape (n, 6)."""
+    w = _scratch(offsets)
+    for i in range(lam.size):
+        crossings_point(lam[i], lo[i], g[i], s[i], a2[i], atom[i], sig2[i], nl[i],
+                        log_target[i], x_v[i], x_min, x_max, offsets, x_unit, weights,
+                        step_tol, stall, superlinear, max_panels, w, out[i])
+
+
+@_jit
+def crossings_one(lam, lo, g, s, a2, atom, log_target, x_v, x_min, x_max, offsets, x_unit,
+                  weights, step_tol, stall, superlinear, max_panels):
+    """``_lts_engine._crossings_1`` for one point without label noise
+    (:func:`crossings_point`): ``(tau_tr, tau_gen, floor_tr, floor_gen, status_tr,
+    status_gen)``."""
+    out = np.empty(6)
+    crossings_point(lam, lo, g, s, a2, atom, 0.0, 0.0, log_target, x_v, x_min, x_max,
+                    offsets, x_unit, weights, step_tol, stall, superlinear, max_panels,
+                    _scratch(offsets), out)
+    return out[0], out[1], out[2], out[3], int(out[4]), int(out[5])
