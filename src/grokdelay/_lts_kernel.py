@@ -271,9 +271,7 @@ def point_rows(pt: Point1, kind: str, p: int, floor: float, memo: dict) -> "Rows
         cdec = 0.0
     np.multiply(wak, inv_k, out=wa)
     np.multiply(wb, k, out=wbk)
-    buf = np.empty(2 * n)
-    return Rows1(x, r4, buf, buf[:n], buf[n:], pt.g, pt.lo + pt.g, cdec,
-                 floor - (0.0 if pt.g > 0 else cdec))
+    return Rows1.build(x, r4, pt.g, pt.lo + pt.g, cdec, floor - (0.0 if pt.g > 0 else cdec))
 
 
 def point_guess_sums(pt: Point1, kind: str, memo: dict) -> tuple[float, float, float]:
