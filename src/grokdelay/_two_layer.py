@@ -67,6 +67,15 @@ clock by Gauss-Legendre (8 nodes) on a base panel :math:`[0, u_0]` and panels ge
 feature of :math:`1/\kappa`. Beyond :math:`u_c = 50/\lambda_-` the kernel equals its limit to
 :math:`e^{-100}` and the clock is linear. Against ``solve_ivp`` of the
 :math:`(u, \kappa)` ODE the times agree to ~1e-10 (tests/test_two_layer.py).
+
+``predict_delay(method="coupled")`` needs the clock at two points only, and uses
+:func:`mp_clocks`, which needs no spectral nodes: over the MP law
+:math:`\mathbb E[\nu e^{-s\nu}] = e^{-s(1+\lambda)} I_1(2\sqrt\lambda s)/(\sqrt\lambda s)`
+(the density's :math:`1/\nu` cancels; :math:`\int e^{z\cos\theta}\sin^2\theta\,d\theta =
+\pi I_1(z)/z`), so :math:`I(u)` is an indefinite integral of one Bessel function, one
+``i1e`` per clock node instead of one ``expm1`` per clock node and spectral node. It agrees
+with the node quadrature to ~1e-14 (both with ``solve_ivp``); below ``init_scale`` 1e-2 the
+node quadrature is kept.
 """
 
 from __future__ import annotations
@@ -268,3 +277,139 @@ class CoupledKernel:
             if np.all(done | (right - left <= 1e-15 * right)):
                 break
         return u
+
+
+# ------------------------------------------------------------------ MP clock without nodes
+# Over the Marchenko-Pastur law, E[nu exp(-s nu)] = exp(-s (1+lam)) I_1(2 sqrt(lam) s) /
+# (sqrt(lam) s) (the 1/nu of the density cancels; the atom at 0 of lam > 1 adds nothing), so
+# the kernel needs no spectral nodes: with F4(v) = E[1 - e^{-4 v nu}] and
+# M(v) = E[(1 - e^{-2 v nu})^2] (no cancellation at small alpha, unlike 2 F2 - F4 written out),
+# F4' = 4 g(4v), M' = 4 (g(2v) - g(4v)), kappa^2 = alpha^2 - c (alpha^2 F4 - M) / 8.
+_MP_N = 16                # Gauss-Legendre nodes per panel (indefinite integrals: error ~ 5.8^-16)
+_MP_BASE = 0.1            # base panel [0, u0], u0 = 0.1 min(1, alpha) / lam_+
+_MP_X, _MP_W = np.polynomial.legendre.leggauss(_MP_N)
+
+
+def _legendre_integrals(x, xp1):
+    """``int_{-1}^x P_k`` for ``k < _MP_N`` (``xp1 = 1 + x``): shape ``x.shape + (_MP_N,)``.
+
+    From Legendre's equation, ``int_{-1}^x P_k = -(1 - x^2) P_k'(x) / (k (k+1))``, which
+    keeps its relative accuracy as ``x -> -1`` (the difference ``P_{k+1} - P_{k-1}`` does not).
+    """
+    n = _MP_N
+    p = np.empty(x.shape + (n,))
+    d = np.empty(x.shape + (n,))           # P_k'
+    p[..., 0], d[..., 0] = 1.0, 0.0
+    p[..., 1], d[..., 1] = x, 1.0
+    for k in range(1, n - 1):
+        p[..., k + 1] = ((2 * k + 1) * x * p[..., k] - k * p[..., k - 1]) / (k + 1)
+        d[..., k + 1] = d[..., k - 1] + (2 * k + 1) * p[..., k]
+    k = np.arange(1, n)
+    out = np.empty(x.shape + (n,))
+    out[..., 0] = xp1
+    out[..., 1:] = -((1.0 - x) * xp1)[..., None] * d[..., 1:] / (k * (k + 1))
+    return out
+
+
+# node values -> Legendre coefficients (exact: Gauss-Legendre integrates degree 2n-1)
+_MP_COEF = (((2 * np.arange(_MP_N) + 1) / 2)[:, None]
+            * np.polynomial.legendre.legvander(_MP_X, _MP_N - 1).T * _MP_W)
+_MP_Q = _legendre_integrals(_MP_X, 1.0 + _MP_X) @ _MP_COEF      # [i, j] = int_{-1}^{x_i} l_j
+
+
+def mp_laplace_slope(sigma, sqrt_lam, lo):
+    r""":math:`g(\sigma) = \mathbb E[\nu e^{-\sigma\nu}]` over the MP law,
+    :math:`e^{-\sigma\lambda_-}\,\mathrm{i1e}(2\sqrt\lambda\sigma)/(\sqrt\lambda\sigma)`."""
+    from scipy.special import i1e
+    x = 2.0 * sqrt_lam * sigma
+    safe = np.where(x > 0, x, 1.0)
+    return np.exp(-sigma * lo) * np.where(x > 0, 2.0 * i1e(safe) / safe, 1.0)
+
+
+def mp_clocks(lam, alpha, c, rate, targets):
+    r"""Clock :math:`t(u)` and kernel :math:`\kappa(u)` of the MP average at ``targets``
+    (shape ``(m, P)``, finite, >= 0), without spectral nodes.
+
+    Panels: a base :math:`[0, u_0]`, then :math:`[u_0 2^i, u_0 2^{i+1}]`, so that
+    :math:`4v` on panel :math:`i` is :math:`2v` on panel :math:`i+1` and one Bessel
+    evaluation serves both exponentials. :math:`F_4`, :math:`M` and the clock are
+    indefinite integrals on each panel's 16 Gauss-Legendre nodes (Legendre integration
+    matrix), accumulated across panels; a target inside a panel integrates the panel's
+    interpolant to it. Beyond :math:`u_c = 50/\lambda_-` the kernel is at its limit (to
+    :math:`e^{-100}`) and the clock linear. Against the node quadrature of
+    :class:`CoupledKernel`: ~1e-14 for ``alpha`` >= 1e-2 (tests/test_two_layer.py).
+    """
+    lam, alpha, c, rate = (np.asarray(z, dtype=float) for z in (lam, alpha, c, rate))
+    targets = np.atleast_2d(np.asarray(targets, dtype=float))
+    p = lam.size
+    sq = np.sqrt(lam)
+    lo = (1.0 - sq) ** 2
+    with np.errstate(divide="ignore"):
+        u_cut = np.where(lo > 0, _TAIL / np.where(lo > 0, lo, 1.0), np.inf)
+    u = np.minimum(targets, u_cut)
+    u0 = _MP_BASE * np.minimum(1.0, np.where(alpha > 0, alpha, 1.0)) / (1.0 + sq) ** 2
+    kp = np.ceil(np.log2(np.maximum(np.max(u, axis=0) / u0, 1.0)))
+    k = max(1, int(np.max(kp, initial=1.0)))
+    # index 0 the base panel, 1 + i the panel [u0 2^i, u0 2^(i+1)], i = 0..k (the last
+    # only feeds g(4v) of the one before)
+    scale = np.concatenate([[0.5], 0.5 * 2.0 ** np.arange(k + 1)])
+    h = u0[:, None] * scale                                   # half-widths (P, k+2)
+    left = np.concatenate([np.zeros((p, 1)), 2.0 * h[:, 1:]], axis=1)
+    v = left[..., None] + h[..., None] * (1.0 + _MP_X)        # (P, k+2, n)
+    need = np.arange(k + 2) <= (kp + 2)[:, None]              # panels a point uses
+    shape = v.shape
+    g2 = np.zeros(shape)
+    g2[need] = mp_laplace_slope(2.0 * v[need], np.broadcast_to(sq[:, None, None], shape)[need],
+                                np.broadcast_to(lo[:, None, None], shape)[need])
+    g4 = np.empty(shape)
+    g4[:, 1:-1] = g2[:, 2:]
+    g4[:, 0] = mp_laplace_slope(4.0 * v[:, 0], sq[:, None], lo[:, None])
+    g2, g4, h, left = g2[:, :-1], g4[:, :-1], h[:, :-1], left[:, :-1]
+    d4 = 4.0 * g4
+    dm = 4.0 * (g2 - g4)
+
+    def starts(d):                     # integral from 0 to each panel's left edge
+        tot = h * (d @ _MP_W)
+        return np.concatenate([np.zeros((p, 1)), np.cumsum(tot, axis=1)[:, :-1]], axis=1)
+
+    def kappa(f4, m):
+        extra = (1,) * (f4.ndim - 1)
+        a2, cc = (alpha ** 2).reshape(p, *extra), c.reshape(p, *extra)
+        return np.sqrt(np.maximum(a2 - cc * (a2 * f4 - m) / 8.0, 0.0))
+
+    f4_l, m_l = starts(d4), starts(dm)
+    kap = kappa(f4_l[..., None] + h[..., None] * (d4 @ _MP_Q.T),
+                m_l[..., None] + h[..., None] * (dm @ _MP_Q.T))
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / (rate[:, None, None] * kap)
+    t_l = starts(inv)
+    steps, kout = np.empty(u.shape), np.empty(u.shape)
+    rows = np.arange(p)
+    for j in range(u.shape[0]):
+        uj = u[j]
+        i = np.where(uj <= u0, 0, 1 + np.clip(np.floor(np.log2(np.maximum(uj / u0, 1.0))),
+                                              0, k - 1).astype(int))
+        hh = h[rows, i]
+        sp1 = np.clip((uj - left[rows, i]) / hh, 0.0, 2.0)     # 1 + s, s in [-1, 1]
+        q = _legendre_integrals(sp1 - 1.0, sp1) @ _MP_COEF     # (P, n)
+
+        def at(start, d):
+            return start[rows, i] + hh * np.einsum("pn,pn->p", q, d[rows, i])
+
+        kj = kappa(at(f4_l, d4), at(m_l, dm))
+        t = at(t_l, inv)
+        beyond = targets[j] > u_cut
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(beyond, t + (targets[j] - u_cut) / (rate * kj), t)
+        # alpha = 0 is the saddle: the clock never starts
+        steps[j] = np.where(targets[j] > 0, np.where(alpha > 0, t, np.inf), 0.0)
+        kout[j] = kj
+    return steps, kout
+
+
+def mp_kappa_limit(lam, alpha, c):
+    r""":math:`\kappa_\infty^2 = \alpha^2 + c\,(1-\alpha^2)\min(1, 1/\lambda)/8` (the MP
+    law's mass above 0 is :math:`\min(1, 1/\lambda)`)."""
+    lam, alpha, c = (np.asarray(z, dtype=float) for z in (lam, alpha, c))
+    k2 = alpha ** 2 + c * (1.0 - alpha ** 2) * np.minimum(1.0, 1.0 / lam) / 8.0
+    return np.sqrt(np.maximum(k2, 0.0))

@@ -89,6 +89,7 @@ from ._lts_simulation import (GradientDescentRun, GradientFlowRun, gradient_desc
                               integrate_gradient_flow, simulate_gradient_descent)
 from ._marchenko_pastur import (mp_atom, mp_density, mp_edges, mp_expectation, mp_nodes,
                                 resolved_limits, sample_mp_spectrum)
+from ._two_layer import mp_clocks, mp_kappa_limit
 
 __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "target_loss",
            "loss_floors",
@@ -98,6 +99,7 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
            "GradientFlowRun"]
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
+_MP_ALPHA_MIN = 1e-2  # below: node quadrature (tests/test_two_layer.py)
 _COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
 
 
@@ -670,14 +672,23 @@ class LinearTeacherStudent(Parameters):
             sub = {k: v[deep] for k, v in f.items()}
             taus = np.stack([tau_tr[deep], tau_gen[deep]])
             finite = np.where(np.isfinite(taus), taus, 0.0)
-            kern = coupled_kernel(sub, np.max(finite, axis=0))
+            steps, at = mp_clocks(sub["aspect_ratio"], sub["init_scale"],
+                                  16.0 * sub["d_out"] / sub["hidden_width"],
+                                  sub["learning_rate"] / (2.0 * sub["d_out"] ** 2), finite)
+            small = np.flatnonzero(sub["init_scale"] < _MP_ALPHA_MIN)
+            if small.size:
+                # the node quadrature keeps eq 17's cancellation-free form at tiny alpha
+                kern = coupled_kernel({k: v[small] for k, v in sub.items()},
+                                      np.max(finite[:, small], axis=0))
+                steps[:, small] = [kern.clock(finite[i, small]) for i in range(2)]
+                at[:, small] = [kern.kappa(finite[i, small]) for i in range(2)]
+            limit = mp_kappa_limit(sub["aspect_ratio"], sub["init_scale"],
+                                   16.0 * sub["d_out"] / sub["hidden_width"])
             for i, (t_out, k_out) in enumerate(((t_mem, k_mem), (t_grok, k_grok))):
-                u = taus[i]
-                steps = kern.clock(np.where(np.isfinite(u), u, 0.0))
-                t_out[deep] = np.where(np.isfinite(u), steps, np.inf)
-                at = kern.kappa(np.where(np.isfinite(u), u, 0.0))
+                ok = np.isfinite(taus[i])
+                t_out[deep] = np.where(ok, steps[i], np.inf)
                 k_out[deep] = np.where(sub["init_scale"] == 0, 0.0,
-                                       np.where(np.isfinite(u), at, kern.kappa_limit()))
+                                       np.where(ok, at[i], limit))
         return t_mem, t_grok, {"kernel_mem": k_mem, "kernel_grok": k_grok}
 
     @staticmethod
