@@ -100,7 +100,7 @@ __all__ = ["LinearTeacherStudent", "losses", "accuracies", "two_layer_kernel", "
 
 _DEFAULT_ACCURACY = math.erf(math.sqrt(2.0))
 _MP_ALPHA_MIN = 1e-2  # below: node quadrature (tests/test_two_layer.py)
-_COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (~300 spectral nodes each)
+_COUPLED_BLOCK = 512   # depth-2 points per coupled-kernel block (bounds mp_clocks' arrays)
 
 
 # --------------------------------------------------------------------------- public curves
@@ -672,18 +672,22 @@ class LinearTeacherStudent(Parameters):
             sub = {k: v[deep] for k, v in f.items()}
             taus = np.stack([tau_tr[deep], tau_gen[deep]])
             finite = np.where(np.isfinite(taus), taus, 0.0)
-            steps, at = mp_clocks(sub["aspect_ratio"], sub["init_scale"],
-                                  16.0 * sub["d_out"] / sub["hidden_width"],
-                                  sub["learning_rate"] / (2.0 * sub["d_out"] ** 2), finite)
-            small = np.flatnonzero(sub["init_scale"] < _MP_ALPHA_MIN)
+            c = 16.0 * sub["d_out"] / sub["hidden_width"]
+            steps, at = np.empty(taus.shape), np.empty(taus.shape)
+            tiny = sub["init_scale"] < _MP_ALPHA_MIN
+            big = np.flatnonzero(~tiny)
+            if big.size:
+                steps[:, big], at[:, big] = mp_clocks(
+                    sub["aspect_ratio"][big], sub["init_scale"][big], c[big],
+                    sub["learning_rate"][big] / (2.0 * sub["d_out"][big] ** 2), finite[:, big])
+            small = np.flatnonzero(tiny)
             if small.size:
                 # the node quadrature keeps eq 17's cancellation-free form at tiny alpha
                 kern = coupled_kernel({k: v[small] for k, v in sub.items()},
                                       np.max(finite[:, small], axis=0))
                 steps[:, small] = [kern.clock(finite[i, small]) for i in range(2)]
                 at[:, small] = [kern.kappa(finite[i, small]) for i in range(2)]
-            limit = mp_kappa_limit(sub["aspect_ratio"], sub["init_scale"],
-                                   16.0 * sub["d_out"] / sub["hidden_width"])
+            limit = mp_kappa_limit(sub["aspect_ratio"], sub["init_scale"], c)
             for i, (t_out, k_out) in enumerate(((t_mem, k_mem), (t_grok, k_grok))):
                 ok = np.isfinite(taus[i])
                 t_out[deep] = np.where(ok, steps[i], np.inf)
