@@ -1,6 +1,6 @@
 r"""The per-point Newton iteration of the exact linear teacher-student path (private).
 
-Two implementations of :func:`grokdelay._lts_engine._newton_block`'s iteration for single
+Two implementations of :func:`grokdelay._lts_newton.newton_block`'s iteration for single
 points, the same model step, brackets and stopping rules:
 
 * on Python floats (:func:`newton_scalar`), for one point, where numpy's per-call cost on
@@ -147,7 +147,7 @@ def crossings_one_compiled(k, m, log_target: float, x_v: float, x_min: float, x_
 
 def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=math.nan,
                  hoisted=None):
-    """:func:`grokdelay._lts_engine._model_step` for one point, on Python floats:
+    """:func:`grokdelay._lts_newton.model_step` for one point, on Python floats:
     ``(x_next, p)``, p nan where the model does not apply. ``hoisted``: the per-crossing
     ``(log(floor), r_t, log1p(-r_t))`` of :func:`hoist` (the same numbers)."""
     h = log_l - log_target
@@ -162,7 +162,7 @@ def model_step_1(x, log_l, slope, log_target, floor, c, x_prev=math.nan, p_prev=
     d = log_target + l1rt - log_p
     tau0 = math.exp(x)
     p = slope / (1.0 - r_f) + 2.0 * c * tau0
-    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_engine._model_step
+    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_newton.model_step
         return plain, p
     q = curvature(x, p, x_prev, p_prev)
     y = plain
@@ -189,7 +189,7 @@ def hoist(floor, log_target):
 
 def curvature(x, p, x_prev, p_prev):
     """The model's curvature term: the secant of p (d log P / dx + 2 c tau) between the last
-    two iterates, 0 where undefined (see :func:`grokdelay._lts_engine._model_step`)."""
+    two iterates, 0 where undefined (see :func:`grokdelay._lts_newton.model_step`)."""
     if x == x_prev:
         return 0.0
     q = (p - p_prev) / (x - x_prev)
@@ -374,7 +374,7 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float]:
 
 
 def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, bool]:
-    """:func:`grokdelay._lts_engine._newton_block` for one point (the same safeguarded steps, on Python floats)."""
+    """:func:`grokdelay._lts_newton.newton_block` for one point (the same safeguarded steps, on Python floats)."""
     x = x_hi
     a, b = -math.inf, math.inf
     x_prev, p_prev, s_prev = math.nan, math.nan, math.inf

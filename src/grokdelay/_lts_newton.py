@@ -1,0 +1,103 @@
+"""The block Newton iteration of the exact linear teacher-student path (private).
+
+:func:`newton_block` finds, for a block of points at once, the x = log tau where a
+monotone loss falls to its target, from an upper bound, by steps to the root of a model
+fitted at each iterate (:func:`model_step`), safeguarded by the bracket [largest x with
+h > 0, smallest with h < 0]. :mod:`grokdelay._lts_kernel` has the same iteration for one
+point on Python floats and its compiled form; :mod:`grokdelay._lts_engine` builds the rows
+(``_Integrands``) and drives it (the starting bound, the look-further steps).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._lts_kernel import NEWTON_STEP_TOL, STALL, SUPERLINEAR
+
+
+def newton_block(it, x_hi, log_target):
+    """Safeguarded Newton in x = log tau from x_hi on the rows ``it`` (an
+    ``_lts_engine._Integrands``). Returns (x, ok); not ok: h(x_hi) > 0."""
+    n = x_hi.size
+    x = x_hi.copy()
+    a = np.full(n, -np.inf)              # largest x seen with h > 0
+    b = np.full(n, np.inf)               # smallest x seen with h <= 0
+    ok = np.ones(n, bool)
+    done = np.zeros(n, bool)
+    act = np.arange(n)
+    live = act                           # the points whose rows ``it`` still holds
+    x_prev, p_prev, s_prev = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.inf)
+    for it_count in range(200):
+        xa = x[act]
+        if act.size < live.size:
+            rows = np.searchsorted(live, act)
+            if act.size <= 0.6 * live.size:
+                it.compact(rows)
+                live, rows = act, slice(None)
+        else:
+            rows = slice(None)
+        log_l, slope = it.log_loss_and_slope(np.exp(xa), rows)
+        h = log_l - log_target[act]
+        if it_count == 0:
+            bad = h > 0
+            ok[act[bad]] = False
+            done[act[bad]] = True
+        pos = h > 0
+        a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
+        b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            xn, p = model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows],
+                                x_prev[act], p_prev[act])
+            step = np.abs(xn - xa)                           # (_lts_kernel.converged)
+            small = (step <= NEWTON_STEP_TOL) | (step <= 1e-7) & (step * step * s_prev[act]
+                                                                  <= SUPERLINEAR)
+        aa, bb = a[act], b[act]
+        # a converged Newton step may land on the bracket end it started from
+        stall = small & (np.abs(h) > STALL * np.maximum(1.0, np.abs(slope)))  # see STALL
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = np.where(stall, xa - h / slope, xn)
+        small &= ~stall
+        outside = (~np.isfinite(xn) | (xn < aa) | (xn > bb) | (xn < -745.0)    # (an underflowed
+                   | ((xn == aa) | (xn == bb)) & ~small)                       # slope: x -> -1e302)
+        fallback = np.where(np.isfinite(aa), 0.5 * (aa + bb), bb - 2.0)
+        xn = np.where(outside, fallback, xn)
+        x_prev[act], p_prev[act], s_prev[act] = xa, np.where(outside, np.nan, p), np.abs(xn - xa)
+        conv = (small & ~outside) | (bb - aa <= 1e-14) | (h == 0)
+        x[act] = np.where(h == 0, xa, xn)
+        done[act] |= conv
+        act = act[~done[act]]
+        if act.size == 0:
+            break
+    else:
+        raise FloatingPointError("linear_teacher_student: Newton iteration did not converge "
+                                 f"for {act.size} point(s); please report the parameters")
+    return x, ok
+
+
+def model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
+    """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
+    (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, p from the slope, q the secant of p from
+    the previous iterate, else 0), which matches L and dL/dx at x and is exact for the late
+    exponential: three Newton steps on it from the plain step, kept where it does not apply."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        plain = x - (log_l - log_target) / slope
+        r_f = np.exp(np.log(floor) - log_l)                  # F / L
+        r_t = np.exp(np.log(floor) - log_target)             # F / T
+        log_p = log_l + np.log1p(-r_f)
+        d = log_target + np.log1p(-r_t) - log_p              # log P(x') - log P(x) wanted
+        tau0 = np.exp(x)
+        p = slope / (1.0 - r_f) + 2.0 * c * tau0             # d log P / dx + 2 c tau
+        p = np.where(np.isfinite(plain) & (floor >= 0) & (r_f < 1.0) & (r_t < 1.0), p, np.nan)
+        q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
+        q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
+        y = plain
+        for _ in range(3):
+            ey = np.exp(y)
+            u = y - x
+            y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
+                                                                             - 2.0 * c * ey)
+        # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
+        # to rounding and the model's steps crawl)
+        use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
+               & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
+    return np.where(use, y, plain), p
