@@ -22,7 +22,7 @@ from ._lts_closed_forms import describe_first, log_eq19
 from ._lts_kernel import (Point1, Rows1, compiled, crossings_block_compiled,
                           crossings_one_compiled, kernel_choice, newton_scalar, node_tables,
                           panel_weights, point_floor_sums, point_guess_sums, point_rows)
-from ._lts_newton import newton_block
+from ._lts_newton import mixed_rate, newton_block
 from ._marchenko_pastur import graded_panels, panels_needed, resolved_limits
 from ._two_layer import CoupledKernel
 
@@ -524,7 +524,8 @@ class _Integrands:
         return self.log_loss_and_slope(tau, slice(None), slope=False)[0]
 
     def log_loss_and_slope(self, tau, i, *, slope=True):
-        """log L(tau) and d log L / d log tau for the points ``i`` of the block.
+        """log L(tau), d log L / d log tau and the model's decay rate
+        (:func:`grokdelay._lts_newton.mixed_rate`) for the points ``i`` of the block.
 
         Written as ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))``
         factored out of the integrals, so that late times neither underflow nor lose digits.
@@ -556,9 +557,12 @@ class _Integrands:
                 return log_l, None
             ea_k = np.sign(a_k) * np.exp(le1 + np.log(np.abs(a_k)) - top)
             eb_k = np.exp(2.0 * le1 + np.log(b_k) - top)
-            dtot = (-4.0 * g * np.exp(np.log(dec) - top) - 2.0 * np.nan_to_num(ea_k)
+            ed = np.exp(np.log(dec) - top)
+            dtot = (-4.0 * g * ed - 2.0 * np.nan_to_num(ea_k)
                     - 4.0 * np.nan_to_num(eb_k) + np.exp(np.log(d_noise) - top))
-            return log_l, tau * dtot / total
+            return log_l, tau * dtot / total, mixed_rate(2.0 * self.c[i], 4.0 * g,
+                                                         np.nan_to_num(ea),
+                                                         np.nan_to_num(eb), ed)
 
     def _noise(self, tau, i, slope):
         """Noise term ``sum wn (1-e)^2``, ``e = exp(-2 k tau)``, and its d/dtau (0 without)."""

@@ -36,7 +36,7 @@ def newton_block(it, x_hi, log_target):
                 live, rows = act, slice(None)
         else:
             rows = slice(None)
-        log_l, slope = it.log_loss_and_slope(np.exp(xa), rows)
+        log_l, slope, rate = it.log_loss_and_slope(np.exp(xa), rows)
         h = log_l - log_target[act]
         if it_count == 0:
             bad = h > 0
@@ -46,8 +46,8 @@ def newton_block(it, x_hi, log_target):
         a[act] = np.where(pos, np.maximum(a[act], xa), a[act])
         b[act] = np.where(pos, b[act], np.minimum(b[act], xa))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn, p = model_step(xa, log_l, slope, log_target[act], it.floor[rows], it.c[rows],
-                                x_prev[act], p_prev[act])
+            xn, p = model_step(xa, log_l, slope, log_target[act], it.floor[rows], rate,
+                               x_prev[act], p_prev[act])
             step = np.abs(xn - xa)                           # (_lts_kernel.converged)
             small = (step <= NEWTON_STEP_TOL) | (step <= 1e-7) & (step * step * s_prev[act]
                                                                   <= SUPERLINEAR)
@@ -74,11 +74,12 @@ def newton_block(it, x_hi, log_target):
     return x, ok
 
 
-def model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
-    """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-2c (tau'-tau)}
-    (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, p from the slope, q the secant of p from
-    the previous iterate, else 0), which matches L and dL/dx at x and is exact for the late
-    exponential: three Newton steps on it from the plain step, kept where it does not apply."""
+def model_step(x, log_l, slope, log_target, floor, rate, x_prev, p_prev):
+    """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-r (tau'-tau)}
+    (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, r the ``rate`` of :func:`mixed_rate`, p
+    from the slope, q the secant of p from the previous iterate, else 0), which matches L
+    and dL/dx at x and is exact for each late exponential alone: three Newton steps on it
+    from the plain step, kept where it does not apply."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         plain = x - (log_l - log_target) / slope
         r_f = np.exp(np.log(floor) - log_l)                  # F / L
@@ -86,7 +87,7 @@ def model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
         log_p = log_l + np.log1p(-r_f)
         d = log_target + np.log1p(-r_t) - log_p              # log P(x') - log P(x) wanted
         tau0 = np.exp(x)
-        p = slope / (1.0 - r_f) + 2.0 * c * tau0             # d log P / dx + 2 c tau
+        p = slope / (1.0 - r_f) + rate * tau0                # d log P / dx + r tau
         p = np.where(np.isfinite(plain) & (floor >= 0) & (r_f < 1.0) & (r_t < 1.0), p, np.nan)
         q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
         q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
@@ -94,10 +95,21 @@ def model_step(x, log_l, slope, log_target, floor, c, x_prev, p_prev):
         for _ in range(3):
             ey = np.exp(y)
             u = y - x
-            y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
-                                                                             - 2.0 * c * ey)
-        # (a decay far slower than 2 c: the null space at rate 4 g << 2 c; p is then 2 c tau
-        # to rounding and the model's steps crawl)
+            y = y - (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u
+                                                                          - rate * ey)
+        # (a decay far slower than r: p is then r tau to rounding and the model's steps
+        # crawl; with r = 2 c this was the null space at rate 4 g << 2 c)
         use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)
-               & (2.0 * c * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
+               & (rate * tau0 <= 4.0 * np.abs(slope / (1.0 - r_f)) + 8.0))
     return np.where(use, y, plain), p
+
+
+def mixed_rate(c2, g4, pa, pb, dec):
+    """:func:`grokdelay._lts_kernel.mixed_rate` on arrays: the model's decay rate, the
+    rates ``c2 = 2c``, ``2 c2`` and ``g4 = 4g`` of the parts ``pa``, ``pb``, ``dec`` of
+    the loss above its floor weighted by their values (``c2`` where they do not sum to a
+    positive number)."""
+    total = pa + pb + dec
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mixed = c2 * (pa / total) + (2.0 * c2) * (pb / total) + g4 * (dec / total)
+    return np.where((total > 0) & (total < np.inf), mixed, c2)

@@ -123,30 +123,43 @@ def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
         total = fl + spec
         if fl <= spec and 1e-290 < total < math.inf:
             dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * (e2 * b_k)
-            return math.log(total), tau * dtot / total
+            return (math.log(total), tau * dtot / total,
+                    mixed_rate(2.0 * c, 4.0 * g, e1 * big_a, e2 * big_b, dec))
     t0 = math.log(fl) if fl > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
     top = max(t0, t1, t2)
     if not math.isfinite(top):
         top = 0.0
-    total = (part(t0, 1.0, top) + part(t1, math.copysign(1.0, big_a), top)
-             + part(t2, 1.0, top))
+    p_a = part(t1, math.copysign(1.0, big_a), top)
+    p_b = part(t2, 1.0, top)
+    total = part(t0, 1.0, top) + p_a + p_b
     log_l = math.log(max(total, 1e-300)) + top
     ea_k = (part(le1 + math.log(abs(a_k)), math.copysign(1.0, a_k), top)
             if a_k != 0 else 0.0)
     eb_k = part(2.0 * le1 + math.log(b_k), 1.0, top) if b_k > 0 else 0.0
     d_dec = part(math.log(dec), 1.0, top) if dec > 0 else 0.0
     dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
+    rate = mixed_rate(2.0 * c, 4.0 * g, p_a, p_b, d_dec)
     if total == 0.0:
         if dtot != 0.0:
-            return log_l, math.copysign(math.inf, tau * dtot)
-        return log_l, math.nan
-    return log_l, tau * dtot / total
+            return log_l, math.copysign(math.inf, tau * dtot), rate
+        return log_l, math.nan, rate
+    return log_l, tau * dtot / total, rate
 
 
 @_jit
-def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev, p_prev):
+def mixed_rate(c2, g4, pa, pb, dec):
+    """``_lts_kernel.mixed_rate``: the model's decay rate."""
+    total = pa + pb + dec
+    if not (total > 0.0 and total < math.inf):
+        return c2
+    return c2 * (pa / total) + (2.0 * c2) * (pb / total) + g4 * (dec / total)
+
+
+@_jit
+def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, rate, x_prev,
+               p_prev):
     """``_lts_kernel.model_step_1`` with the per-crossing constants hoisted: ``tau0 =
     exp(x)``, ``lf = log(floor)``, ``r_t = exp(lf - log_target)``, ``l1rt =
     log1p(-r_t)`` (the same operations, computed once per crossing). ``(x_next, p)``."""
@@ -159,8 +172,8 @@ def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_pre
         return plain, math.nan
     log_p = log_l + math.log1p(-r_f)
     d = log_target + l1rt - log_p
-    p = slope / (1.0 - r_f) + 2.0 * c * tau0
-    if 2.0 * c * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
+    p = slope / (1.0 - r_f) + rate * tau0
+    if rate * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
         return plain, p
     q = 0.0                                   # _lts_kernel.curvature
     if x != x_prev:
@@ -171,8 +184,8 @@ def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_pre
     for _ in range(3):
         ey = math.exp(y)
         u = y - x
-        y = y - (p * u + 0.5 * q * u * u - 2.0 * c * (ey - tau0) - d) / (p + q * u
-                                                                         - 2.0 * c * ey)
+        y = y - (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u
+                                                                         - rate * ey)
     if math.isfinite(y) and abs(y - x) < 8.0:
         return y, p
     return plain, p
@@ -234,7 +247,8 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
     s_prev = math.inf
     for count in range(200):
         tau = math.exp(x)
-        log_l, slope = loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf)
+        log_l, slope, rate = loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor,
+                                            ebuf)
         h = log_l - log_target
         if count == 0 and h > 0:
             return x, 0
@@ -244,8 +258,8 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
             a = max(a, x)
         else:
             b = min(b, x)
-        xn, p = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, c, x_prev,
-                           p_prev)
+        xn, p = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, rate,
+                           x_prev, p_prev)
         step = abs(xn - x)                    # _lts_kernel.converged
         small = step <= step_tol or (step <= 1e-7 and step * step * s_prev <= superlinear)
         if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
