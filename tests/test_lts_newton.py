@@ -64,6 +64,13 @@ def test_mixed_rate_compiled_agrees_bit_for_bit():
                                                                                *parts)
 
 
+def test_the_compiled_kernel_uses_the_same_inner_tolerance():
+    pytest.importorskip("numba")
+    from grokdelay import _lts_numba
+
+    assert _lts_numba._INNER_TOL == _lts_kernel.INNER_TOL
+
+
 def _one_exponential(c, wb, floor=0.0):
     """Rows of a loss that is one exponential above its floor: a single node at the lower
     edge (x = 0, k = c) carrying only a B weight, so L = floor + wb e^{-4 c tau}."""

@@ -79,18 +79,22 @@ def _log_loss(m: Model, tau, kind: str):
 
 
 _BLOCK = 1024          # points per block of the exact path: its memory is O(block)
+# the compiled kernel holds one point's rows at a time, so its blocks are larger (a block's
+# copies and results, about 200 bytes per point, are 3 MiB): fewer per-block numpy calls
+_COMPILED_BLOCK = 16384
 _COMPILED_MIN = 64     # points per call from which the compiled kernel is used
 
 
-def _blocks(n: int):
-    return (slice(lo, min(n, lo + _BLOCK)) for lo in range(0, n, _BLOCK))
+def _blocks(n: int, size: int = _BLOCK):
+    return (slice(lo, min(n, lo + size)) for lo in range(0, n, size))
 
 
 def exact_crossings(m: Model, log_target):
     """``(tau_tr, tau_gen, floor_tr, floor_gen)`` of flat points, in fixed-size blocks.
 
     Every intermediate (quadrature rows, guesses, Newton state) lives for one block of
-    :data:`_BLOCK` points, so the memory is O(block) whatever the number of points.
+    :data:`_BLOCK` points (:data:`_COMPILED_BLOCK` on the compiled kernel), so the memory is
+    O(block) whatever the number of points.
     """
     n, choice = m.lam.size, kernel_choice()       # (checks GROKDELAY_KERNEL on every call)
     if n == 1 and float(m.sig2[0]) == 0.0:
@@ -99,7 +103,7 @@ def exact_crossings(m: Model, log_target):
     # any, if forced): importing numba costs about 1 s once per process
     kern = compiled(choice) if n >= _COMPILED_MIN or choice == "numba" else None
     out = tuple(np.empty(n) for _ in range(4))
-    for sl in _blocks(n):
+    for sl in _blocks(n, _BLOCK if kern is None else _COMPILED_BLOCK):
         mm, lt = m.take(sl), log_target[sl]
         floors = model_floors(mm) if kern is None else None
         res = (_crossings_compiled(kern, mm, lt) if kern is not None else

@@ -55,6 +55,12 @@ STALL = 1e-6
 # 1e-15 the times need), and the iteration stops there without the confirming evaluation
 # that s <= NEWTON_STEP_TOL would take.
 SUPERLINEAR = 1e-16
+# The model step's inner Newton iteration (at most three steps from the plain step) stops
+# once its update is under INNER_TOL of the outer step u: it converges quadratically, so the
+# model's root is then ~1e-6 u^2 away, far inside the model's own error at every outer step
+# (its error after a step s is ~K s^2 s_prev). 3 -> 1.7 inner steps per evaluation with the
+# same outer evaluations (3.76 per crossing over 824 broad random and hard crossings).
+INNER_TOL = 1e-3
 _ENV = "GROKDELAY_KERNEL"
 _CHOICES = ("auto", "numpy", "numba")
 _STATE: dict[str, object] = {}
@@ -171,8 +177,10 @@ def model_step_1(x, log_l, slope, log_target, floor, rate, x_prev=math.nan, p_pr
         for _ in range(3):
             ey = math.exp(y)
             u = y - x
-            y = y - (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u
-                                                                          - rate * ey)
+            dy = (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u - rate * ey)
+            y = y - dy
+            if abs(dy) <= INNER_TOL * abs(u) + 1e-16:     # (see INNER_TOL)
+                break
     except (OverflowError, ZeroDivisionError):
         return plain, p
     return (y if math.isfinite(y) and abs(y - x) < 8.0 else plain), p

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._lts_kernel import NEWTON_STEP_TOL, STALL, SUPERLINEAR
+from ._lts_kernel import INNER_TOL, NEWTON_STEP_TOL, STALL, SUPERLINEAR
 
 
 def newton_block(it, x_hi, log_target):
@@ -92,11 +92,15 @@ def model_step(x, log_l, slope, log_target, floor, rate, x_prev, p_prev):
         q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
         q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
         y = plain
+        live = np.ones(np.shape(y), bool)       # (_lts_kernel.INNER_TOL's early stop)
         for _ in range(3):
             ey = np.exp(y)
             u = y - x
-            y = y - (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u
-                                                                          - rate * ey)
+            dy = (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u - rate * ey)
+            y = np.where(live, y - dy, y)
+            live &= ~(np.abs(dy) <= INNER_TOL * np.abs(u) + 1e-16)
+            if not live.any():
+                break
         # (a decay far slower than r: p is then r tau to rounding and the model's steps
         # crawl; with r = 2 c this was the null space at rate 4 g << 2 c)
         use = (np.isfinite(y) & (r_f < 1.0) & (r_t < 1.0) & (np.abs(y - x) < 8.0)

@@ -42,6 +42,7 @@ def _as_int(typingctx, f):
     return types.int64(types.float64), codegen
 
 
+_INNER_TOL = 1e-3    # _lts_kernel.INNER_TOL (not imported: _lts_kernel imports this module)
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01     # the high bits of log 2: n * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10     # log 2 - _LN2_HI
@@ -184,8 +185,10 @@ def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, rate, x_
     for _ in range(3):
         ey = math.exp(y)
         u = y - x
-        y = y - (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u
-                                                                         - rate * ey)
+        dy = (p * u + 0.5 * q * u * u - rate * (ey - tau0) - d) / (p + q * u - rate * ey)
+        y = y - dy
+        if abs(dy) <= _INNER_TOL * abs(u) + 1e-16:
+            break
     if math.isfinite(y) and abs(y - x) < 8.0:
         return y, p
     return plain, p
