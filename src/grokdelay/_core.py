@@ -283,8 +283,15 @@ class Parameters:
 
     def broadcast(self) -> Broadcast:
         """All fields, the scalar ones broadcast together (done once, here)."""
+        plan = self._field_plan()
+        values: dict[str, Any] = {name: getattr(self, name) for name, _ in plan}
+        if all(type(values[name]) in _PLAIN_NUMBERS or values[name] is None
+               for name, dtype in plan if dtype is not None):      # the usual one point
+            for name, dtype in plan:
+                if dtype is not None and values[name] is not None:
+                    values[name] = np.array(values[name], dtype=dtype)
+            return Broadcast((), values)
         shape = self.shape
-        values: dict[str, Any] = {}
         for name, dtype in self._field_plan():
             v = getattr(self, name)
             if dtype is not None and v is not None:

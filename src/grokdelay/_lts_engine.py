@@ -162,7 +162,7 @@ def _crossings_1(m: Model, log_target: float, kern=None):
             taus.append(math.inf)
         else:
             taus.append(_newton_1(m, kind, floor, l0, log_target, (pt, memo)))
-    return tuple(np.array([v]) for v in (*taus, f_tr, f_gen))
+    return tuple(np.array([*taus, f_tr, f_gen]).reshape(4, 1))   # one array, a row each
 
 
 def _panels_1(lam: float, shift: float, decay: float) -> int:

@@ -61,6 +61,7 @@ SUPERLINEAR = 1e-16
 # (its error after a step s is ~K s^2 s_prev). 3 -> 1.7 inner steps per evaluation with the
 # same outer evaluations (3.76 per crossing over 824 broad random and hard crossings).
 INNER_TOL = 1e-3
+_multiply, _exp, _dot = np.multiply, np.exp, np.dot    # (one-point loops: fewer lookups)
 _ENV = "GROKDELAY_KERNEL"
 _CHOICES = ("auto", "numpy", "numba")
 _STATE: dict[str, object] = {}
@@ -171,7 +172,11 @@ def model_step_1(x, log_l, slope, log_target, floor, rate, x_prev=math.nan, p_pr
     p = slope / (1.0 - r_f) + rate * tau0
     if rate * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:     # see _lts_newton.model_step
         return plain, p
-    q = curvature(x, p, x_prev, p_prev)
+    q = 0.0        # the curvature term: the secant of p between the last two iterates
+    if x != x_prev:                                    # (0 where it is undefined)
+        q = (p - p_prev) / (x - x_prev)
+        if not math.isfinite(q):
+            q = 0.0
     y = plain
     try:
         for _ in range(3):
@@ -209,21 +214,6 @@ def hoist(floor, log_target):
     lf = math.log(floor)
     r_t = math.exp(lf - log_target)
     return lf, r_t, (math.log1p(-r_t) if r_t < 1.0 else math.nan)
-
-
-def curvature(x, p, x_prev, p_prev):
-    """The model's curvature term: the secant of p (d log P / dx + r tau) between the last
-    two iterates, 0 where undefined (see :func:`grokdelay._lts_newton.model_step`)."""
-    if x == x_prev:
-        return 0.0
-    q = (p - p_prev) / (x - x_prev)
-    return q if math.isfinite(q) else 0.0
-
-
-def converged(step, step_prev):
-    """The stopping rule on the step just computed (see :data:`SUPERLINEAR`)."""
-    return step <= NEWTON_STEP_TOL or (step <= 1e-7 and step * step * step_prev
-                                       <= SUPERLINEAR)
 
 
 class Point1(NamedTuple):
@@ -362,13 +352,14 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float, float]:
     Python floats: four numpy calls (an exp, a square, one matrix-vector product for the
     four sums) instead of some forty. ``(log L, d log L / d log tau, rate)``, ``rate``
     the model's (:func:`mixed_rate`)."""
-    np.multiply(it.x, -2.0 * tau, out=it.e1)
-    np.exp(it.e1, out=it.e1)
-    np.multiply(it.e1, it.e1, out=it.e2)
-    big_a, a_k, big_b, b_k = np.dot(it.r4, it.buf).tolist()
-    g, le1 = it.g, -2.0 * tau * it.c
-    dec = it.cdec * math.exp(-4.0 * tau * g)
-    floor = it.floor + dec
+    x, r4, buf, ev1, ev2, g, c, cdec, floor = it      # (one unpacking: fewer lookups)
+    _multiply(x, -2.0 * tau, out=ev1)
+    _exp(ev1, out=ev1)
+    _multiply(ev1, ev1, out=ev2)
+    big_a, a_k, big_b, b_k = _dot(r4, buf).tolist()
+    le1 = -2.0 * tau * c
+    dec = cdec * math.exp(-4.0 * tau * g)
+    floor = floor + dec
     if le1 >= -300.0:        # the direct form where the compiled kernel takes it (its
         e1 = math.exp(le1)   # loss_and_slope says why: not where the floor is over half L)
         e2 = e1 * e1
@@ -377,7 +368,7 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float, float]:
         if floor <= spec and 1e-290 < total < math.inf:
             dtot = -4.0 * g * dec - 2.0 * (e1 * a_k) - 4.0 * (e2 * b_k)
             return (math.log(total), tau * dtot / total,
-                    mixed_rate(2.0 * it.c, 4.0 * g, e1 * big_a, e2 * big_b, dec))
+                    mixed_rate(2.0 * c, 4.0 * g, e1 * big_a, e2 * big_b, dec))
     t0 = math.log(floor) if floor > 0 else -math.inf
     t1 = le1 + math.log(abs(big_a)) if big_a != 0 else -math.inf
     t2 = 2.0 * le1 + math.log(big_b) if big_b > 0 else -math.inf
@@ -395,7 +386,7 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float, float]:
     eb_k = part(2.0 * le1 + math.log(b_k)) if b_k > 0 else 0.0
     d_dec = part(math.log(dec)) if dec > 0 else 0.0
     dtot = -4.0 * g * d_dec - 2.0 * ea_k - 4.0 * eb_k
-    rate = mixed_rate(2.0 * it.c, 4.0 * g, p_a, p_b, d_dec)
+    rate = mixed_rate(2.0 * c, 4.0 * g, p_a, p_b, d_dec)
     if total == 0.0:         # every term underflowed: numpy's x / 0 (the block's semantics)
         return (log_l, math.copysign(math.inf, tau * dtot) if dtot != 0.0 else math.nan,
                 rate)
@@ -403,11 +394,13 @@ def log_loss_and_slope_1(it: Rows1, tau: float) -> tuple[float, float, float]:
 
 
 def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, bool]:
-    """:func:`grokdelay._lts_newton.newton_block` for one point (the same safeguarded steps, on Python floats)."""
+    """:func:`grokdelay._lts_newton.newton_block` for one point (the same safeguarded
+    steps, on Python floats)."""
+    step_tol, floor = NEWTON_STEP_TOL, it.floor
     x = x_hi
     a, b = -math.inf, math.inf
     x_prev, p_prev, s_prev = math.nan, math.nan, math.inf
-    hoisted = hoist(it.floor, log_target)
+    hoisted = hoist(floor, log_target)
     for count in range(200):
         log_l, slope, rate = log_loss_and_slope_1(it, math.exp(x))
         h = log_l - log_target
@@ -419,9 +412,10 @@ def newton_scalar(it: Rows1, x_hi: float, log_target: float) -> tuple[float, boo
             a = max(a, x)
         else:
             b = min(b, x)
-        xn, p = model_step_1(x, log_l, slope, log_target, it.floor, rate, x_prev, p_prev,
+        xn, p = model_step_1(x, log_l, slope, log_target, floor, rate, x_prev, p_prev,
                              hoisted)
-        small = converged(abs(xn - x), s_prev)
+        step = abs(xn - x)            # the stopping rule (SUPERLINEAR, NEWTON_STEP_TOL)
+        small = step <= step_tol or (step <= 1e-7 and step * step * s_prev <= SUPERLINEAR)
         if small and abs(h) > STALL * max(1.0, abs(slope)):      # a stall: the plain step
             xn, small = (x - h / slope if slope != 0 else math.nan), False
         outside = (not math.isfinite(xn) or xn < a or xn > b or xn < -745.0

@@ -89,7 +89,7 @@ def model_step(x, log_l, slope, log_target, floor, rate, x_prev, p_prev):
         tau0 = np.exp(x)
         p = slope / (1.0 - r_f) + rate * tau0                # d log P / dx + r tau
         p = np.where(np.isfinite(plain) & (floor >= 0) & (r_f < 1.0) & (r_t < 1.0), p, np.nan)
-        q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.curvature)
+        q = (p - p_prev) / (x - x_prev)                      # (_lts_kernel.model_step_1)
         q = np.where(np.isfinite(q) & (x != x_prev), q, 0.0)
         y = plain
         live = np.ones(np.shape(y), bool)       # (_lts_kernel.INNER_TOL's early stop)

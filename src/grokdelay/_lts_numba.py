@@ -176,7 +176,7 @@ def model_step(x, tau0, log_l, slope, log_target, lf, r_t, l1rt, floor, rate, x_
     p = slope / (1.0 - r_f) + rate * tau0
     if rate * tau0 > 4.0 * abs(slope / (1.0 - r_f)) + 8.0:
         return plain, p
-    q = 0.0                                   # _lts_kernel.curvature
+    q = 0.0                                   # (_lts_kernel.model_step_1)
     if x != x_prev:
         q = (p - p_prev) / (x - x_prev)
         if not math.isfinite(q):
@@ -263,7 +263,7 @@ def newton_point(n, xs, wa, wak, wb, wbk, g, c, cdec, floor, x0, log_target, ste
             b = min(b, x)
         xn, p = model_step(x, tau, log_l, slope, log_target, lf, r_t, l1rt, floor, rate,
                            x_prev, p_prev)
-        step = abs(xn - x)                    # _lts_kernel.converged
+        step = abs(xn - x)                    # _lts_kernel.newton_scalar's stopping rule
         small = step <= step_tol or (step <= 1e-7 and step * step * s_prev <= superlinear)
         if small and abs(h) > stall * max(1.0, abs(slope)):  # a stall: the plain step
             xn = x - h / slope if slope != 0 else math.nan

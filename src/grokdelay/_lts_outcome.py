@@ -59,8 +59,9 @@ def model_1(lam, eta, wd, dout, depth, alpha, sigma) -> Model:
               "g": 0.5 * dout * wd, "s": 1.0 / dout, "a2": alpha * alpha,
               "sig2": sigma * sigma, "lo": root * root, "atom": max(0.0, 1.0 - 1.0 / lam)}
     m = object.__new__(Model)
-    for k, v in consts.items():
-        setattr(m, k, np.array([v], dtype=float))
+    held = np.array(list(consts.values()), dtype=float).reshape(-1, 1)   # one row per name
+    for k, row in zip(consts, held):
+        setattr(m, k, row)
     return m
 
 
@@ -114,7 +115,9 @@ def exact_outcome_1(a, m, target, tau_tr, tau_gen, floors) -> Outcome:
     early = delay < 0
     if early:
         notes.append(EARLY_NOTE)
-    log_delay = -math.inf if early else float(np.log(delay))
+    # (math.log is numpy's log here, bit for bit; 0 and inf by hand)
+    log_delay = -math.inf if early or delay == 0 else delay if math.isinf(delay) else \
+        math.log(delay)
     return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes, delay=delay,
                    log_delay=log_delay,
                    extra={"target_loss": target.reshape(()),
