@@ -196,10 +196,11 @@ def mixed_rate(c2, g4, pa, pb, dec):
     current iterate: the rates of the loss's parts above its floor, ``2c`` of the spectral
     ``E1 A``, ``4c`` of ``E1^2 B`` and ``4g`` of the atom's ``dec``, weighted by their
     values there (``c2 = 2c``, ``g4 = 4g``; ``2c`` where they do not sum to a positive
-    number; each part's weight divided first, so nothing overflows). A model decaying at ``2c`` alone is off by a factor 2 in the rate wherever the
-    ``B`` part dominates (always without weight decay, where ``A`` vanishes); the weighted
-    rate is exact for each part alone and cuts the evaluations per crossing from 4.39 to
-    3.76 (824 crossings of tests/test_lts_kernel.py's random and hard points)."""
+    number; each part's weight is divided first, so nothing overflows). A model decaying
+    at ``2c`` alone is off by a factor 2 in the rate wherever the ``B`` part dominates
+    (always without weight decay, where ``A`` vanishes); the weighted rate is exact for
+    each part alone and cuts the evaluations per crossing from 4.39 to 3.76 (824
+    crossings of tests/test_lts_kernel.py's random and hard points)."""
     total = pa + pb + dec
     if not 0.0 < total < math.inf:
         return c2
