@@ -193,8 +193,9 @@ class Broadcast:
     """The fields of a parameter object with every scalar field broadcast to ``shape``.
 
     Attribute access gives the field: broadcast fields as float (or int) ndarrays of
-    ``shape`` (0-d for scalar input), other fields as stored. ``None`` optional fields stay
-    ``None``.
+    ``shape`` (numpy scalars, ``np.float64`` or ``np.int64``, for scalar input: 0-d, and
+    numpy's operations treat them as 0-d arrays), other fields as stored. ``None`` optional
+    fields stay ``None``.
     """
 
     def __init__(self, shape: tuple[int, ...], values: dict[str, Any]):
@@ -212,6 +213,10 @@ class Broadcast:
 
 
 _PLAIN_NUMBERS = (float, int)     # validated scalar fields are stored as these
+# a one-point Broadcast holds numpy scalars (0-d: shape (), ndim 0, the same arithmetic,
+# comparisons and ufuncs as 0-d arrays, which numpy's operations return as scalars anyway)
+# at a quarter of a 0-d array's construction cost
+_NUMPY_SCALAR = {float: np.float64, int: np.int64}
 
 
 class Parameters:
@@ -289,7 +294,7 @@ class Parameters:
                for name, dtype in plan if dtype is not None):      # the usual one point
             for name, dtype in plan:
                 if dtype is not None and values[name] is not None:
-                    values[name] = np.array(values[name], dtype=dtype)
+                    values[name] = _NUMPY_SCALAR[dtype](values[name])
             return Broadcast((), values)
         shape = self.shape
         for name, dtype in self._field_plan():

@@ -149,9 +149,10 @@ def _crossings_1(m: Model, log_target: float, kern=None):
         return tuple(np.array([v]) for v in res)
     pt, memo = Point1.of(m), {}
     g, s, a2 = pt.g, pt.s, pt.a2
+    scales = memo["scales"] = _scales_1(pt.lam, g)
     f_tr, f_gen = 0.0, pt.atom * s * 0.5 * (1.0 if g > 0 else 1.0 + a2)
     if g > 0:
-        d_tr, d_gen = point_floor_sums(pt, _panels_1(pt.lam, g, 0.0), memo)
+        d_tr, d_gen = point_floor_sums(pt, _panels_1(pt.lam, g, 0.0, scales), memo)
         f_tr, f_gen = f_tr + d_tr, f_gen + d_gen
     l0 = s * 0.5 * (1.0 + a2)
     taus = []
@@ -165,18 +166,26 @@ def _crossings_1(m: Model, log_target: float, kern=None):
     return tuple(np.array([*taus, f_tr, f_gen]).reshape(4, 1))   # one array, a row each
 
 
-def _panels_1(lam: float, shift: float, decay: float) -> int:
-    """:func:`grokdelay._marchenko_pastur.panels_needed` for one point, on Python floats."""
-    r = math.sqrt(lam)
-    lo, w = (1.0 - r) ** 2, 4.0 * r
-    near = lo if lo > 0 else shift
-    pole = math.sqrt(near / w) if near > 0 else math.inf
+def _panels_1(lam: float, shift: float, decay: float, scales=None) -> int:
+    """:func:`grokdelay._marchenko_pastur.panels_needed` for one point, on Python floats.
+    ``scales``: the point's ``(w, pole)`` (:func:`_scales_1`), if known."""
+    w, pole = _scales_1(lam, shift) if scales is None else scales
     width = 1.0 / math.sqrt(decay * w) if decay > 0 else math.inf   # decay >= 4 e^-90
     phi_min = 0.5 * min(pole, width, _HALF_PI)
     if phi_min <= 0:
         return _MAX_PANELS
     p = math.ceil(math.log(phi_min / _HALF_PI) / math.log(0.5))
     return int(min(max(p, 1), _MAX_PANELS))
+
+
+def _scales_1(lam: float, shift: float) -> tuple[float, float]:
+    """The spectrum's width ``w = 4 sqrt(lambda)`` and the pole's scale in phi (see
+    :func:`grokdelay._marchenko_pastur.panels_needed`), which every panel count of one point
+    shares."""
+    r = math.sqrt(lam)
+    lo, w = (1.0 - r) ** 2, 4.0 * r
+    near = lo if lo > 0 else shift
+    return w, (math.sqrt(near / w) if near > 0 else math.inf)
 
 
 _HALF_PI, _MAX_PANELS = 0.5 * math.pi, 60
@@ -208,8 +217,9 @@ def _newton_1(m: Model, kind, floor: float, l0: float, log_target: float, point=
     lam, g = float(m.lam[0]), float(m.g[0])
     x_v = _x_verified_1(lam)
     x = min(max(math.log(tau), _XMIN + 1.0), _XMAX, x_v) if tau > 0 else _XMIN + 1.0
+    scales = memo.get("scales") if memo is not None else None
     while True:
-        p = _panels_1(lam, g, 4.0 * math.exp(x))
+        p = _panels_1(lam, g, 4.0 * math.exp(x), scales)
         root, ok = newton_scalar(_rows_1(m, kind, p, floor, pt, memo), x, log_target)
         if ok:
             return math.exp(root)

@@ -62,6 +62,10 @@ SUPERLINEAR = 1e-16
 # same outer evaluations (3.76 per crossing over 824 broad random and hard crossings).
 INNER_TOL = 1e-3
 _multiply, _exp, _dot = np.multiply, np.exp, np.dot    # (one-point loops: fewer lookups)
+try:      # np.einsum without its Python wrapper (what np.einsum calls, optimize=False)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:                                            # pragma: no cover
+    _einsum = np.einsum
 _ENV = "GROKDELAY_KERNEL"
 _CHOICES = ("auto", "numpy", "numba")
 _STATE: dict[str, object] = {}
@@ -308,8 +312,8 @@ def point_floor_sums(pt: Point1, p: int, memo: dict) -> tuple[float, float]:
     _, nu, k, cw = _nodes_1(pt, p, memo)
     cwk = cw * (1.0 / k ** 2)
     hs, g = 0.5 * pt.s, pt.g          # (the block's g g (hs + 0 / nu) is (g g) hs per node)
-    return (float(np.einsum("j,j->", cwk, np.full(nu.size, (g * g) * hs))),
-            float(np.einsum("j,j->", cwk, (hs * g * g) / nu)))
+    return (float(_einsum("j,j->", cwk, np.full(nu.size, (g * g) * hs))),
+            float(_einsum("j,j->", cwk, (hs * g * g) / nu)))
 
 
 class Rows1(NamedTuple):
