@@ -31,7 +31,10 @@ extrapolated.
    against one QAWS + brentq solve of that point. ``--baseline SRC``: the batch and scalar
    timings, and the construction of the scalar parameter objects, of another source tree
    (e.g. ``/path/to/main/src``) against this one, in alternating fresh processes (two
-   trees cannot share one process).
+   trees cannot share one process). Each scalar job calls every sample point once, right
+   after the other jobs of its repeat (one of which writes a 20 MB array), so it runs on
+   cold caches; the "warm" jobs make five passes over the points, as a loop of calls does
+   (a call right after a 20 MB array operation costs about 10% more).
 3. **The coupled two-layer path** (``method="coupled"``, depth 2, finite hidden width)
    against the exact depth-2 path on the same points.
 4. **Memory**: peak traced memory (tracemalloc; numpy reports its buffers to it) of one call
@@ -340,10 +343,11 @@ def main(argv=None):
         kernel(name)
         return gd.predict_delay(p)
 
-    def scalar_loop(name):
+    def scalar_loop(name, passes=1):
         kernel(name)
-        for p in scalars:
-            gd.predict_delay(p)
+        for _ in range(passes):
+            for p in scalars:
+                gd.predict_delay(p)
         kernel("auto")
 
     from grokdelay import _lts_numba
@@ -366,8 +370,11 @@ def main(argv=None):
             "kernel exp, 250 per point": lambda: kernel_exp(exps, exp_out),
             f"exact numpy, scalar calls on the {idx.size} points": lambda: scalar_loop("numpy"),
             f"exact compiled, scalar calls ({idx.size})": lambda: scalar_loop("numba"),
-            f"QAWS + brentq, the {idx.size} points": qaws_loop}
-    per = dict(zip(jobs, (n, n, idx.size, n, n, idx.size, idx.size, idx.size)))
+            f"QAWS + brentq, the {idx.size} points": qaws_loop,
+            "exact numpy, scalar calls, 5 passes (warm)": lambda: scalar_loop("numpy", 5),
+            "exact compiled, scalar calls, 5 passes (warm)": lambda: scalar_loop("numba", 5)}
+    per = dict(zip(jobs, (n, n, idx.size, n, n, idx.size, idx.size, idx.size, 5 * idx.size,
+                          5 * idx.size)))
     res = paired(jobs, args.repeats)
     kernel("auto")
     _report(res, per, "us", 1e6)
@@ -379,6 +386,7 @@ def main(argv=None):
     print("  " + _ratios(res, names[5], names[6], per) + "  <- numpy / compiled, scalar")
     print("  " + _ratios(res, names[7], names[2], per) + "  <- QAWS / compiled batch")
     print("  " + _ratios(res, names[7], names[5], per) + "  <- QAWS / numpy scalar")
+    print("  " + _ratios(res, names[8], names[5], per) + "  <- numpy scalar, warm / cold")
     agree = [batch(k, full) for k in ("auto", "numpy")]
     kernel("auto")
     rel = [np.abs(getattr(agree[0], f)[np.isfinite(getattr(agree[1], f))]

@@ -59,7 +59,7 @@ SUPERLINEAR = 1e-16
 # once its update is under INNER_TOL of the outer step u: it converges quadratically, so the
 # model's root is then ~1e-6 u^2 away, far inside the model's own error at every outer step
 # (its error after a step s is ~K s^2 s_prev). 3 -> 1.7 inner steps per evaluation with the
-# same outer evaluations (3.76 per crossing over 824 broad random and hard crossings).
+# same outer evaluations (3.73 per Newton solve over 808 broad random ones).
 INNER_TOL = 1e-3
 _multiply, _exp, _dot = np.multiply, np.exp, np.dot    # (one-point loops: fewer lookups)
 try:      # np.einsum without its Python wrapper (what np.einsum calls, optimize=False)
@@ -203,8 +203,9 @@ def mixed_rate(c2, g4, pa, pb, dec):
     number; each part's weight is divided first, so nothing overflows). A model decaying
     at ``2c`` alone is off by a factor 2 in the rate wherever the ``B`` part dominates
     (always without weight decay, where ``A`` vanishes); the weighted rate is exact for
-    each part alone and cuts the evaluations per crossing from 4.39 to 3.76 (824
-    crossings of tests/test_lts_kernel.py's random and hard points)."""
+    each part alone and cuts the evaluations per Newton solve from 4.38 to 3.73 over 808
+    solves of tests/test_lts_kernel.py's broad random points (4.47 to 3.61 on the
+    benchmark grid)."""
     total = pa + pb + dec
     if not 0.0 < total < math.inf:
         return c2
