@@ -539,7 +539,8 @@ class _Integrands:
 
     def log_loss_and_slope(self, tau, i, *, slope=True):
         """log L(tau), d log L / d log tau and the model's decay rate
-        (:func:`grokdelay._lts_newton.mixed_rate`) for the points ``i`` of the block.
+        (:func:`grokdelay._lts_newton.mixed_rate`) for the points ``i`` of the block
+        (``slope=False``: ``(log L, None)``).
 
         Written as ``floor + atom(t) + E1*A + E1^2*B`` with ``E1 = exp(-2 tau (lo + g))``
         factored out of the integrals, so that late times neither underflow nor lose digits.

@@ -48,7 +48,7 @@ def newton_block(it, x_hi, log_target):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             xn, p = model_step(xa, log_l, slope, log_target[act], it.floor[rows], rate,
                                x_prev[act], p_prev[act])
-            step = np.abs(xn - xa)                           # (_lts_kernel.converged)
+            step = np.abs(xn - xa)        # (_lts_kernel.newton_scalar's stopping rule)
             small = (step <= NEWTON_STEP_TOL) | (step <= 1e-7) & (step * step * s_prev[act]
                                                                   <= SUPERLINEAR)
         aa, bb = a[act], b[act]
@@ -78,8 +78,9 @@ def model_step(x, log_l, slope, log_target, floor, rate, x_prev, p_prev):
     """The next x and p: the root of a model fitted at x, ``L = F + P(x) e^{-r (tau'-tau)}
     (tau'/tau)^p e^{q (x'-x)^2 / 2}`` (F the floor, r the ``rate`` of :func:`mixed_rate`, p
     from the slope, q the secant of p from the previous iterate, else 0), which matches L
-    and dL/dx at x and is exact for each late exponential alone: three Newton steps on it
-    from the plain step, kept where it does not apply."""
+    and dL/dx at x and is exact for each late exponential alone: up to three Newton steps
+    on it from the plain step (:data:`grokdelay._lts_kernel.INNER_TOL` ends them early),
+    kept where it does not apply."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         plain = x - (log_l - log_target) / slope
         r_f = np.exp(np.log(floor) - log_l)                  # F / L
@@ -113,7 +114,7 @@ def mixed_rate(c2, g4, pa, pb, dec):
     rates ``c2 = 2c``, ``2 c2`` and ``g4 = 4g`` of the parts ``pa``, ``pb``, ``dec`` of
     the loss above its floor weighted by their values (``c2`` where they do not sum to a
     positive number)."""
-    total = pa + pb + dec
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        total = pa + pb + dec
         mixed = c2 * (pa / total) + (2.0 * c2) * (pb / total) + g4 * (dec / total)
     return np.where((total > 0) & (total < np.inf), mixed, c2)

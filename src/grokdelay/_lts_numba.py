@@ -103,7 +103,7 @@ def _sums(n, wa, wak, wb, wbk, ebuf):
 
 @_jit
 def loss_and_slope(tau, n, xs, wa, wak, wb, wbk, g, c, cdec, floor, ebuf):
-    # _lts_engine._log_loss_and_slope_1 (no noise rows: the Newton losses have none)
+    # _lts_kernel.log_loss_and_slope_1 (no noise rows: the Newton losses have none)
     m2t = -2.0 * tau
     for j in range(n):                   # (vectorized)
         ebuf[j] = exp_nonpositive(xs[j] * m2t)

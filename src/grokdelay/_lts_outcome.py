@@ -115,9 +115,7 @@ def exact_outcome_1(a, m, target, tau_tr, tau_gen, floors) -> Outcome:
     early = delay < 0
     if early:
         notes.append(EARLY_NOTE)
-    # (math.log is numpy's log here, bit for bit; 0 and inf by hand)
-    log_delay = -math.inf if early or delay == 0 else delay if math.isinf(delay) else \
-        math.log(delay)
+    log_delay = -math.inf if early else float(np.log(delay))   # (numpy's log: the array path's)
     return Outcome(t_mem=t_mem, t_grok=t_grok, units="steps", notes=notes, delay=delay,
                    log_delay=log_delay,
                    extra={"target_loss": target.reshape(()),
