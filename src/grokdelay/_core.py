@@ -297,12 +297,11 @@ class Parameters:
                     values[name] = _NUMPY_SCALAR[dtype](values[name])
             return Broadcast((), values)
         shape = self.shape
-        for name, dtype in self._field_plan():
-            v = getattr(self, name)
+        for name, dtype in plan:
+            v = values[name]
             if dtype is not None and v is not None:
-                v = (np.broadcast_to(np.asarray(v, dtype=dtype), shape) if shape
-                     else np.array(v, dtype=dtype))
-            values[name] = v
+                values[name] = (np.broadcast_to(np.asarray(v, dtype=dtype), shape) if shape
+                                else np.array(v, dtype=dtype))
         return Broadcast(shape, values)
 
     def replace(self, **changes: Any) -> Parameters:

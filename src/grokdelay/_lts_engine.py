@@ -462,8 +462,8 @@ def crossing_times(m: Model, log_target, kind, floors=None):
 # by P. The tau-independent parts of the integrands are computed once per group; each
 # evaluation of the loss and of its analytic slope is then one exp per node and four sums.
 # From an upper bound, steps to the root of a model fitted at each iterate
-# (_lts_newton.model_step),
-# safeguarded by the bracket [largest x with h > 0, smallest with h < 0].
+# (_lts_newton.model_step), safeguarded by the bracket [largest x with h > 0, smallest with
+# h < 0].
 _NEWTON_CHUNK = 2048
 
 
